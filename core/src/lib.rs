@@ -1,0 +1,45 @@
+//! colonykit: a client for [ColonyOS](https://github.com/colonyos/colonies).
+//!
+//! One [`Client`] signs every request with its private key and shares one connection pool
+//! between its clones. Every protocol operation is an async method; channel subscriptions are
+//! [`futures::Stream`]s that follow one contract (see [`channel`]).
+//!
+//! ```no_run
+//! use colonykit::{Client, FunctionSpec};
+//! use futures::StreamExt;
+//!
+//! # async fn demo() -> colonykit::Result<()> {
+//! let client = Client::from_env()?;
+//! let spec = FunctionSpec::new("long-task", "cli", "dev").with_channels(["progress"]);
+//! let process = client.submit(&spec).await?;
+//! let mut progress = client.subscribe_channel(&process.processid, "progress")?;
+//! while let Some(entry) = progress.next().await {
+//!     let entry = entry?;
+//!     println!("{} {}", entry.sequence, String::from_utf8_lossy(&entry.payload));
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod channel;
+mod client;
+pub mod crypto;
+mod error;
+pub mod messages;
+pub mod model;
+mod process;
+pub mod rpc;
+mod stream;
+mod sync;
+mod ws;
+
+pub use channel::{ChannelStream, SubscribeOptions};
+pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use crypto::PrivateKey;
+pub use error::{Error, ErrorKind, Result};
+pub use model::{
+    ChannelEntry, Colony, Conditions, EntryKind, Executor, ExecutorState, FunctionSpec, NewEntry,
+    Process, ProcessState, ServerVersion, User,
+};
+pub use stream::{Closer, Subscription};
+pub use sync::ACK;

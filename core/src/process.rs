@@ -1,0 +1,94 @@
+//! Waiting for a process to reach a state, over the websocket.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::client::{whole_seconds, Client};
+use crate::error::{Error, ErrorKind, Result};
+use crate::messages::SubscribeProcess;
+use crate::model::{Process, ProcessState};
+use crate::rpc;
+use crate::ws::{self, Incoming};
+
+/// How long one server-side process subscription lasts before it is renewed.
+const ROUND_SECONDS: i64 = 60;
+/// How often a quiet subscription checks the process itself: the server only reports the one
+/// state asked for, so a process that fails instead would otherwise go unnoticed.
+const STATE_CHECK: Duration = Duration::from_secs(1);
+
+impl Client {
+    /// Waits until the process is in `state` and returns it.
+    ///
+    /// Fails with [`ErrorKind::Timeout`] after `timeout`, and with [`ErrorKind::ProcessClosed`]
+    /// as soon as the process is closed in another state (it can then never reach `state`).
+    pub async fn wait_for_state(
+        &self,
+        processid: &str,
+        state: ProcessState,
+        timeout: Duration,
+    ) -> Result<Process> {
+        whole_seconds(timeout, "wait timeout")?;
+        let deadline = Instant::now() + timeout;
+        match tokio::time::timeout_at(deadline, self.wait_until(processid, state)).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::timeout(format!(
+                "process {processid} did not become {state} within {timeout:?}"
+            ))),
+        }
+    }
+
+    async fn wait_until(&self, processid: &str, state: ProcessState) -> Result<Process> {
+        loop {
+            let mut socket = ws::connect(self).await?;
+            let subscribe = SubscribeProcess {
+                colonyname: String::new(),
+                processid: processid.to_string(),
+                // Empty: the server uses the process's own executor type.
+                executortype: String::new(),
+                state: state.into(),
+                timeout: ROUND_SECONDS,
+            };
+            ws::send(self, &mut socket, &subscribe).await?;
+            // Checked after subscribing, so that no change in between is missed.
+            if let Some(process) = self.reached(processid, state).await? {
+                return Ok(process);
+            }
+            loop {
+                match ws::receive(&mut socket, STATE_CHECK).await? {
+                    Incoming::Payload(payload) => {
+                        let process: Process = rpc::decode_payload("subscribeprocessmsg", &payload)?;
+                        if process.processid == processid && process.state == state {
+                            return Ok(process);
+                        }
+                    }
+                    Incoming::Idle => {
+                        if let Some(process) = self.reached(processid, state).await? {
+                            return Ok(process);
+                        }
+                    }
+                    // The server ends a subscription by dropping the socket: subscribe again.
+                    Incoming::Closed => break,
+                }
+            }
+        }
+    }
+
+    /// The process if it is in `state`; an error if it is closed in another state.
+    async fn reached(&self, processid: &str, state: ProcessState) -> Result<Option<Process>> {
+        let process = self.get_process(processid).await?;
+        if process.state == state {
+            Ok(Some(process))
+        } else if process.state.is_closed() {
+            Err(Error::new(
+                ErrorKind::ProcessClosed,
+                format!(
+                    "process {processid} is {} and can no longer become {state}",
+                    process.state
+                ),
+            ))
+        } else {
+            Ok(None)
+        }
+    }
+}
