@@ -151,7 +151,11 @@ impl ChannelReader {
         }
     }
 
-    async fn round(&mut self, socket: &mut ws::Socket, feed: &Feed<ChannelEntry>) -> Result<RoundEnd> {
+    async fn round(
+        &mut self,
+        socket: &mut ws::Socket,
+        feed: &Feed<ChannelEntry>,
+    ) -> Result<RoundEnd> {
         loop {
             let payload = match ws::receive(socket, self.quiet_wait()).await {
                 Ok(Incoming::Payload(payload)) => payload,
@@ -167,7 +171,8 @@ impl ChannelReader {
                 }
                 Err(error) => return Err(error),
             };
-            let List(entries) = rpc::decode_payload::<List<ChannelEntry>>("subscribechannelmsg", &payload)?;
+            let List(entries) =
+                rpc::decode_payload::<List<ChannelEntry>>("subscribechannelmsg", &payload)?;
             if entries.is_empty() {
                 return Ok(RoundEnd::Renew);
             }
@@ -254,7 +259,11 @@ struct RecentEntries {
 impl RecentEntries {
     /// Remembers `entry`; `false` if it was delivered already.
     fn insert(&mut self, entry: &ChannelEntry) -> bool {
-        let key = (entry.senderid.clone(), entry.sequence, entry.timestamp.clone());
+        let key = (
+            entry.senderid.clone(),
+            entry.sequence,
+            entry.timestamp.clone(),
+        );
         if !self.keys.insert(key.clone()) {
             return false;
         }

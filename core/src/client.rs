@@ -10,7 +10,9 @@ use serde_json::Value;
 use crate::crypto::PrivateKey;
 use crate::error::{Error, ErrorKind, Result};
 use crate::messages::{self, List};
-use crate::model::{Colony, Executor, FunctionSpec, NewEntry, Process, ProcessState, ServerVersion, User};
+use crate::model::{
+    Colony, Executor, FunctionSpec, NewEntry, Process, ProcessState, ServerVersion, User,
+};
 use crate::rpc::{self, Message};
 
 /// How long an ordinary call may take, unless the builder says otherwise.
@@ -83,7 +85,9 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         let base = parse_server_address(&self.server)?;
         if self.timeout.is_zero() || self.connect_timeout.is_zero() {
-            return Err(Error::invalid_argument("timeouts must be greater than zero"));
+            return Err(Error::invalid_argument(
+                "timeouts must be greater than zero",
+            ));
         }
         let secure = base.scheme() == "https";
         let api_url = join(&base, "api")?;
@@ -178,7 +182,9 @@ impl Client {
         let host = env_var("COLONIES_SERVER_HOST").unwrap_or_else(|| "localhost".into());
         let port = env_var("COLONIES_SERVER_PORT").unwrap_or_else(|| "50080".into());
         let port: u16 = port.trim().parse().map_err(|_| {
-            Error::invalid_argument(format!("COLONIES_SERVER_PORT must be a port number, got {port:?}"))
+            Error::invalid_argument(format!(
+                "COLONIES_SERVER_PORT must be a port number, got {port:?}"
+            ))
         })?;
         let tls = match env_var("COLONIES_TLS").as_deref().map(str::trim) {
             None => false,
@@ -265,7 +271,10 @@ impl Client {
         if error.is_timeout() {
             Error::timeout(format!("no answer from {server} within {timeout:?}"))
         } else if error.is_connect() {
-            Error::connection(format!("cannot connect to {server}: {}", error_chain(&error)))
+            Error::connection(format!(
+                "cannot connect to {server}: {}",
+                error_chain(&error)
+            ))
         } else {
             Error::connection(format!(
                 "the connection to {server} failed: {}",
@@ -505,7 +514,9 @@ impl Client {
             processid: processid.into(),
         };
         self.call(&message).await.map_err(|e| {
-            if e.kind() == ErrorKind::Unauthorized && e.message().contains("invalid rpcMsg.PayloadType") {
+            if e.kind() == ErrorKind::Unauthorized
+                && e.message().contains("invalid rpcMsg.PayloadType")
+            {
                 Error::new(
                     ErrorKind::InvalidRequest,
                     "this server does not support cancelling processes (it needs v1.9.12 or later)",
@@ -583,16 +594,31 @@ mod tests {
 
     #[test]
     fn addresses_are_checked() {
-        for bad in ["", "localhost:50080", "ftp://x", "http://", "http://u:p@h:1", "not a url"] {
+        for bad in [
+            "",
+            "localhost:50080",
+            "ftp://x",
+            "http://",
+            "http://u:p@h:1",
+            "not a url",
+        ] {
             let err = Client::builder(bad).build().unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{bad}");
             assert!(err.message().contains("malformed server address"));
         }
         let client = Client::builder("http://127.0.0.1:50080").build().unwrap();
         assert_eq!(client.server(), "http://127.0.0.1:50080/api");
-        assert_eq!(client.shared().ws_url.as_str(), "ws://127.0.0.1:50080/pubsub");
-        let client = Client::builder("https://example.org/colonies/").build().unwrap();
-        assert_eq!(client.shared().ws_url.as_str(), "wss://example.org/colonies/pubsub");
+        assert_eq!(
+            client.shared().ws_url.as_str(),
+            "ws://127.0.0.1:50080/pubsub"
+        );
+        let client = Client::builder("https://example.org/colonies/")
+            .build()
+            .unwrap();
+        assert_eq!(
+            client.shared().ws_url.as_str(),
+            "wss://example.org/colonies/pubsub"
+        );
     }
 
     #[test]

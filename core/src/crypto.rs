@@ -120,9 +120,9 @@ pub fn recover_id(message: &[u8], signature: &str) -> Result<String> {
     let signature = RecoverableSignature::from_compact(&compact, recovery_id)
         .map_err(|_| Error::invalid_argument("the signature is not a valid secp256k1 signature"))?;
     let digest = Message::from_digest(sha3_256(message));
-    let public = SECP256K1
-        .recover_ecdsa(&digest, &signature)
-        .map_err(|_| Error::invalid_argument("no public key can be recovered from the signature"))?;
+    let public = SECP256K1.recover_ecdsa(&digest, &signature).map_err(|_| {
+        Error::invalid_argument("no public key can be recovered from the signature")
+    })?;
     Ok(id_of_public_key(&public))
 }
 
@@ -152,10 +152,22 @@ mod tests {
     #[test]
     fn ids_match_vectors() {
         let cases = [
-            (USER_KEY, "3fc05cf3df4b494e95d6a3d297a34f19938f7daa7422ab0d4f794454133341ac"),
-            (COLONY_KEY, "4787a5071856a4acf702b2ffcea422e3237a679c681314113d86139461290cf4"),
-            (SERVER_KEY, "039231c7644e04b6895471dd5335cf332681c54e27f81fac54f9067b3f2c0103"),
-            (GO_TEST_KEY, "4fef2b5a82d134d058c1883c72d6d9caf77cd59ca82d73105017590dea3dcb87"),
+            (
+                USER_KEY,
+                "3fc05cf3df4b494e95d6a3d297a34f19938f7daa7422ab0d4f794454133341ac",
+            ),
+            (
+                COLONY_KEY,
+                "4787a5071856a4acf702b2ffcea422e3237a679c681314113d86139461290cf4",
+            ),
+            (
+                SERVER_KEY,
+                "039231c7644e04b6895471dd5335cf332681c54e27f81fac54f9067b3f2c0103",
+            ),
+            (
+                GO_TEST_KEY,
+                "4fef2b5a82d134d058c1883c72d6d9caf77cd59ca82d73105017590dea3dcb87",
+            ),
         ];
         for (prv, id) in cases {
             assert_eq!(key(prv).id(), id);
@@ -175,10 +187,7 @@ mod tests {
         for (prv, message, signature) in cases {
             let key = key(prv);
             assert_eq!(key.sign(message.as_bytes()), signature);
-            assert_eq!(
-                recover_id(message.as_bytes(), signature).unwrap(),
-                key.id()
-            );
+            assert_eq!(recover_id(message.as_bytes(), signature).unwrap(), key.id());
         }
     }
 

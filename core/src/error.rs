@@ -163,7 +163,10 @@ mod tests {
     fn server_statuses_map_to_kinds() {
         assert_eq!(Error::from_server(404, "x").kind(), ErrorKind::NotFound);
         assert_eq!(Error::from_server(403, "x").kind(), ErrorKind::Unauthorized);
-        assert_eq!(Error::from_server(400, "x").kind(), ErrorKind::InvalidRequest);
+        assert_eq!(
+            Error::from_server(400, "x").kind(),
+            ErrorKind::InvalidRequest
+        );
         assert_eq!(Error::from_server(409, "x").kind(), ErrorKind::Conflict);
         assert_eq!(Error::from_server(500, "boom").kind(), ErrorKind::Server);
         assert_eq!(

@@ -123,11 +123,23 @@ pub struct Executor {
     pub state: ExecutorState,
     #[serde(default)]
     pub requirefuncreg: bool,
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub commissiontime: String,
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub lastheardfromtime: String,
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub locationname: String,
     /// Hardware and software the executor offers (free-form JSON).
     #[serde(default, skip_serializing_if = "Value::is_null")]
@@ -165,7 +177,11 @@ pub struct Conditions {
     pub executornames: Vec<String>,
     #[serde(default, deserialize_with = "nullable")]
     pub executortype: String,
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub locationname: String,
     /// Workflow parents (node names).
     #[serde(default, deserialize_with = "nullable")]
@@ -222,7 +238,11 @@ pub struct FunctionSpec {
     #[serde(default, deserialize_with = "nullable")]
     pub env: HashMap<String, String>,
     /// Channels to create with the process; only these names can ever be used.
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub channels: Vec<String>,
 }
 
@@ -501,7 +521,11 @@ pub struct ChannelEntry {
     #[serde(rename = "type", default, deserialize_with = "nullable")]
     pub kind: EntryKind,
     /// Set only on the server's synthetic "subscriber too slow" entry.
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub error: String,
 }
 
@@ -600,8 +624,14 @@ mod tests {
     #[test]
     fn unknown_states_and_kinds_survive() {
         assert_eq!(ProcessState::from(9), ProcessState::Unknown(9));
-        assert_eq!(EntryKind::from("progress"), EntryKind::Other("progress".into()));
-        assert_eq!(ProcessState::from_name("running"), Some(ProcessState::Running));
+        assert_eq!(
+            EntryKind::from("progress"),
+            EntryKind::Other("progress".into())
+        );
+        assert_eq!(
+            ProcessState::from_name("running"),
+            Some(ProcessState::Running)
+        );
         assert_eq!(ProcessState::from_name("nope"), None);
     }
 }

@@ -57,7 +57,8 @@ impl Client {
             loop {
                 match ws::receive(&mut socket, STATE_CHECK).await? {
                     Incoming::Payload(payload) => {
-                        let process: Process = rpc::decode_payload("subscribeprocessmsg", &payload)?;
+                        let process: Process =
+                            rpc::decode_payload("subscribeprocessmsg", &payload)?;
                         if process.processid == processid && process.state == state {
                             return Ok(process);
                         }

@@ -195,14 +195,23 @@ mod tests {
 
     #[test]
     fn unsigned_envelope_has_empty_signature() {
-        let encoded = encode(&GetColony { colonyname: "x".into() }, None).unwrap();
+        let encoded = encode(
+            &GetColony {
+                colonyname: "x".into(),
+            },
+            None,
+        )
+        .unwrap();
         assert!(encoded.starts_with(r#"{"signature":"","#));
     }
 
     #[test]
     fn success_reply_yields_payload() {
         let body = envelope("getcolonymsg", r#"{"name":"dev"}"#, false);
-        assert_eq!(parse_reply(200, body.as_bytes()).unwrap(), br#"{"name":"dev"}"#);
+        assert_eq!(
+            parse_reply(200, body.as_bytes()).unwrap(),
+            br#"{"name":"dev"}"#
+        );
     }
 
     #[test]
@@ -236,8 +245,14 @@ mod tests {
 
     #[test]
     fn empty_bodies_are_errors() {
-        assert_eq!(parse_reply(200, b"").unwrap_err().kind(), ErrorKind::Protocol);
-        assert_eq!(parse_reply(200, b" \n").unwrap_err().kind(), ErrorKind::Protocol);
+        assert_eq!(
+            parse_reply(200, b"").unwrap_err().kind(),
+            ErrorKind::Protocol
+        );
+        assert_eq!(
+            parse_reply(200, b" \n").unwrap_err().kind(),
+            ErrorKind::Protocol
+        );
         let err = parse_reply(500, b"").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Server);
         assert_eq!(err.status(), Some(500));
@@ -256,7 +271,10 @@ mod tests {
     fn truncated_and_malformed_replies_are_protocol_errors() {
         let body = envelope("getcolonymsg", r#"{"name":"dev"}"#, false);
         let truncated = &body.as_bytes()[..body.len() / 2];
-        assert_eq!(parse_reply(200, truncated).unwrap_err().kind(), ErrorKind::Protocol);
+        assert_eq!(
+            parse_reply(200, truncated).unwrap_err().kind(),
+            ErrorKind::Protocol
+        );
         let bad_base64 = r#"{"payloadtype":"x","payload":"!!!","error":false}"#;
         assert_eq!(
             parse_reply(200, bad_base64.as_bytes()).unwrap_err().kind(),
@@ -267,8 +285,14 @@ mod tests {
             parse_reply(400, bad_failure.as_bytes()).unwrap_err().kind(),
             ErrorKind::Protocol
         );
-        assert_eq!(parse_reply(200, b"[1,2]").unwrap_err().kind(), ErrorKind::Protocol);
-        assert_eq!(parse_reply(200, b"null").unwrap_err().kind(), ErrorKind::Protocol);
+        assert_eq!(
+            parse_reply(200, b"[1,2]").unwrap_err().kind(),
+            ErrorKind::Protocol
+        );
+        assert_eq!(
+            parse_reply(200, b"null").unwrap_err().kind(),
+            ErrorKind::Protocol
+        );
     }
 
     #[test]

@@ -29,12 +29,13 @@ pub(crate) fn tls_config() -> Result<rustls::ClientConfig> {
     let roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
-    let config =
-        rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| Error::connection(format!("cannot set up TLS: {e}")))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| Error::connection(format!("cannot set up TLS: {e}")))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
     Ok(config)
 }
 
@@ -54,7 +55,8 @@ pub(crate) async fn connect(client: &Client) -> Result<Socket> {
         let tcp = TcpStream::connect((host.as_str(), port))
             .await
             .map_err(|e| unreachable(e.to_string()))?;
-        tcp.set_nodelay(true).map_err(|e| unreachable(e.to_string()))?;
+        tcp.set_nodelay(true)
+            .map_err(|e| unreachable(e.to_string()))?;
         let io: Box<dyn Io> = match &shared.tls {
             None => Box::new(tcp),
             Some(config) => {
@@ -85,7 +87,11 @@ pub(crate) async fn connect(client: &Client) -> Result<Socket> {
 }
 
 /// Sends `message`, signed by the client's key, as one text frame.
-pub(crate) async fn send<M: Message>(client: &Client, socket: &mut Socket, message: &M) -> Result<()> {
+pub(crate) async fn send<M: Message>(
+    client: &Client,
+    socket: &mut Socket,
+    message: &M,
+) -> Result<()> {
     let envelope = rpc::encode(message, Some(client.signing_key()?))?;
     socket
         .send(Frame::Text(envelope))

@@ -1,0 +1,124 @@
+//! Test fixtures: a real server (started by `tests/server/up`) and a fresh colony per test.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use colonykit::{Client, Executor, PrivateKey, User};
+
+/// The settings `tests/server/up` wrote.
+pub fn server_settings() -> HashMap<String, String> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/server/run/server.env");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run tests/server/up first)", path.display()));
+    text.lines()
+        .filter_map(|line| line.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect()
+}
+
+pub fn server_address() -> String {
+    let settings = server_settings();
+    format!(
+        "http://{}:{}",
+        settings["COLONIES_SERVER_HOST"], settings["COLONIES_SERVER_PORT"]
+    )
+}
+
+/// A client signing with the server owner's key.
+pub fn server_client() -> Client {
+    let key = PrivateKey::from_hex(&server_settings()["COLONIES_SERVER_PRVKEY"]).unwrap();
+    Client::new(&server_address(), key).unwrap()
+}
+
+/// A name no other test (or earlier run) uses.
+pub fn unique(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{prefix}-{}-{nanos}-{n}", std::process::id())
+}
+
+/// A fresh colony with an approved executor and a user, each with its own client.
+pub struct TestColony {
+    pub name: String,
+    pub executor_type: String,
+    pub executor_name: String,
+    pub server: Client,
+    pub owner: Client,
+    pub executor: Client,
+    pub user: Client,
+}
+
+impl TestColony {
+    pub async fn new() -> TestColony {
+        let server = server_client();
+        let name = unique("colony");
+        let colony_key = PrivateKey::generate();
+        server.add_colony(colony_key.id(), &name).await.unwrap();
+        let owner = server.with_key(colony_key);
+
+        let executor_key = PrivateKey::generate();
+        let executor_type = unique("type");
+        let executor_name = unique("executor");
+        owner
+            .add_executor(&Executor::new(
+                executor_key.id(),
+                &executor_type,
+                &executor_name,
+                &name,
+            ))
+            .await
+            .unwrap();
+        owner.approve_executor(&name, &executor_name).await.unwrap();
+
+        let user_key = PrivateKey::generate();
+        owner
+            .add_user(&User {
+                colonyname: name.clone(),
+                userid: user_key.id().to_string(),
+                name: unique("user"),
+                ..User::default()
+            })
+            .await
+            .unwrap();
+
+        TestColony {
+            executor: server.with_key(executor_key),
+            user: server.with_key(user_key),
+            name,
+            executor_type,
+            executor_name,
+            server,
+            owner,
+        }
+    }
+
+    pub fn spec(&self, funcname: &str, channels: &[&str]) -> colonykit::FunctionSpec {
+        colonykit::FunctionSpec::new(funcname, &self.executor_type, &self.name)
+            .with_channels(channels.iter().copied())
+    }
+
+    /// Submits as the user and assigns as the executor: a RUNNING process.
+    pub async fn running(&self, channels: &[&str]) -> colonykit::Process {
+        let submitted = self
+            .user
+            .submit(&self.spec("work", channels))
+            .await
+            .unwrap();
+        let assigned = self
+            .executor
+            .assign(&self.name, Duration::from_secs(5))
+            .await
+            .unwrap()
+            .expect("the submitted process is assigned");
+        assert_eq!(assigned.processid, submitted.processid);
+        assigned
+    }
+}
