@@ -65,9 +65,10 @@ pub struct User {
 }
 
 /// The state of an executor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "i64", into = "i64")]
 pub enum ExecutorState {
+    #[default]
     Pending,
     Approved,
     Rejected,
@@ -97,12 +98,6 @@ impl From<ExecutorState> for i64 {
             ExecutorState::Unregistered => 3,
             ExecutorState::Unknown(other) => other,
         }
-    }
-}
-
-impl Default for ExecutorState {
-    fn default() -> Self {
-        ExecutorState::Pending
     }
 }
 
@@ -300,9 +295,10 @@ impl FunctionSpec {
 }
 
 /// The state of a process (or a process graph).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "i64", into = "i64")]
 pub enum ProcessState {
+    #[default]
     Waiting,
     Running,
     Success,
@@ -380,12 +376,6 @@ impl From<ProcessState> for i64 {
     }
 }
 
-impl Default for ProcessState {
-    fn default() -> Self {
-        ProcessState::Waiting
-    }
-}
-
 /// A process: one run of a [`FunctionSpec`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Process {
@@ -439,9 +429,10 @@ pub struct Process {
 }
 
 /// The type of a channel entry. `end` and `error` end a subscription (see [`crate::channel`]).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
 pub enum EntryKind {
+    #[default]
     Data,
     End,
     Error,
@@ -486,12 +477,6 @@ impl From<&str> for EntryKind {
 impl From<EntryKind> for String {
     fn from(kind: EntryKind) -> Self {
         kind.as_str().to_string()
-    }
-}
-
-impl Default for EntryKind {
-    fn default() -> Self {
-        EntryKind::Data
     }
 }
 

@@ -57,10 +57,13 @@ impl Client {
             loop {
                 match ws::receive(&mut socket, STATE_CHECK).await? {
                     Incoming::Payload(payload) => {
-                        let process: Process =
-                            rpc::decode_payload("subscribeprocessmsg", &payload)?;
-                        if process.processid == processid && process.state == state {
-                            return Ok(process);
+                        let event: Process = rpc::decode_payload("subscribeprocessmsg", &payload)?;
+                        // The event's copy of the process can lack what was stored with the
+                        // state change (e.g. a SUCCESS's output): read the stored process.
+                        if event.processid == processid && event.state == state {
+                            if let Some(process) = self.reached(processid, state).await? {
+                                return Ok(process);
+                            }
                         }
                     }
                     Incoming::Idle => {

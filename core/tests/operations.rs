@@ -590,3 +590,25 @@ async fn wait_for_ack_times_out_without_one() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout);
 }
+
+#[tokio::test]
+async fn a_waiter_subscribed_before_the_close_gets_the_output() {
+    // Server finding: the SUCCESS event's copy of the process has no output; the stored one does.
+    let colony = TestColony::new().await;
+    let process = colony.running(&[]).await;
+    let waiter = colony.user.clone();
+    let pid = process.processid.clone();
+    let wait = tokio::spawn(async move {
+        waiter
+            .wait_for_state(&pid, ProcessState::Success, SHORT)
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    colony
+        .executor
+        .close(&process.processid, vec![json!("result")])
+        .await
+        .unwrap();
+    let done = wait.await.unwrap().unwrap();
+    assert_eq!(done.output, vec![json!("result")]);
+}

@@ -1,0 +1,52 @@
+# colonykit: `make test` and `make demo` install what they need (PostgreSQL, the ColonyOS
+# server, Python and Node packages) and start a real server on loopback.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+SERVER_ENV := tests/server/run/server.env
+COLONY_ENV := examples/run/colony.env
+CARGO_TESTED := -p colonykit -p colonykit-examples
+
+.PHONY: test test-all test-rust test-examples test-python test-node lint demo bootstrap server-up server-down
+
+## Everything, against a real server that is started first and stopped at the end.
+test:
+	tests/server/up
+	status=0; $(MAKE) --no-print-directory test-all || status=$$?; tests/server/down; exit $$status
+
+test-all: lint test-rust test-examples test-python test-node
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy $(CARGO_TESTED) --all-targets --quiet -- -D warnings
+
+test-rust:
+	cargo test $(CARGO_TESTED)
+
+## The three channel patterns, client and executor as separate programs.
+test-examples: bootstrap
+	examples/check rust
+
+test-python:
+	bindings-python/test.sh
+
+test-node:
+	bindings-node/test.sh
+
+## Streams progress entries from a Rust executor to a Rust client through the real server.
+demo: bootstrap
+	cargo build --quiet -p colonykit-examples
+	set -a; . $(COLONY_ENV); set +a; \
+	target/debug/progress_executor & executor=$$!; \
+	target/debug/progress_client; wait $$executor
+
+## A fresh colony, executor and user for the examples, in examples/run/colony.env.
+bootstrap: server-up
+	set -a; . $(SERVER_ENV); set +a; cargo run --quiet -p colonykit-examples --bin bootstrap -- $(COLONY_ENV)
+
+server-up:
+	tests/server/up
+
+server-down:
+	tests/server/down
