@@ -36,7 +36,7 @@ pub struct Client {
 /// What all clones of a client share.
 pub(crate) struct Shared {
     http: reqwest::Client,
-    api_url: Url,
+    pub(crate) api_url: Url,
     pub(crate) ws_url: Url,
     pub(crate) timeout: Duration,
     pub(crate) connect_timeout: Duration,
@@ -103,7 +103,7 @@ impl ClientBuilder {
             .build()
             .map_err(|e| Error::connection(format!("cannot set up the HTTP client: {e}")))?;
         let tls = match secure {
-            true => Some(Arc::new(crate::ws::tls_config()?)),
+            true => Some(Arc::new(crate::transport::tls_config()?)),
             false => None,
         };
         Ok(Client {
@@ -532,14 +532,7 @@ impl Client {
 
     /// Appends an entry to a channel of a process (by its submitter or its executor).
     pub async fn append(&self, processid: &str, channel: &str, entry: NewEntry) -> Result<()> {
-        let message = messages::ChannelAppend {
-            processid: processid.into(),
-            name: channel.into(),
-            sequence: entry.sequence,
-            inreplyto: entry.inreplyto,
-            payload: entry.payload,
-            payloadtype: entry.kind.as_str().into(),
-        };
+        let message = messages::ChannelAppend::new(processid, channel, entry);
         self.call(&message).await.map(drop)
     }
 

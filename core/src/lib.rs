@@ -27,10 +27,13 @@ pub mod crypto;
 mod error;
 pub mod messages;
 pub mod model;
+mod pipeline;
 mod process;
 pub mod rpc;
 mod stream;
 mod sync;
+mod transport;
+mod writer;
 mod ws;
 
 pub use channel::{ChannelStream, SubscribeOptions};
@@ -43,3 +46,4 @@ pub use model::{
 };
 pub use stream::{Closer, Subscription};
 pub use sync::ACK;
+pub use writer::{ChannelWriter, WriterOptions, WriterStats};

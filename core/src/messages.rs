@@ -5,7 +5,9 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use crate::model::{ChannelEntry, Colony, Executor, FunctionSpec, Process, ServerVersion, User};
+use crate::model::{
+    ChannelEntry, Colony, Executor, FunctionSpec, NewEntry, Process, ServerVersion, User,
+};
 use crate::rpc::Message;
 
 /// A reply that is a list, where the server sends `null` for an empty one.
@@ -15,6 +17,20 @@ pub struct List<T>(pub Vec<T>);
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Option::<Vec<T>>::deserialize(deserializer).map(|list| List(list.unwrap_or_default()))
+    }
+}
+
+impl ChannelAppend {
+    /// The append of `entry` to `channel` of `processid`.
+    pub fn new(processid: &str, channel: &str, entry: NewEntry) -> Self {
+        ChannelAppend {
+            processid: processid.into(),
+            name: channel.into(),
+            sequence: entry.sequence,
+            inreplyto: entry.inreplyto,
+            payload: entry.payload,
+            payloadtype: entry.kind.as_str().into(),
+        }
     }
 }
 

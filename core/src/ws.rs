@@ -4,86 +4,32 @@
 //! channel subscription is active it does not read the socket at all, so this module sends no
 //! pings either; every read is bounded by the caller's timeout instead.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::Message as Frame;
 use tokio_tungstenite::WebSocketStream;
 
 use crate::client::{error_chain, Client};
 use crate::error::{Error, Result};
 use crate::rpc::{self, Message};
-
-/// A byte stream that may or may not be TLS.
-pub(crate) trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+use crate::transport::{self, Io};
 
 /// An open websocket to the server.
 pub(crate) type Socket = WebSocketStream<Box<dyn Io>>;
 
-/// TLS settings for `wss://`: the web's root certificates, ring as the crypto provider.
-pub(crate) fn tls_config() -> Result<rustls::ClientConfig> {
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| Error::connection(format!("cannot set up TLS: {e}")))?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    Ok(config)
-}
-
 /// Opens a websocket to the client's server, within the client's connect timeout.
 pub(crate) async fn connect(client: &Client) -> Result<Socket> {
-    let shared = client.shared();
-    let url = &shared.ws_url;
-    let unreachable = |why: String| Error::connection(format!("cannot connect to {url}: {why}"));
-    let host = url
-        .host_str()
-        .ok_or_else(|| unreachable("no host".into()))?
-        .to_string();
-    let port = url
-        .port_or_known_default()
-        .ok_or_else(|| unreachable("no port".into()))?;
-    let handshake = async {
-        let tcp = TcpStream::connect((host.as_str(), port))
-            .await
-            .map_err(|e| unreachable(e.to_string()))?;
-        tcp.set_nodelay(true)
-            .map_err(|e| unreachable(e.to_string()))?;
-        let io: Box<dyn Io> = match &shared.tls {
-            None => Box::new(tcp),
-            Some(config) => {
-                let name = rustls::pki_types::ServerName::try_from(host.clone())
-                    .map_err(|e| unreachable(e.to_string()))?;
-                let connector = tokio_rustls::TlsConnector::from(Arc::clone(config));
-                Box::new(
-                    connector
-                        .connect(name, tcp)
-                        .await
-                        .map_err(|e| unreachable(e.to_string()))?,
-                )
-            }
-        };
+    let url = &client.shared().ws_url;
+    transport::connect(client, url, |io| async move {
         let (socket, _) = tokio_tungstenite::client_async(url.as_str(), io)
             .await
-            .map_err(|e| unreachable(error_chain(&e)))?;
+            .map_err(|e| {
+                Error::connection(format!("cannot connect to {url}: {}", error_chain(&e)))
+            })?;
         Ok(socket)
-    };
-    tokio::time::timeout(shared.connect_timeout, handshake)
-        .await
-        .map_err(|_| {
-            Error::timeout(format!(
-                "cannot connect to {url} within {:?}",
-                shared.connect_timeout
-            ))
-        })?
+    })
+    .await
 }
 
 /// Sends `message`, signed by the client's key, as one text frame.
