@@ -1,1 +1,48 @@
-// Python bindings: see README.
+//! colonykit's Python bindings: the native module `colonykit._native`.
+//!
+//! The binding only converts: Python values to core types and back, core errors to
+//! `colonykit` exceptions, core futures to asyncio awaitables. Everything the protocol needs
+//! lives in the core crate `colonykit`. The pure-Python package around this module adds the
+//! exception classes and the state enums.
+
+use colonykit::PrivateKey;
+use pyo3::prelude::*;
+
+mod client;
+mod convert;
+mod errors;
+mod runtime;
+mod stream;
+mod types;
+
+/// A new random private key, as 64 hex characters. Keep it secret.
+#[pyfunction]
+fn generate_key(py: Python<'_>) -> PyResult<String> {
+    errors::guard(py, || Ok(PrivateKey::generate().to_hex()))
+}
+
+/// The ID of a private key (how the server names whoever signs with it).
+#[pyfunction]
+fn key_id(prvkey: &Bound<'_, PyAny>) -> PyResult<String> {
+    let key = convert::private_key(prvkey, "prvkey")?;
+    Ok(key.id().to_string())
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<client::PyClient>()?;
+    m.add_class::<stream::PySubscription>()?;
+    m.add_class::<types::PyFunctionSpec>()?;
+    m.add_class::<types::PyProcess>()?;
+    m.add_class::<types::PyChannelEntry>()?;
+    m.add_class::<types::PyColony>()?;
+    m.add_class::<types::PyUser>()?;
+    m.add_class::<types::PyExecutor>()?;
+    m.add_class::<types::PyServerVersion>()?;
+    m.add_class::<runtime::Start>()?;
+    m.add_class::<stream::Iteration>()?;
+    m.add_function(wrap_pyfunction!(generate_key, m)?)?;
+    m.add_function(wrap_pyfunction!(key_id, m)?)?;
+    m.add("ACK", pyo3::types::PyBytes::new(m.py(), colonykit::ACK))?;
+    Ok(())
+}

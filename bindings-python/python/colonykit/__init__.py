@@ -1,0 +1,85 @@
+"""colonykit: a ColonyOS client for asyncio.
+
+>>> import asyncio
+>>> from colonykit import Client, FunctionSpec
+>>> async def main():
+...     async with Client.from_env() as client:
+...         spec = FunctionSpec("long-task", executortype="cli", colonyname="dev",
+...                             channels=["progress"])
+...         process = await client.submit(spec)
+...         async for entry in client.subscribe_channel(process.processid, "progress"):
+...             print(entry.sequence, entry.payload.decode())
+
+Every operation is an async method of ``Client``; results are objects with attributes;
+errors are ``ColonyError`` subclasses. The protocol itself lives in the Rust core.
+"""
+
+from __future__ import annotations
+
+from colonykit._enums import ExecutorState, ProcessState
+from colonykit._errors import (
+    ColonyError,
+    ConflictError,
+    ConnectionError,
+    InvalidArgumentError,
+    InvalidRequestError,
+    NotFoundError,
+    ProcessClosedError,
+    ProtocolError,
+    RateLimitedError,
+    ServerError,
+    TimeoutError,
+    UnauthorizedError,
+)
+from colonykit._native import (
+    ACK,
+    ChannelEntry,
+    ChannelSubscription,
+    Client,
+    Colony,
+    Executor,
+    FunctionSpec,
+    Process,
+    ServerVersion,
+    User,
+    generate_key,
+    key_id,
+)
+
+# Show the public classes as colonykit.X (e.g. in tracebacks), not colonykit._errors.X.
+for _class in (
+    ColonyError, ConflictError, ConnectionError, InvalidArgumentError, InvalidRequestError,
+    NotFoundError, ProcessClosedError, ProtocolError, RateLimitedError, ServerError,
+    TimeoutError, UnauthorizedError, ExecutorState, ProcessState,
+):
+    _class.__module__ = __name__
+del _class
+
+__all__ = [
+    "ACK",
+    "ChannelEntry",
+    "ChannelSubscription",
+    "Client",
+    "ColonyError",
+    "Colony",
+    "ConflictError",
+    "ConnectionError",
+    "Executor",
+    "ExecutorState",
+    "FunctionSpec",
+    "InvalidArgumentError",
+    "InvalidRequestError",
+    "NotFoundError",
+    "Process",
+    "ProcessClosedError",
+    "ProcessState",
+    "ProtocolError",
+    "RateLimitedError",
+    "ServerError",
+    "ServerVersion",
+    "TimeoutError",
+    "UnauthorizedError",
+    "User",
+    "generate_key",
+    "key_id",
+]

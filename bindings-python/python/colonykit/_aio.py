@@ -1,0 +1,22 @@
+"""Coroutines around the native calls, so every async method returns a real coroutine.
+
+A native method returns ``_call(start)``: nothing runs until the coroutine is awaited (or made a
+task), then ``start()`` starts the Rust future on the shared runtime and returns an
+``asyncio.Future`` for its result. Cancelling the awaiting task cancels that future, which drops
+the Rust future and closes whatever it was waiting on.
+"""
+
+from __future__ import annotations
+
+from typing import Awaitable, Callable, TypeVar
+
+T = TypeVar("T")
+
+
+async def _call(start: Callable[[], Awaitable[T]]) -> T:
+    return await start()
+
+
+async def _ready(value: T) -> T:
+    return value
+

@@ -1,0 +1,114 @@
+"""colonykit's exceptions: ``ColonyError`` and one subclass per error kind of the core."""
+
+from __future__ import annotations
+
+import builtins
+from typing import Optional
+
+__all__ = [
+    "ColonyError",
+    "ConflictError",
+    "ConnectionError",
+    "InvalidArgumentError",
+    "InvalidRequestError",
+    "NotFoundError",
+    "ProcessClosedError",
+    "ProtocolError",
+    "RateLimitedError",
+    "ServerError",
+    "TimeoutError",
+    "UnauthorizedError",
+]
+
+
+class ColonyError(Exception):
+    """Any error of a colonykit operation.
+
+    Attributes:
+        kind: what went wrong, the same name in Rust, Python and Node ("NotFound", ...).
+        status: the HTTP status the server answered with, or None.
+        message: what was wrong, in words (the server's message when it sent one).
+    """
+
+    kind: str = "Unknown"
+
+    def __init__(self, message: str, kind: Optional[str] = None, status: Optional[int] = None):
+        super().__init__(message)
+        self.message = message
+        if kind is not None:
+            self.kind = kind
+        self.status = status
+
+    def __str__(self) -> str:
+        if self.status is None:
+            return self.message
+        return f"{self.message} (HTTP {self.status})"
+
+    def __reduce__(self):
+        return (type(self), (self.message, self.kind, self.status))
+
+
+class InvalidArgumentError(ColonyError, ValueError):
+    """A bad argument, caught before anything was sent (bad key, bad address, bad timeout...)."""
+
+    kind = "InvalidArgument"
+
+
+class NotFoundError(ColonyError):
+    """The server said the object does not exist (HTTP 404)."""
+
+    kind = "NotFound"
+
+
+class UnauthorizedError(ColonyError):
+    """The caller may not do this: bad signature, not a member, not the owner (HTTP 401/403)."""
+
+    kind = "Unauthorized"
+
+
+class InvalidRequestError(ColonyError):
+    """The server rejected the request as malformed or invalid (HTTP 400)."""
+
+    kind = "InvalidRequest"
+
+
+class ConflictError(ColonyError):
+    """The object already exists or is in use (HTTP 409)."""
+
+    kind = "Conflict"
+
+
+class RateLimitedError(ColonyError):
+    """The server's rate limit was hit; retrying later may succeed."""
+
+    kind = "RateLimited"
+
+
+class TimeoutError(ColonyError, builtins.TimeoutError):
+    """A wait ran out of time (client-side timeout, or HTTP 408)."""
+
+    kind = "Timeout"
+
+
+class ConnectionError(ColonyError, builtins.ConnectionError):
+    """The server could not be reached, or the connection was lost."""
+
+    kind = "Connection"
+
+
+class ProtocolError(ColonyError):
+    """The server's answer could not be understood (empty, not JSON, truncated...)."""
+
+    kind = "Protocol"
+
+
+class ServerError(ColonyError):
+    """The server failed (HTTP 5xx)."""
+
+    kind = "Server"
+
+
+class ProcessClosedError(ColonyError):
+    """The process was closed (successful, failed or cancelled) while it was being waited on."""
+
+    kind = "ProcessClosed"

@@ -1,0 +1,526 @@
+//! `colonykit.Client`: the core client, every operation an async method.
+
+use colonykit::{Client, EntryKind, Executor, NewEntry, SubscribeOptions, User};
+use pyo3::prelude::*;
+use pyo3::types::{PyString, PyTuple};
+
+use crate::convert::{private_key, process_state, py_to_json_list, py_to_strings, seconds};
+use crate::errors::{guard, IntoPyResult};
+use crate::runtime::{awaitable, in_runtime, ready};
+use crate::stream::PySubscription;
+use crate::types::PyFunctionSpec;
+
+/// A ColonyOS client: one connection pool and the private key it signs with.
+///
+/// Every operation is an async method. ``with_key`` gives a client that signs as someone else
+/// and shares the pool. ``async with Client(...) as client`` works (there is nothing to release:
+/// channel subscriptions are closed on their own).
+///
+/// Args:
+///     server: the server's address, ``http://host:port`` or ``https://host:port``.
+///     prvkey: the private key to sign with (64 hex characters), or None for unsigned calls only.
+///     timeout: the longest an ordinary call may take, in seconds.
+#[pyclass(frozen, module = "colonykit", name = "Client")]
+pub struct PyClient {
+    inner: Client,
+}
+
+#[pymethods]
+impl PyClient {
+    #[new]
+    #[pyo3(signature = (server, prvkey = None, *, timeout = 30.0))]
+    fn new(
+        py: Python<'_>,
+        server: &Bound<'_, PyAny>,
+        prvkey: Option<&Bound<'_, PyAny>>,
+        timeout: f64,
+    ) -> PyResult<Self> {
+        let server: String = server
+            .extract()
+            .map_err(|_| crate::errors::wrong_type("server", "a str (http://host:port)", server))?;
+        let key = match prvkey.filter(|k| !k.is_none()) {
+            Some(key) => Some(private_key(key, "prvkey")?),
+            None => None,
+        };
+        let timeout = seconds(py, timeout, "timeout")?;
+        guard(py, || {
+            let mut builder = Client::builder(server).timeout(timeout);
+            if let Some(key) = key {
+                builder = builder.key(key);
+            }
+            in_runtime(|| builder.build()).py_err(py)
+        })
+        .map(|inner| PyClient { inner })
+    }
+
+    /// A client set up from the environment: ``COLONIES_SERVER_HOST`` (default localhost),
+    /// ``COLONIES_SERVER_PORT`` (default 50080), ``COLONIES_TLS`` (true/false) and
+    /// ``COLONIES_PRVKEY`` (optional).
+    #[staticmethod]
+    fn from_env(py: Python<'_>) -> PyResult<Self> {
+        guard(py, || in_runtime(Client::from_env).py_err(py)).map(|inner| PyClient { inner })
+    }
+
+    /// The same client (same pool, same settings) signing with ``prvkey``.
+    fn with_key(&self, prvkey: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let key = private_key(prvkey, "prvkey")?;
+        Ok(PyClient {
+            inner: self.inner.with_key(key),
+        })
+    }
+
+    /// The ID of the key this client signs with, or None.
+    #[getter]
+    fn id(&self) -> Option<&str> {
+        self.inner.key().map(|key| key.id())
+    }
+
+    /// The address of the server's RPC endpoint.
+    #[getter]
+    fn server(&self) -> &str {
+        self.inner.server()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let id = match self.id() {
+            Some(id) => PyString::new(py, id).repr()?.to_string(),
+            None => "None".into(),
+        };
+        Ok(format!(
+            "Client(server={}, id={id})",
+            PyString::new(py, self.inner.server()).repr()?
+        ))
+    }
+
+    fn __aenter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        ready(slf.py(), slf.clone().into_any())
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __aexit__<'py>(
+        &self,
+        py: Python<'py>,
+        _exc: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        ready(py, py.None().into_bound(py))
+    }
+
+    // --- Server -------------------------------------------------------------------------------
+
+    /// The server's build version (works without a key).
+    fn server_version<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        awaitable(py, async move { client.server_version().await })
+    }
+
+    // --- Colonies -----------------------------------------------------------------------------
+
+    /// Adds a colony owned by the key with ID ``colonyid`` (signed by the server key).
+    fn add_colony<'py>(
+        &self,
+        py: Python<'py>,
+        colonyid: String,
+        name: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        awaitable(py, async move { client.add_colony(&colonyid, &name).await })
+    }
+
+    /// Removes a colony (signed by the server key).
+    fn remove_colony<'py>(
+        &self,
+        py: Python<'py>,
+        colonyname: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        awaitable(py, async move { client.remove_colony(&colonyname).await })
+    }
+
+    /// A colony, by name (signed by a member).
+    fn get_colony<'py>(&self, py: Python<'py>, colonyname: String) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        awaitable(py, async move { client.get_colony(&colonyname).await })
+    }
+
+    /// Every colony (signed by the server key).
+    fn get_colonies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        awaitable(py, async move { client.get_colonies().await })
+    }
+
+    // --- Users --------------------------------------------------------------------------------
+
+    /// Adds a user to a colony (signed by the colony key).
+    #[pyo3(signature = (colonyname, userid, name, email = String::new(), phone = String::new()))]
+    fn add_user<'py>(
+        &self,
+        py: Python<'py>,
+        colonyname: String,
+        userid: String,
+        name: String,
+        email: String,
+        phone: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        let user = User {
+            colonyname,
+            userid,
+            name,
+            email,
+            phone,
+        };
+        awaitable(py, async move { client.add_user(&user).await })
+    }
+
+    /// The users of a colony.
+    fn get_users<'py>(&self, py: Python<'py>, colonyname: String) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        awaitable(py, async move { client.get_users(&colonyname).await })
+    }
+
+    /// Removes a user (signed by the colony key).
+    fn remove_user<'py>(
+        &self,
+        py: Python<'py>,
+        colonyname: String,
+        name: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        awaitable(
+            py,
+            async move { client.remove_user(&colonyname, &name).await },
+        )
+    }
+
+    // --- Executors ----------------------------------------------------------------------------
+
+    /// Registers an executor (signed by the colony key); it starts PENDING.
+    fn add_executor<'py>(
+        &self,
+        py: Python<'py>,
+        executorid: String,
+        executortype: String,
+        executorname: String,
+        colonyname: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        let executor = Executor::new(executorid, executortype, executorname, colonyname);
+        awaitable(py, async move { client.add_executor(&executor).await })
+    }
+
+    /// An executor, by colony and name.
+    fn get_executor<'py>(
+        &self,
+        py: Python<'py>,
+        colonyname: String,
+        executorname: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        awaitable(py, async move {
+            client.get_executor(&colonyname, &executorname).await
+        })
+    }
+
+    /// The executors of a colony.
+    fn get_executors<'py>(
+        &self,
+        py: Python<'py>,
+        colonyname: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        awaitable(py, async move { client.get_executors(&colonyname).await })
+    }
+
+    /// Approves a pending executor (signed by the colony key).
+    fn approve_executor<'py>(
+        &self,
+        py: Python<'py>,
+        colonyname: String,
+        executorname: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        awaitable(py, async move {
+            client.approve_executor(&colonyname, &executorname).await
+        })
+    }
+
+    /// Rejects an executor (signed by the colony key).
+    fn reject_executor<'py>(
+        &self,
+        py: Python<'py>,
+        colonyname: String,
+        executorname: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        awaitable(py, async move {
+            client.reject_executor(&colonyname, &executorname).await
+        })
+    }
+
+    /// Unregisters an executor (signed by the colony key).
+    fn remove_executor<'py>(
+        &self,
+        py: Python<'py>,
+        colonyname: String,
+        executorname: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        awaitable(py, async move {
+            client.remove_executor(&colonyname, &executorname).await
+        })
+    }
+
+    // --- Processes ----------------------------------------------------------------------------
+
+    /// Submits a function spec; the process starts WAITING.
+    fn submit<'py>(
+        &self,
+        py: Python<'py>,
+        spec: PyRef<'py, PyFunctionSpec>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        let spec = spec.inner.clone();
+        awaitable(py, async move { client.submit(&spec).await })
+    }
+
+    /// Waits up to ``timeout`` seconds (rounded up to whole seconds) for a process to run and
+    /// takes it; None if no work came in time. Only executors can assign.
+    fn assign<'py>(
+        &self,
+        py: Python<'py>,
+        colonyname: String,
+        timeout: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        let timeout = seconds(py, timeout, "timeout")?;
+        awaitable(py, async move { client.assign(&colonyname, timeout).await })
+    }
+
+    /// A process, by ID.
+    fn get_process<'py>(&self, py: Python<'py>, processid: String) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        awaitable(py, async move { client.get_process(&processid).await })
+    }
+
+    /// Up to ``count`` (at most 100) processes of a colony in ``state``, oldest first.
+    #[pyo3(signature = (colonyname, state, count = 100))]
+    fn get_processes<'py>(
+        &self,
+        py: Python<'py>,
+        colonyname: String,
+        state: &Bound<'py, PyAny>,
+        count: u32,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        let state = process_state(state)?;
+        awaitable(py, async move {
+            client.get_processes(&colonyname, state, count).await
+        })
+    }
+
+    /// Removes a process that is not running.
+    fn remove_process<'py>(
+        &self,
+        py: Python<'py>,
+        processid: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        awaitable(py, async move { client.remove_process(&processid).await })
+    }
+
+    /// Sets the output (a list of JSON values) of a running process (by its executor).
+    fn set_output<'py>(
+        &self,
+        py: Python<'py>,
+        processid: String,
+        output: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        let output = py_to_json_list(output, "output")?;
+        awaitable(
+            py,
+            async move { client.set_output(&processid, output).await },
+        )
+    }
+
+    /// Closes a process as successful, with ``output`` (by its executor). Deletes its channels.
+    #[pyo3(signature = (processid, output = None))]
+    fn close<'py>(
+        &self,
+        py: Python<'py>,
+        processid: String,
+        output: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        let output = match output.filter(|o| !o.is_none()) {
+            Some(output) => py_to_json_list(output, "output")?,
+            None => Vec::new(),
+        };
+        awaitable(py, async move { client.close(&processid, output).await })
+    }
+
+    /// Closes a process as failed, with ``errors`` (by its executor). Deletes its channels.
+    fn fail<'py>(
+        &self,
+        py: Python<'py>,
+        processid: String,
+        errors: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        let errors = py_to_strings(errors, "errors")?;
+        awaitable(py, async move { client.fail(&processid, errors).await })
+    }
+
+    /// Cancels a process (server v1.9.12 or later). Deletes its channels.
+    fn cancel<'py>(&self, py: Python<'py>, processid: String) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        awaitable(py, async move { client.cancel(&processid).await })
+    }
+
+    /// Waits until the process is in ``state`` (a ``ProcessState`` or its name) and returns it.
+    ///
+    /// Raises ``TimeoutError`` after ``timeout`` seconds, and ``ProcessClosedError`` as soon as
+    /// the process is closed in another state.
+    fn wait_for_state<'py>(
+        &self,
+        py: Python<'py>,
+        processid: String,
+        state: &Bound<'py, PyAny>,
+        timeout: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        let state = process_state(state)?;
+        let timeout = seconds(py, timeout, "timeout")?;
+        awaitable(py, async move {
+            client.wait_for_state(&processid, state, timeout).await
+        })
+    }
+
+    // --- Channels -----------------------------------------------------------------------------
+
+    /// Appends an entry to a channel of a process (by its submitter or its executor).
+    ///
+    /// ``payload`` is bytes (a str is sent as UTF-8); ``kind`` is "data", "end", "error" or
+    /// another type; ``inreplyto`` is the other party's sequence this entry answers.
+    #[pyo3(signature = (processid, channel, sequence, payload, *, kind = String::from("data"), inreplyto = 0))]
+    #[allow(clippy::too_many_arguments)]
+    fn append<'py>(
+        &self,
+        py: Python<'py>,
+        processid: String,
+        channel: String,
+        sequence: i64,
+        payload: &Bound<'py, PyAny>,
+        kind: String,
+        inreplyto: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        let entry = NewEntry {
+            sequence,
+            payload: crate::convert::payload(payload)?,
+            kind: EntryKind::from(kind),
+            inreplyto,
+        };
+        awaitable(py, async move {
+            client.append(&processid, &channel, entry).await
+        })
+    }
+
+    /// Reads up to ``limit`` entries (0: all) of a channel's log, after the first ``after``.
+    #[pyo3(signature = (processid, channel, after = 0, limit = 0))]
+    fn read_channel<'py>(
+        &self,
+        py: Python<'py>,
+        processid: String,
+        channel: String,
+        after: u64,
+        limit: u32,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        awaitable(py, async move {
+            client
+                .read_channel(&processid, &channel, after, limit)
+                .await
+        })
+    }
+
+    /// Subscribes to a channel: an async iterator of its entries (see ``ChannelSubscription``).
+    ///
+    /// ``after`` skips the first entries of the log; ``idle_timeout`` (seconds) ends the stream
+    /// with ``TimeoutError`` when no entry arrives for that long. The stream ends after an
+    /// ``end`` or ``error`` entry, and with ``ProcessClosedError`` if the process is closed.
+    #[pyo3(signature = (processid, channel, *, after = 0, idle_timeout = None))]
+    fn subscribe_channel(
+        &self,
+        py: Python<'_>,
+        processid: String,
+        channel: String,
+        after: u64,
+        idle_timeout: Option<f64>,
+    ) -> PyResult<PySubscription> {
+        let idle_timeout = match idle_timeout {
+            Some(t) => Some(seconds(py, t, "idle_timeout")?),
+            None => None,
+        };
+        let options = SubscribeOptions {
+            after,
+            idle_timeout,
+        };
+        let client = self.inner.clone();
+        let stream = guard(py, || {
+            in_runtime(|| client.subscribe_channel_with(&processid, &channel, options)).py_err(py)
+        })?;
+        Ok(PySubscription::new(stream, processid, channel))
+    }
+
+    // --- Sync channel -------------------------------------------------------------------------
+
+    /// Client side: acknowledges on ``sync_channel`` that everything has arrived.
+    fn acknowledge<'py>(
+        &self,
+        py: Python<'py>,
+        processid: String,
+        sync_channel: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        awaitable(py, async move {
+            client.acknowledge(&processid, &sync_channel).await
+        })
+    }
+
+    /// Executor side: waits up to ``timeout`` seconds for the other party's acknowledgement.
+    fn wait_for_ack<'py>(
+        &self,
+        py: Python<'py>,
+        processid: String,
+        sync_channel: String,
+        timeout: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        let timeout = seconds(py, timeout, "timeout")?;
+        awaitable(py, async move {
+            client
+                .wait_for_ack(&processid, &sync_channel, timeout)
+                .await
+        })
+    }
+
+    /// Executor side: waits for the acknowledgement, then closes the process with ``output``.
+    fn close_after_ack<'py>(
+        &self,
+        py: Python<'py>,
+        processid: String,
+        sync_channel: String,
+        output: &Bound<'py, PyAny>,
+        timeout: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        let output = py_to_json_list(output, "output")?;
+        let timeout = seconds(py, timeout, "timeout")?;
+        awaitable(py, async move {
+            client
+                .close_after_ack(&processid, &sync_channel, output, timeout)
+                .await
+        })
+    }
+}
