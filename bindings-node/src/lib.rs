@@ -1,1 +1,710 @@
-// Node bindings: see README.
+//! Node bindings for colonykit (napi-rs).
+//!
+//! This addon is the native half of the npm package `colonykit`; users see the JS layer
+//! (`index.js`, typed by `index.d.ts`), which adds the idiom: error classes, async iterators
+//! and `AbortSignal`. The addon only converts: JS values to core types and back, core errors
+//! to tagged JS errors (see [`error`]), core futures to promises. It holds no protocol logic.
+//!
+//! Every future runs on napi's shared tokio runtime and is guarded against panics; every
+//! synchronous export is `catch_unwind`. Nothing here keeps Node's event loop alive except a
+//! pending promise, and every wait can be ended: by its own timeout, by a [`CancelToken`]
+//! (the JS `AbortSignal`), or for subscriptions by [`NativeSubscription::close`].
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod convert;
+mod error;
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures::FutureExt;
+use napi::bindgen_prelude::{Buffer, PromiseRaw, ToNapiValue};
+use napi::Env;
+use napi_derive::napi;
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use colonykit::{ChannelStream, Closer, EntryKind, NewEntry, PrivateKey, SubscribeOptions};
+
+use crate::convert::{
+    count_u32, count_u64, millis, process_state, JsChannelEntry, JsColony, JsExecutor,
+    JsNewExecutor, JsProcess, JsServerVersion, JsSubmitSpec, JsUser,
+};
+use crate::error::{aborted, from_core, from_panic, IntoNapi};
+
+/// Runs `future` on the shared runtime and returns its promise.
+///
+/// The future is guarded against panics (a panic rejects the promise) and, with a `cancel`
+/// token, is dropped as soon as the token is cancelled (which closes whatever it was waiting
+/// on) and the promise rejects with the `Aborted` kind.
+fn promise<'env, T, F>(
+    env: &'env Env,
+    cancel: Option<&CancelToken>,
+    future: F,
+) -> napi::Result<PromiseRaw<'env, T>>
+where
+    T: ToNapiValue + Send + 'static,
+    F: Future<Output = napi::Result<T>> + Send + 'static,
+{
+    let token = cancel.map(|c| c.token.clone());
+    env.spawn_future(async move {
+        let guarded = async {
+            match AssertUnwindSafe(future).catch_unwind().await {
+                Ok(result) => result,
+                Err(panic) => Err(from_panic(panic)),
+            }
+        };
+        match token {
+            None => guarded.await,
+            Some(token) => tokio::select! {
+                biased;
+                () = token.cancelled() => Err(aborted()),
+                result = guarded => result,
+            },
+        }
+    })
+}
+
+/// Parses a private key; the key never appears in an error.
+fn parse_key(prvkey: &str) -> napi::Result<PrivateKey> {
+    PrivateKey::from_hex(prvkey).napi()
+}
+
+/// A fresh random private key, as 64 hex characters.
+#[napi(catch_unwind)]
+pub fn generate_key() -> String {
+    PrivateKey::generate().to_hex()
+}
+
+/// The ID of a private key (the name the server knows its owner by).
+#[napi(catch_unwind)]
+pub fn key_id(prvkey: String) -> napi::Result<String> {
+    Ok(parse_key(&prvkey)?.id().to_string())
+}
+
+/// Cancels the operations it was given to (the native side of an `AbortSignal`).
+#[napi]
+pub struct CancelToken {
+    token: CancellationToken,
+}
+
+#[napi]
+impl CancelToken {
+    /// A token that has not been cancelled.
+    #[napi(constructor, catch_unwind)]
+    pub fn new() -> Self {
+        CancelToken {
+            token: CancellationToken::new(),
+        }
+    }
+
+    /// Cancels every operation given this token; they reject with the `Aborted` kind.
+    #[napi(catch_unwind)]
+    pub fn cancel(&self) {
+        self.token.cancel();
+    }
+}
+
+impl Default for CancelToken {
+    fn default() -> Self {
+        CancelToken::new()
+    }
+}
+
+/// A channel subscription: `next()` resolves to the next entry, or `null` when the stream has
+/// ended; `close()` ends it at once, also while a `next()` is pending.
+#[napi]
+pub struct NativeSubscription {
+    stream: Arc<tokio::sync::Mutex<ChannelStream>>,
+    closer: Closer,
+}
+
+#[napi]
+impl NativeSubscription {
+    /// The next entry, or `null` once the stream has ended (or was closed).
+    #[napi(catch_unwind, ts_return_type = "Promise<ChannelEntry | null>")]
+    pub fn next<'env>(
+        &self,
+        env: &'env Env,
+    ) -> napi::Result<PromiseRaw<'env, Option<JsChannelEntry>>> {
+        let stream = Arc::clone(&self.stream);
+        promise(env, None, async move {
+            let mut stream = stream.lock().await;
+            match stream.next_item().await {
+                None => Ok(None),
+                Some(Ok(entry)) => Ok(Some(entry.into())),
+                Some(Err(error)) => Err(from_core(error)),
+            }
+        })
+    }
+
+    /// Closes the subscription: its socket closes, a pending `next()` resolves to `null`.
+    #[napi(catch_unwind)]
+    pub fn close(&self) {
+        self.closer.close();
+    }
+}
+
+/// The native client; see `Client` in `index.d.ts` for the documented API.
+#[napi]
+pub struct NativeClient {
+    inner: colonykit::Client,
+}
+
+#[napi]
+impl NativeClient {
+    /// A client of `server` (`http://host:port`), signing with `prvkey` when given.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(
+        server: String,
+        prvkey: Option<String>,
+        timeout_ms: Option<f64>,
+    ) -> napi::Result<Self> {
+        let mut builder = colonykit::Client::builder(server);
+        if let Some(prvkey) = prvkey {
+            builder = builder.key(parse_key(&prvkey)?);
+        }
+        if let Some(ms) = timeout_ms {
+            builder = builder.timeout(millis(ms, "timeoutMs")?);
+        }
+        Ok(NativeClient {
+            inner: builder.build().napi()?,
+        })
+    }
+
+    /// A client set up from `COLONIES_SERVER_HOST`, `COLONIES_SERVER_PORT`, `COLONIES_TLS` and
+    /// `COLONIES_PRVKEY`.
+    #[napi(factory, catch_unwind)]
+    pub fn from_env() -> napi::Result<Self> {
+        Ok(NativeClient {
+            inner: colonykit::Client::from_env().napi()?,
+        })
+    }
+
+    /// A client that signs with `prvkey` and shares this client's connection pool.
+    #[napi(catch_unwind)]
+    pub fn with_key(&self, prvkey: String) -> napi::Result<NativeClient> {
+        Ok(NativeClient {
+            inner: self.inner.with_key(parse_key(&prvkey)?),
+        })
+    }
+
+    /// The ID of the key this client signs with, or `null`.
+    #[napi(getter, catch_unwind)]
+    pub fn id(&self) -> Option<String> {
+        self.inner.key().map(|key| key.id().to_string())
+    }
+
+    /// The server's RPC endpoint.
+    #[napi(getter, catch_unwind)]
+    pub fn server(&self) -> String {
+        self.inner.server().to_string()
+    }
+
+    #[napi(catch_unwind)]
+    pub fn server_version<'env>(
+        &self,
+        env: &'env Env,
+    ) -> napi::Result<PromiseRaw<'env, JsServerVersion>> {
+        let client = self.inner.clone();
+        promise(env, None, async move {
+            client.server_version().await.map(Into::into).napi()
+        })
+    }
+
+    // --- Colonies -----------------------------------------------------------------------------
+
+    #[napi(catch_unwind)]
+    pub fn add_colony<'env>(
+        &self,
+        env: &'env Env,
+        colonyid: String,
+        name: String,
+    ) -> napi::Result<PromiseRaw<'env, JsColony>> {
+        let client = self.inner.clone();
+        promise(env, None, async move {
+            client
+                .add_colony(&colonyid, &name)
+                .await
+                .map(Into::into)
+                .napi()
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn remove_colony<'env>(
+        &self,
+        env: &'env Env,
+        colonyname: String,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let client = self.inner.clone();
+        promise(env, None, async move {
+            client.remove_colony(&colonyname).await.napi()
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn get_colony<'env>(
+        &self,
+        env: &'env Env,
+        colonyname: String,
+    ) -> napi::Result<PromiseRaw<'env, JsColony>> {
+        let client = self.inner.clone();
+        promise(env, None, async move {
+            client.get_colony(&colonyname).await.map(Into::into).napi()
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn get_colonies<'env>(
+        &self,
+        env: &'env Env,
+    ) -> napi::Result<PromiseRaw<'env, Vec<JsColony>>> {
+        let client = self.inner.clone();
+        promise(env, None, async move {
+            client.get_colonies().await.map(convert_all).napi()
+        })
+    }
+
+    // --- Users --------------------------------------------------------------------------------
+
+    #[napi(catch_unwind)]
+    pub fn add_user<'env>(
+        &self,
+        env: &'env Env,
+        user: JsUser,
+    ) -> napi::Result<PromiseRaw<'env, JsUser>> {
+        let client = self.inner.clone();
+        promise(env, None, async move {
+            client.add_user(&user.into()).await.map(Into::into).napi()
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn get_users<'env>(
+        &self,
+        env: &'env Env,
+        colonyname: String,
+    ) -> napi::Result<PromiseRaw<'env, Vec<JsUser>>> {
+        let client = self.inner.clone();
+        promise(env, None, async move {
+            client.get_users(&colonyname).await.map(convert_all).napi()
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn remove_user<'env>(
+        &self,
+        env: &'env Env,
+        colonyname: String,
+        name: String,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let client = self.inner.clone();
+        promise(env, None, async move {
+            client.remove_user(&colonyname, &name).await.napi()
+        })
+    }
+
+    // --- Executors ----------------------------------------------------------------------------
+
+    #[napi(catch_unwind)]
+    pub fn add_executor<'env>(
+        &self,
+        env: &'env Env,
+        executor: JsNewExecutor,
+    ) -> napi::Result<PromiseRaw<'env, JsExecutor>> {
+        let client = self.inner.clone();
+        promise(env, None, async move {
+            client
+                .add_executor(&executor.into())
+                .await
+                .map(Into::into)
+                .napi()
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn get_executor<'env>(
+        &self,
+        env: &'env Env,
+        colonyname: String,
+        executorname: String,
+    ) -> napi::Result<PromiseRaw<'env, JsExecutor>> {
+        let client = self.inner.clone();
+        promise(env, None, async move {
+            client
+                .get_executor(&colonyname, &executorname)
+                .await
+                .map(Into::into)
+                .napi()
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn get_executors<'env>(
+        &self,
+        env: &'env Env,
+        colonyname: String,
+    ) -> napi::Result<PromiseRaw<'env, Vec<JsExecutor>>> {
+        let client = self.inner.clone();
+        promise(env, None, async move {
+            client
+                .get_executors(&colonyname)
+                .await
+                .map(convert_all)
+                .napi()
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn approve_executor<'env>(
+        &self,
+        env: &'env Env,
+        colonyname: String,
+        executorname: String,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let client = self.inner.clone();
+        promise(env, None, async move {
+            client
+                .approve_executor(&colonyname, &executorname)
+                .await
+                .napi()
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn reject_executor<'env>(
+        &self,
+        env: &'env Env,
+        colonyname: String,
+        executorname: String,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let client = self.inner.clone();
+        promise(env, None, async move {
+            client
+                .reject_executor(&colonyname, &executorname)
+                .await
+                .napi()
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn remove_executor<'env>(
+        &self,
+        env: &'env Env,
+        colonyname: String,
+        executorname: String,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let client = self.inner.clone();
+        promise(env, None, async move {
+            client
+                .remove_executor(&colonyname, &executorname)
+                .await
+                .napi()
+        })
+    }
+
+    // --- Processes ----------------------------------------------------------------------------
+
+    #[napi(catch_unwind)]
+    pub fn submit<'env>(
+        &self,
+        env: &'env Env,
+        spec: JsSubmitSpec,
+    ) -> napi::Result<PromiseRaw<'env, JsProcess>> {
+        let client = self.inner.clone();
+        let spec = spec.into();
+        promise(env, None, async move {
+            client.submit(&spec).await.map(Into::into).napi()
+        })
+    }
+
+    /// Resolves to the assigned process, or `null` when none came within `timeoutMs`.
+    #[napi(catch_unwind, ts_return_type = "Promise<Process | null>")]
+    pub fn assign<'env>(
+        &self,
+        env: &'env Env,
+        colonyname: String,
+        timeout_ms: f64,
+        cancel: Option<&CancelToken>,
+    ) -> napi::Result<PromiseRaw<'env, Option<JsProcess>>> {
+        let client = self.inner.clone();
+        let timeout = millis(timeout_ms, "timeoutMs")?;
+        promise(env, cancel, async move {
+            client
+                .assign(&colonyname, timeout)
+                .await
+                .map(|p| p.map(Into::into))
+                .napi()
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn get_process<'env>(
+        &self,
+        env: &'env Env,
+        processid: String,
+    ) -> napi::Result<PromiseRaw<'env, JsProcess>> {
+        let client = self.inner.clone();
+        promise(env, None, async move {
+            client.get_process(&processid).await.map(Into::into).napi()
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn get_processes<'env>(
+        &self,
+        env: &'env Env,
+        colonyname: String,
+        state: String,
+        count: f64,
+    ) -> napi::Result<PromiseRaw<'env, Vec<JsProcess>>> {
+        let client = self.inner.clone();
+        let state = process_state(&state)?;
+        let count = count_u32(count, "count")?;
+        promise(env, None, async move {
+            client
+                .get_processes(&colonyname, state, count)
+                .await
+                .map(convert_all)
+                .napi()
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn remove_process<'env>(
+        &self,
+        env: &'env Env,
+        processid: String,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let client = self.inner.clone();
+        promise(env, None, async move {
+            client.remove_process(&processid).await.napi()
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_output<'env>(
+        &self,
+        env: &'env Env,
+        processid: String,
+        output: Vec<Value>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let client = self.inner.clone();
+        promise(env, None, async move {
+            client.set_output(&processid, output).await.napi()
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn close<'env>(
+        &self,
+        env: &'env Env,
+        processid: String,
+        output: Vec<Value>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let client = self.inner.clone();
+        promise(env, None, async move {
+            client.close(&processid, output).await.napi()
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn fail<'env>(
+        &self,
+        env: &'env Env,
+        processid: String,
+        errors: Vec<String>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let client = self.inner.clone();
+        promise(env, None, async move {
+            client.fail(&processid, errors).await.napi()
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn cancel<'env>(
+        &self,
+        env: &'env Env,
+        processid: String,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let client = self.inner.clone();
+        promise(
+            env,
+            None,
+            async move { client.cancel(&processid).await.napi() },
+        )
+    }
+
+    /// Resolves to the process once it is in `state`.
+    #[napi(catch_unwind)]
+    pub fn wait_for_state<'env>(
+        &self,
+        env: &'env Env,
+        processid: String,
+        state: String,
+        timeout_ms: f64,
+        cancel: Option<&CancelToken>,
+    ) -> napi::Result<PromiseRaw<'env, JsProcess>> {
+        let client = self.inner.clone();
+        let state = process_state(&state)?;
+        let timeout = millis(timeout_ms, "timeoutMs")?;
+        promise(env, cancel, async move {
+            client
+                .wait_for_state(&processid, state, timeout)
+                .await
+                .map(Into::into)
+                .napi()
+        })
+    }
+
+    // --- Channels -----------------------------------------------------------------------------
+
+    #[napi(catch_unwind)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn append<'env>(
+        &self,
+        env: &'env Env,
+        processid: String,
+        channel: String,
+        sequence: i64,
+        payload: Buffer,
+        kind: String,
+        inreplyto: i64,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let client = self.inner.clone();
+        let entry = NewEntry {
+            sequence,
+            payload: payload.to_vec(),
+            kind: EntryKind::from(kind),
+            inreplyto,
+        };
+        promise(env, None, async move {
+            client.append(&processid, &channel, entry).await.napi()
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn read_channel<'env>(
+        &self,
+        env: &'env Env,
+        processid: String,
+        channel: String,
+        after: f64,
+        limit: f64,
+    ) -> napi::Result<PromiseRaw<'env, Vec<JsChannelEntry>>> {
+        let client = self.inner.clone();
+        let after = count_u64(after, "after")?;
+        let limit = count_u32(limit, "limit")?;
+        promise(env, None, async move {
+            client
+                .read_channel(&processid, &channel, after, limit)
+                .await
+                .map(convert_all)
+                .napi()
+        })
+    }
+
+    /// Starts a subscription to a channel (entries after the first `after`, ending with a
+    /// `Timeout` error after `idleTimeoutMs` without an entry, when given).
+    #[napi(catch_unwind)]
+    pub fn subscribe_channel(
+        &self,
+        processid: String,
+        channel: String,
+        after: f64,
+        idle_timeout_ms: Option<f64>,
+    ) -> napi::Result<NativeSubscription> {
+        let options = SubscribeOptions {
+            after: count_u64(after, "after")?,
+            idle_timeout: idle_timeout_ms
+                .map(|ms| millis(ms, "idleTimeoutMs"))
+                .transpose()?,
+        };
+        // The stream's task is spawned on the shared runtime.
+        let stream = napi::bindgen_prelude::within_runtime_if_available(|| {
+            self.inner
+                .subscribe_channel_with(&processid, &channel, options)
+        })
+        .napi()?;
+        Ok(NativeSubscription {
+            closer: stream.closer(),
+            stream: Arc::new(tokio::sync::Mutex::new(stream)),
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn acknowledge<'env>(
+        &self,
+        env: &'env Env,
+        processid: String,
+        sync_channel: String,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let client = self.inner.clone();
+        promise(env, None, async move {
+            client.acknowledge(&processid, &sync_channel).await.napi()
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn wait_for_ack<'env>(
+        &self,
+        env: &'env Env,
+        processid: String,
+        sync_channel: String,
+        timeout_ms: f64,
+        cancel: Option<&CancelToken>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let client = self.inner.clone();
+        let timeout = millis(timeout_ms, "timeoutMs")?;
+        promise(env, cancel, async move {
+            client
+                .wait_for_ack(&processid, &sync_channel, timeout)
+                .await
+                .napi()
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn close_after_ack<'env>(
+        &self,
+        env: &'env Env,
+        processid: String,
+        sync_channel: String,
+        output: Vec<Value>,
+        timeout_ms: f64,
+        cancel: Option<&CancelToken>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let client = self.inner.clone();
+        let timeout = millis(timeout_ms, "timeoutMs")?;
+        promise(env, cancel, async move {
+            client
+                .close_after_ack(&processid, &sync_channel, output, timeout)
+                .await
+                .napi()
+        })
+    }
+}
+
+fn convert_all<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
+    items.into_iter().map(U::from).collect()
+}
+
+/// Test hooks: prove that a panic in the addon rejects or throws instead of crashing Node.
+/// (The only deliberate panics in this crate.)
+#[napi(catch_unwind, js_name = "__panicSync")]
+#[allow(clippy::panic)]
+pub fn panic_sync() -> napi::Result<()> {
+    std::panic::panic_any("test panic (sync)".to_string())
+}
+
+/// See [`panic_sync`].
+#[napi(catch_unwind, js_name = "__panicAsync")]
+#[allow(clippy::panic)]
+pub fn panic_async(env: &Env) -> napi::Result<PromiseRaw<'_, ()>> {
+    promise(env, None, async {
+        std::panic::panic_any("test panic (async)".to_string())
+    })
+}

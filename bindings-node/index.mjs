@@ -1,0 +1,25 @@
+// ES module entry point: the same objects as the CommonJS entry (index.js).
+import colonykit from './index.js'
+
+export const {
+  Client,
+  ChannelSubscription,
+  ProcessState,
+  ExecutorState,
+  generateKey,
+  keyId,
+  ColonyError,
+  InvalidArgumentError,
+  NotFoundError,
+  UnauthorizedError,
+  InvalidRequestError,
+  ConflictError,
+  RateLimitedError,
+  TimeoutError,
+  ConnectionError,
+  ProtocolError,
+  ServerError,
+  ProcessClosedError,
+} = colonykit
+
+export default colonykit

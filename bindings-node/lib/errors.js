@@ -1,0 +1,105 @@
+'use strict'
+
+/**
+ * Error classes, and the conversion of the addon's errors into them.
+ *
+ * The addon raises errors whose message is `\u0001colonykit|<kind>|<status>|<message>`; they are
+ * turned into the `ColonyError` subclass of that kind here and never reach users as such.
+ */
+
+const TAG = '\u0001colonykit|'
+
+/** Every error colonykit raises: `code` is the core's error kind, `status` the HTTP status. */
+class ColonyError extends Error {
+  /**
+   * @param {string} message
+   * @param {{ code?: string, status?: number, cause?: unknown }} [options]
+   */
+  constructor(message, options = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    /** The core's error kind, e.g. `'NotFound'`. */
+    this.code = new.target.code ?? options.code ?? 'Unknown'
+    /** The HTTP status the server answered with, when it answered. */
+    this.status = options.status
+  }
+}
+Object.defineProperty(ColonyError.prototype, 'name', {
+  value: 'ColonyError',
+  writable: true,
+  configurable: true,
+})
+
+/** One subclass per core error kind: `[class name, kind]`. */
+const KINDS = [
+  ['InvalidArgumentError', 'InvalidArgument'],
+  ['NotFoundError', 'NotFound'],
+  ['UnauthorizedError', 'Unauthorized'],
+  ['InvalidRequestError', 'InvalidRequest'],
+  ['ConflictError', 'Conflict'],
+  ['RateLimitedError', 'RateLimited'],
+  ['TimeoutError', 'Timeout'],
+  ['ConnectionError', 'Connection'],
+  ['ProtocolError', 'Protocol'],
+  ['ServerError', 'Server'],
+  ['ProcessClosedError', 'ProcessClosed'],
+]
+
+const classes = { ColonyError }
+const byKind = new Map()
+for (const [name, kind] of KINDS) {
+  // A named class expression, so that stacks and `util.inspect` show the right name.
+  const cls = {
+    [name]: class extends ColonyError {},
+  }[name]
+  Object.defineProperty(cls, 'code', { value: kind })
+  Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true })
+  classes[name] = cls
+  byKind.set(kind, cls)
+}
+
+/** napi's own argument-conversion statuses: a JS value of the wrong type. */
+const TYPE_STATUSES = new Set([
+  'InvalidArg',
+  'ObjectExpected',
+  'StringExpected',
+  'NameExpected',
+  'FunctionExpected',
+  'NumberExpected',
+  'BooleanExpected',
+  'ArrayExpected',
+  'BigintExpected',
+  'ArrayBufferExpected',
+])
+
+function abortError(signal) {
+  if (signal && signal.aborted) return signal.reason
+  return new DOMException('The operation was aborted', 'AbortError')
+}
+
+/**
+ * The JS error for an error thrown or rejected by the addon.
+ * @param {unknown} error
+ * @param {AbortSignal} [signal] the signal whose reason an aborted call rejects with
+ * @returns {unknown}
+ */
+function convertError(error, signal) {
+  if (!(error instanceof Error) || error instanceof ColonyError) return error
+  const text = error.message
+  if (typeof text === 'string' && text.startsWith(TAG)) {
+    const rest = text.slice(TAG.length)
+    const first = rest.indexOf('|')
+    const second = rest.indexOf('|', first + 1)
+    if (first < 0 || second < 0) return new ColonyError(rest, { code: 'Internal' })
+    const kind = rest.slice(0, first)
+    const statusText = rest.slice(first + 1, second)
+    const message = rest.slice(second + 1)
+    if (kind === 'Aborted') return abortError(signal)
+    const status = statusText === '' ? undefined : Number(statusText)
+    const cls = byKind.get(kind)
+    return cls ? new cls(message, { status }) : new ColonyError(message, { code: kind, status })
+  }
+  if (TYPE_STATUSES.has(error.code)) return new TypeError(text)
+  return error
+}
+
+module.exports = { ...classes, convertError }
