@@ -8,14 +8,14 @@ SERVER_ENV := tests/server/run/server.env
 COLONY_ENV := examples/run/colony.env
 CARGO_TESTED := -p colonykit -p colonykit-examples
 
-.PHONY: test test-all test-rust test-examples test-python test-node lint demo bootstrap server-up server-down
+.PHONY: test test-all test-rust test-examples test-python test-node test-fuzz lint demo bootstrap server-up server-down
 
 ## Everything, against a real server that is started first and stopped at the end.
 test:
 	tests/server/up
 	status=0; $(MAKE) --no-print-directory test-all || status=$$?; tests/server/down; exit $$status
 
-test-all: lint test-rust test-examples test-python test-node
+test-all: lint test-rust test-fuzz test-examples test-python test-node
 
 lint:
 	cargo fmt --all -- --check
@@ -23,6 +23,10 @@ lint:
 
 test-rust:
 	cargo test $(CARGO_TESTED)
+
+## A short fuzzing run of reply parsing, websocket frames and keys (FUZZ_SECONDS each).
+test-fuzz:
+	core/fuzz/run
 
 ## The three channel patterns, client and executor as separate programs.
 test-examples: bootstrap
