@@ -1,6 +1,6 @@
 //! `colonykit.Client`: the core client, every operation an async method.
 
-use colonykit::{Client, EntryKind, Executor, NewEntry, SubscribeOptions, User};
+use colonykit::{Client, EntryKind, Executor, NewEntry, SubscribeOptions, User, WriterOptions};
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 
@@ -9,6 +9,7 @@ use crate::errors::{guard, IntoPyResult};
 use crate::runtime::{awaitable, in_runtime, ready};
 use crate::stream::PySubscription;
 use crate::types::PyFunctionSpec;
+use crate::writer::NewWriter;
 
 /// A ColonyOS client: one connection pool and the private key it signs with.
 ///
@@ -471,6 +472,38 @@ impl PyClient {
             in_runtime(|| client.subscribe_channel_with(&processid, &channel, options)).py_err(py)
         })?;
         Ok(PySubscription::new(stream, processid, channel))
+    }
+
+    /// A writer for a channel (see ``ChannelWriter``): ordered appends, several in flight,
+    /// numbered ``first_sequence``, ``first_sequence + step``, ...; it rides out the server's
+    /// rate limit. Opens its connection now.
+    #[pyo3(signature = (processid, channel, *, first_sequence = 1, step = 1, max_in_flight = 16))]
+    #[allow(clippy::too_many_arguments)]
+    fn channel_writer<'py>(
+        &self,
+        py: Python<'py>,
+        processid: String,
+        channel: String,
+        first_sequence: i64,
+        step: i64,
+        max_in_flight: usize,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        let options = WriterOptions {
+            first_sequence,
+            step,
+            max_in_flight,
+        };
+        awaitable(py, async move {
+            let writer = client
+                .channel_writer_with(&processid, &channel, options)
+                .await?;
+            Ok(NewWriter {
+                writer,
+                processid,
+                channel,
+            })
+        })
     }
 
     // --- Sync channel -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ mod errors;
 mod runtime;
 mod stream;
 mod types;
+mod writer;
 
 /// A new random private key, as 64 hex characters. Keep it secret.
 #[pyfunction]
@@ -39,6 +40,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<types::PyUser>()?;
     m.add_class::<types::PyExecutor>()?;
     m.add_class::<types::PyServerVersion>()?;
+    m.add_class::<writer::PyWriter>()?;
+    m.add_class::<writer::PyWriterStats>()?;
     m.add_class::<runtime::Start>()?;
     m.add_class::<stream::Iteration>()?;
     m.add_function(wrap_pyfunction!(generate_key, m)?)?;

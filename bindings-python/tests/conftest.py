@@ -12,9 +12,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-
 import colonykit
+import pytest
 from colonykit import Client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,9 +100,7 @@ async def colony(server_url: str, server_key: str):
     executor_key = colonykit.generate_key()
     executorname = unique("executor")
     executortype = "py-test"
-    await owner.add_executor(
-        colonykit.key_id(executor_key), executortype, executorname, colonyname
-    )
+    await owner.add_executor(colonykit.key_id(executor_key), executortype, executorname, colonyname)
     await owner.approve_executor(colonyname, executorname)
     user_key = colonykit.generate_key()
     username = unique("user")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 import colonykit
+import pytest
 from colonykit import Client, ExecutorState, ProcessState
 
 
@@ -211,12 +210,22 @@ async def test_spec_attributes_are_assignable():
     spec.kwargs = {"x": None}
     spec.priority = 3
     spec.funcname = "g"
-    assert (spec.channels, spec.args, spec.kwargs, spec.priority) == (["a", "b"], [1, 2], {"x": None}, 3)
+    assert (spec.channels, spec.args, spec.kwargs, spec.priority) == (
+        ["a", "b"],
+        [1, 2],
+        {"x": None},
+        3,
+    )
     assert repr(spec) == (
         "FunctionSpec('g', executortype='t', colonyname='c', channels=['a', 'b'], "
         "args=[1, 2], kwargs={'x': None}, priority=3)"
     )
     assert spec == colonykit.FunctionSpec(
-        "g", executortype="t", colonyname="c", channels=["a", "b"], args=[1, 2],
-        kwargs={"x": None}, priority=3,
+        "g",
+        executortype="t",
+        colonyname="c",
+        channels=["a", "b"],
+        args=[1, 2],
+        kwargs={"x": None},
+        priority=3,
     )

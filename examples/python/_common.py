@@ -47,7 +47,7 @@ def spec(funcname: str, channels: list[str], colonyname: str, executortype: str)
 async def assign_one(
     executor: Client, colonyname: str, funcname: str, *, attempts: int = 6, wait: float = 10
 ) -> Process:
-    """Waits (up to `attempts` × `wait` seconds) for one process running `funcname`."""
+    """Waits (up to `attempts` times `wait` seconds) for one process running `funcname`."""
     for _ in range(attempts):
         process = await executor.assign(colonyname, wait)
         if process is None:

@@ -10,7 +10,9 @@ import _common
 from colonykit import ChannelEntry, Client, ProcessState
 
 
-async def run(client: Client, colonyname: str, executortype: str) -> tuple[list[ChannelEntry], list]:
+async def run(
+    client: Client, colonyname: str, executortype: str
+) -> tuple[list[ChannelEntry], list]:
     """Submits, follows the progress channel; returns the entries and the output."""
     spec = _common.spec("progress", ["progress"], colonyname, executortype)
     process = await client.submit(spec)

@@ -35,6 +35,7 @@ from colonykit._native import (
     ACK,
     ChannelEntry,
     ChannelSubscription,
+    ChannelWriter,
     Client,
     Colony,
     Executor,
@@ -42,15 +43,27 @@ from colonykit._native import (
     Process,
     ServerVersion,
     User,
+    WriterStats,
     generate_key,
     key_id,
 )
 
 # Show the public classes as colonykit.X (e.g. in tracebacks), not colonykit._errors.X.
 for _class in (
-    ColonyError, ConflictError, ConnectionError, InvalidArgumentError, InvalidRequestError,
-    NotFoundError, ProcessClosedError, ProtocolError, RateLimitedError, ServerError,
-    TimeoutError, UnauthorizedError, ExecutorState, ProcessState,
+    ColonyError,
+    ConflictError,
+    ConnectionError,
+    InvalidArgumentError,
+    InvalidRequestError,
+    NotFoundError,
+    ProcessClosedError,
+    ProtocolError,
+    RateLimitedError,
+    ServerError,
+    TimeoutError,
+    UnauthorizedError,
+    ExecutorState,
+    ProcessState,
 ):
     _class.__module__ = __name__
 del _class
@@ -59,9 +72,10 @@ __all__ = [
     "ACK",
     "ChannelEntry",
     "ChannelSubscription",
+    "ChannelWriter",
     "Client",
-    "ColonyError",
     "Colony",
+    "ColonyError",
     "ConflictError",
     "ConnectionError",
     "Executor",
@@ -80,6 +94,7 @@ __all__ = [
     "TimeoutError",
     "UnauthorizedError",
     "User",
+    "WriterStats",
     "generate_key",
     "key_id",
 ]

@@ -8,7 +8,8 @@ the Rust future and closes whatever it was waiting on.
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable, TypeVar
+from collections.abc import Awaitable
+from typing import Callable, TypeVar
 
 T = TypeVar("T")
 
@@ -19,4 +20,3 @@ async def _call(start: Callable[[], Awaitable[T]]) -> T:
 
 async def _ready(value: T) -> T:
     return value
-
