@@ -1,24 +1,15 @@
 //! The ColonyOS data types, as they travel on the wire.
 //!
-//! The server sends `null` for many empty lists, maps and strings; every such field here reads
-//! `null` as empty. Times are kept as the server's RFC 3339 text (unset times are year 1).
+//! The server sends `null` for many empty lists, maps and strings; [`crate::rpc::decode_payload`]
+//! reads every `null` member as absent, so it takes the field's default (empty). Times are kept as the server's RFC 3339 text (unset times are year 1).
 //! Defaults are the ones that are safe on the wire: a [`FunctionSpec`] has `maxexectime` and
 //! `maxwaittime` −1 (no limit), never 0 (which fails a process at once).
 
 use std::collections::HashMap;
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-/// Reads `null` as `T::default()`.
-pub(crate) fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Default + Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)
-}
 
 /// Binary payloads travel as standard base64 strings; `null` reads as empty.
 pub(crate) mod base64_bytes {
@@ -40,27 +31,22 @@ pub(crate) mod base64_bytes {
 
 /// A colony: a named group of users, executors and processes, owned by the colony key.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Colony {
     /// The ID of the colony's key.
-    #[serde(default, deserialize_with = "nullable")]
     pub colonyid: String,
-    #[serde(default, deserialize_with = "nullable")]
     pub name: String,
 }
 
 /// A user of a colony: a member that can submit and read processes, but not run them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct User {
-    #[serde(default, deserialize_with = "nullable")]
     pub colonyname: String,
     /// The ID of the user's key.
-    #[serde(default, deserialize_with = "nullable")]
     pub userid: String,
-    #[serde(default, deserialize_with = "nullable")]
     pub name: String,
-    #[serde(default, deserialize_with = "nullable")]
     pub email: String,
-    #[serde(default, deserialize_with = "nullable")]
     pub phone: String,
 }
 
@@ -103,44 +89,27 @@ impl From<ExecutorState> for i64 {
 
 /// An executor: a member that is assigned processes and runs them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Executor {
     /// The ID of the executor's key.
-    #[serde(default, deserialize_with = "nullable")]
     pub executorid: String,
-    #[serde(default, deserialize_with = "nullable")]
     pub executortype: String,
     /// Unique in its colony; must not contain `:`.
-    #[serde(default, deserialize_with = "nullable")]
     pub executorname: String,
-    #[serde(default, deserialize_with = "nullable")]
     pub colonyname: String,
-    #[serde(default)]
     pub state: ExecutorState,
-    #[serde(default)]
     pub requirefuncreg: bool,
-    #[serde(
-        default,
-        deserialize_with = "nullable",
-        skip_serializing_if = "String::is_empty"
-    )]
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub commissiontime: String,
-    #[serde(
-        default,
-        deserialize_with = "nullable",
-        skip_serializing_if = "String::is_empty"
-    )]
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub lastheardfromtime: String,
-    #[serde(
-        default,
-        deserialize_with = "nullable",
-        skip_serializing_if = "String::is_empty"
-    )]
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub locationname: String,
     /// Hardware and software the executor offers (free-form JSON).
-    #[serde(default, skip_serializing_if = "Value::is_null")]
+    #[serde(skip_serializing_if = "Value::is_null")]
     pub capabilities: Value,
     /// Resource allocations per project (free-form JSON).
-    #[serde(default, skip_serializing_if = "Value::is_null")]
+    #[serde(skip_serializing_if = "Value::is_null")]
     pub allocations: Value,
 }
 
@@ -164,80 +133,52 @@ impl Executor {
 
 /// Where a process may run and what it needs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Conditions {
-    #[serde(default, deserialize_with = "nullable")]
     pub colonyname: String,
     /// Only executors with these names may take the process (empty: any).
-    #[serde(default, deserialize_with = "nullable")]
     pub executornames: Vec<String>,
-    #[serde(default, deserialize_with = "nullable")]
     pub executortype: String,
-    #[serde(
-        default,
-        deserialize_with = "nullable",
-        skip_serializing_if = "String::is_empty"
-    )]
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub locationname: String,
     /// Workflow parents (node names).
-    #[serde(default, deserialize_with = "nullable")]
     pub dependencies: Vec<String>,
-    #[serde(default)]
     pub nodes: i64,
-    #[serde(default)]
     pub processes: i64,
-    #[serde(default)]
     pub processespernode: i64,
     /// Millicores, e.g. `"500m"`.
-    #[serde(default, deserialize_with = "nullable")]
     pub cpu: String,
     /// A size with unit, e.g. `"1Gi"`.
-    #[serde(default, deserialize_with = "nullable")]
     pub mem: String,
-    #[serde(default, deserialize_with = "nullable")]
     pub storage: String,
-    #[serde(default, skip_serializing_if = "Value::is_null")]
+    #[serde(skip_serializing_if = "Value::is_null")]
     pub gpu: Value,
-    #[serde(default)]
     pub walltime: i64,
 }
 
 /// What to run: a function name, its arguments, where it may run, and its channels.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct FunctionSpec {
-    #[serde(default, deserialize_with = "nullable")]
     pub nodename: String,
-    #[serde(default, deserialize_with = "nullable")]
     pub funcname: String,
-    #[serde(default, deserialize_with = "nullable")]
     pub args: Vec<Value>,
-    #[serde(default, deserialize_with = "nullable")]
     pub kwargs: serde_json::Map<String, Value>,
     /// −50000..=50000; higher runs first.
-    #[serde(default)]
     pub priority: i64,
     /// Seconds a process may wait for an executor; −1: no limit.
-    #[serde(default = "no_limit")]
     pub maxwaittime: i64,
     /// Seconds a process may run once assigned; −1: no limit. Never 0 (it fails the process).
-    #[serde(default = "no_limit")]
     pub maxexectime: i64,
     /// Retries after an execution timeout; −1: no limit.
-    #[serde(default)]
     pub maxretries: i64,
-    #[serde(default)]
     pub conditions: Conditions,
-    #[serde(default, deserialize_with = "nullable")]
     pub label: String,
-    #[serde(default, skip_serializing_if = "Value::is_null")]
+    #[serde(skip_serializing_if = "Value::is_null")]
     pub fs: Value,
-    #[serde(default, deserialize_with = "nullable")]
     pub env: HashMap<String, String>,
     /// Channels to create with the process; only these names can ever be used.
-    #[serde(
-        default,
-        deserialize_with = "nullable",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub channels: Vec<String>,
 }
 
@@ -378,53 +319,34 @@ impl From<ProcessState> for i64 {
 
 /// A process: one run of a [`FunctionSpec`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Process {
-    #[serde(default, deserialize_with = "nullable")]
     pub processid: String,
-    #[serde(default, deserialize_with = "nullable")]
     pub initiatorid: String,
-    #[serde(default, deserialize_with = "nullable")]
     pub initiatorname: String,
-    #[serde(default, deserialize_with = "nullable")]
     pub assignedexecutorid: String,
-    #[serde(default)]
     pub isassigned: bool,
-    #[serde(default)]
     pub state: ProcessState,
-    #[serde(default)]
     pub prioritytime: i64,
-    #[serde(default, deserialize_with = "nullable")]
     pub submissiontime: String,
-    #[serde(default, deserialize_with = "nullable")]
     pub starttime: String,
-    #[serde(default, deserialize_with = "nullable")]
     pub endtime: String,
-    #[serde(default, deserialize_with = "nullable")]
     pub waitdeadline: String,
-    #[serde(default, deserialize_with = "nullable")]
     pub execdeadline: String,
-    #[serde(default)]
     pub retries: i64,
-    #[serde(default, deserialize_with = "nullable")]
     pub attributes: Vec<Value>,
-    #[serde(default)]
     pub spec: FunctionSpec,
-    #[serde(default)]
     pub waitforparents: bool,
-    #[serde(default, deserialize_with = "nullable")]
     pub parents: Vec<String>,
-    #[serde(default, deserialize_with = "nullable")]
     pub children: Vec<String>,
-    #[serde(default, deserialize_with = "nullable")]
     pub processgraphid: String,
     /// Input (for workflow nodes: the outputs of the parents).
-    #[serde(rename = "in", default, deserialize_with = "nullable")]
+    #[serde(rename = "in")]
     pub input: Vec<Value>,
     /// Output, set by the executor.
-    #[serde(rename = "out", default, deserialize_with = "nullable")]
+    #[serde(rename = "out")]
     pub output: Vec<Value>,
     /// Errors, set when the process failed.
-    #[serde(default, deserialize_with = "nullable")]
     pub errors: Vec<String>,
 }
 
@@ -488,29 +410,22 @@ impl fmt::Display for EntryKind {
 
 /// One entry of a channel's log.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ChannelEntry {
     /// Assigned by the sender.
-    #[serde(default)]
     pub sequence: i64,
     /// The other party's sequence this entry answers (0: none).
-    #[serde(default)]
     pub inreplyto: i64,
     /// When the server received it (RFC 3339).
-    #[serde(default, deserialize_with = "nullable")]
     pub timestamp: String,
     /// The ID of the key that appended it.
-    #[serde(default, deserialize_with = "nullable")]
     pub senderid: String,
-    #[serde(default, with = "base64_bytes")]
+    #[serde(with = "base64_bytes")]
     pub payload: Vec<u8>,
-    #[serde(rename = "type", default, deserialize_with = "nullable")]
+    #[serde(rename = "type")]
     pub kind: EntryKind,
     /// Set only on the server's synthetic "subscriber too slow" entry.
-    #[serde(
-        default,
-        deserialize_with = "nullable",
-        skip_serializing_if = "String::is_empty"
-    )]
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub error: String,
 }
 
@@ -560,10 +475,9 @@ impl NewEntry {
 
 /// The answer to `versionmsg`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
 pub struct ServerVersion {
-    #[serde(default, deserialize_with = "nullable")]
     pub buildversion: String,
-    #[serde(default, deserialize_with = "nullable")]
     pub buildtime: String,
 }
 
@@ -582,23 +496,28 @@ mod tests {
 
     #[test]
     fn nulls_read_as_empty() {
-        let process: Process = serde_json::from_str(
-            r#"{"processid":"p","in":null,"out":null,"errors":null,"state":3,
-                "spec":{"args":null,"kwargs":null,"env":null,"channels":null,"conditions":{"executornames":null}}}"#,
+        let process: Process = crate::rpc::decode_payload(
+            "getprocessmsg",
+            br#"{"processid":"p","in":null,"out":null,"errors":null,"state":3,"initiatorname":null,
+                "spec":{"args":null,"kwargs":null,"env":null,"channels":null,"maxexectime":null,
+                        "conditions":{"executornames":null}}}"#,
         )
         .unwrap();
+        assert_eq!(process.spec.maxexectime, -1);
         assert_eq!(process.state, ProcessState::Failed);
         assert!(process.output.is_empty() && process.spec.args.is_empty());
     }
 
     #[test]
     fn entries_decode_base64_and_null_payloads() {
-        let entries: Vec<ChannelEntry> = serde_json::from_str(
-            r#"[{"sequence":1,"payload":"/wA=","type":"data","senderid":"s","timestamp":"t"},
+        let crate::messages::List(entries): crate::messages::List<ChannelEntry> =
+            crate::rpc::decode_payload(
+                "channelreadmsg",
+                br#"[{"sequence":1,"payload":"/wA=","type":"data","senderid":"s","timestamp":"t"},
                 {"sequence":2,"inreplyto":1,"payload":null,"type":"end"},
                 {"sequence":3,"payload":"aGk="}]"#,
-        )
-        .unwrap();
+            )
+            .unwrap();
         assert_eq!(entries[0].payload, vec![0xff, 0x00]);
         assert_eq!(entries[1].kind, EntryKind::End);
         assert_eq!(entries[1].inreplyto, 1);

@@ -137,13 +137,28 @@ pub fn parse_reply(status: u16, body: &[u8]) -> Result<Vec<u8>> {
     Ok(payload)
 }
 
-/// Decodes a reply payload as `T`, treating JSON `null` as `T`'s empty value where it has one.
+/// Decodes a reply payload as `T`. The server sends `null` for empty lists, maps and strings;
+/// every `null` member of an object is read as absent, so it takes the field's default.
 pub fn decode_payload<T: DeserializeOwned>(payloadtype: &str, payload: &[u8]) -> Result<T> {
-    serde_json::from_slice(payload).map_err(|e| {
+    let shape_error = |e: serde_json::Error| {
         Error::protocol(format!(
             "{payloadtype}: the server's reply does not have the expected shape: {e}"
         ))
-    })
+    };
+    let mut value: serde_json::Value = serde_json::from_slice(payload).map_err(shape_error)?;
+    drop_null_members(&mut value);
+    T::deserialize(value).map_err(shape_error)
+}
+
+fn drop_null_members(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(members) => {
+            members.retain(|_, member| !member.is_null());
+            members.values_mut().for_each(drop_null_members);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_null_members),
+        _ => {}
+    }
 }
 
 /// Decodes a websocket frame (one envelope) into its payload JSON.
