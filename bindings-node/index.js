@@ -92,7 +92,10 @@ function stringMap(value, name) {
   return map
 }
 
-/** A JSON value with JSON.stringify's semantics (toJSON, dropped undefined, Dates as text). */
+/**
+ * JSON text for the addon, with JSON.stringify's semantics (toJSON, dropped undefined, Dates as
+ * text): JSON values cross the native boundary as text, and come back through JSON.parse.
+ */
 function json(value, name) {
   let text
   try {
@@ -101,7 +104,7 @@ function json(value, name) {
     throw new TypeError(`${name} must be JSON-serializable: ${cause.message}`, { cause })
   }
   if (text === undefined) throw badType(name, 'JSON-serializable', value)
-  return JSON.parse(text)
+  return text
 }
 
 function jsonArray(value, name) {
@@ -149,6 +152,11 @@ async function call(start) {
   } catch (error) {
     throw convertError(error)
   }
+}
+
+/** Parses the JSON text the addon returns for processes and executors (null stays null). */
+function parse(text) {
+  return text === null ? null : JSON.parse(text)
 }
 
 /** Awaits a native promise that `signal` can abort: the native wait is dropped at once. */
@@ -395,18 +403,18 @@ class Client {
       executorname: string(e.executorname, 'executor.executorname'),
       colonyname: string(e.colonyname, 'executor.colonyname'),
     }
-    return call(() => this.#native.addExecutor(arg))
+    return parse(await call(() => this.#native.addExecutor(arg)))
   }
 
   async getExecutor(colonyname, executorname) {
     string(colonyname, 'colonyname')
     string(executorname, 'executorname')
-    return call(() => this.#native.getExecutor(colonyname, executorname))
+    return parse(await call(() => this.#native.getExecutor(colonyname, executorname)))
   }
 
   async getExecutors(colonyname) {
     string(colonyname, 'colonyname')
-    return call(() => this.#native.getExecutors(colonyname))
+    return parse(await call(() => this.#native.getExecutors(colonyname)))
   }
 
   async approveExecutor(colonyname, executorname) {
@@ -446,7 +454,7 @@ class Client {
       nodename: optionalString(s.nodename, 'spec.nodename'),
       env: s.env == null ? undefined : stringMap(s.env, 'spec.env'),
     }
-    return call(() => this.#native.submit(arg))
+    return parse(await call(() => this.#native.submit(arg)))
   }
 
   async assign(colonyname, opts) {
@@ -454,19 +462,19 @@ class Client {
     const o = options(opts, 'options')
     const timeoutMs = requiredTimeout(o, 'assign')
     const signal = abortSignal(o.signal)
-    return abortable(signal, (token) => this.#native.assign(colonyname, timeoutMs, token))
+    return parse(await abortable(signal, (token) => this.#native.assign(colonyname, timeoutMs, token)))
   }
 
   async getProcess(processid) {
     string(processid, 'processid')
-    return call(() => this.#native.getProcess(processid))
+    return parse(await call(() => this.#native.getProcess(processid)))
   }
 
   async getProcesses(colonyname, state, count = 100) {
     string(colonyname, 'colonyname')
     string(state, 'state')
     integer(count, 'count')
-    return call(() => this.#native.getProcesses(colonyname, state, count))
+    return parse(await call(() => this.#native.getProcesses(colonyname, state, count)))
   }
 
   async removeProcess(processid) {
@@ -503,8 +511,8 @@ class Client {
     const o = options(opts, 'options')
     const timeoutMs = requiredTimeout(o, 'waitForState')
     const signal = abortSignal(o.signal)
-    return abortable(signal, (token) =>
-      this.#native.waitForState(processid, state, timeoutMs, token),
+    return parse(
+      await abortable(signal, (token) => this.#native.waitForState(processid, state, timeoutMs, token)),
     )
   }
 

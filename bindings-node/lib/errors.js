@@ -96,9 +96,15 @@ function convertError(error, signal) {
     if (kind === 'Aborted') return abortError(signal)
     const status = statusText === '' ? undefined : Number(statusText)
     const cls = byKind.get(kind)
-    return cls ? new cls(message, { status }) : new ColonyError(message, { code: kind, status })
+    const converted = cls ? new cls(message, { status }) : new ColonyError(message, { code: kind, status })
+    Error.captureStackTrace(converted, convertError)
+    return converted
   }
   if (TYPE_STATUSES.has(error.code)) return new TypeError(text)
+  // napi's own report of a contained panic in a synchronous call (the addon tags all others).
+  if (error.code === 'GenericFailure') {
+    return new ColonyError(`colonykit panicked (a bug, please report it): ${text}`, { code: 'Internal', cause: error })
+  }
   return error
 }
 

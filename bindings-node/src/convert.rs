@@ -2,13 +2,19 @@
 //!
 //! Field names are the core's (they are already lower case and travel unchanged). Enumerations
 //! become their upper-case names (`"RUNNING"`, `"APPROVED"`); `prioritytime`, nanoseconds that
-//! exceed 2^53, becomes a decimal string. JSON values pass through as JS values.
+//! exceed 2^53, becomes a decimal string.
+//!
+//! Objects that hold free-form JSON (processes, executors) cross as JSON text, which the JS
+//! layer parses with `JSON.parse`; JSON arguments arrive as `JSON.stringify` text. So JSON
+//! values have exactly JSON's semantics in JS (napi's own conversion would turn integers above
+//! 2^32 into floats on the way in and into BigInts on the way out).
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use colonykit::{
@@ -99,8 +105,8 @@ impl From<JsNewExecutor> for Executor {
     }
 }
 
-/// An executor.
-#[napi(object, js_name = "Executor")]
+/// An executor (crosses as JSON text).
+#[derive(Serialize)]
 pub struct JsExecutor {
     pub executorid: String,
     pub executortype: String,
@@ -145,7 +151,7 @@ impl From<Executor> for JsExecutor {
 }
 
 /// Where a process may run.
-#[napi(object, js_name = "Conditions")]
+#[derive(Serialize)]
 pub struct JsConditions {
     pub colonyname: String,
     pub executornames: Vec<String>,
@@ -183,7 +189,7 @@ impl From<Conditions> for JsConditions {
 }
 
 /// A function spec as the server returns it.
-#[napi(object, js_name = "FunctionSpec")]
+#[derive(Serialize)]
 pub struct JsFunctionSpec {
     pub nodename: String,
     pub funcname: String,
@@ -227,8 +233,10 @@ pub struct JsSubmitSpec {
     pub executortype: String,
     pub colonyname: String,
     pub channels: Option<Vec<String>>,
-    pub args: Option<Vec<Value>>,
-    pub kwargs: Option<Map<String, Value>>,
+    /// JSON text of an array.
+    pub args: Option<String>,
+    /// JSON text of an object.
+    pub kwargs: Option<String>,
     pub maxexectime: Option<i64>,
     pub maxwaittime: Option<i64>,
     pub maxretries: Option<i64>,
@@ -238,13 +246,23 @@ pub struct JsSubmitSpec {
     pub env: Option<HashMap<String, String>>,
 }
 
-impl From<JsSubmitSpec> for FunctionSpec {
-    fn from(s: JsSubmitSpec) -> Self {
+impl TryFrom<JsSubmitSpec> for FunctionSpec {
+    type Error = napi::Error;
+
+    fn try_from(s: JsSubmitSpec) -> napi::Result<Self> {
+        let args: Vec<Value> = match s.args {
+            Some(text) => from_json(&text, "spec.args")?,
+            None => Vec::new(),
+        };
+        let kwargs: Map<String, Value> = match s.kwargs {
+            Some(text) => from_json(&text, "spec.kwargs")?,
+            None => Map::new(),
+        };
         let defaults = FunctionSpec::new(s.funcname, s.executortype, s.colonyname);
-        FunctionSpec {
+        Ok(FunctionSpec {
             channels: s.channels.unwrap_or_default(),
-            args: s.args.unwrap_or_default(),
-            kwargs: s.kwargs.unwrap_or_default(),
+            args,
+            kwargs,
             maxexectime: s.maxexectime.unwrap_or(defaults.maxexectime),
             maxwaittime: s.maxwaittime.unwrap_or(defaults.maxwaittime),
             maxretries: s.maxretries.unwrap_or(defaults.maxretries),
@@ -253,12 +271,12 @@ impl From<JsSubmitSpec> for FunctionSpec {
             nodename: s.nodename.unwrap_or_default(),
             env: s.env.unwrap_or_default(),
             ..defaults
-        }
+        })
     }
 }
 
-/// A process.
-#[napi(object, js_name = "Process")]
+/// A process (crosses as JSON text).
+#[derive(Serialize)]
 pub struct JsProcess {
     pub processid: String,
     pub initiatorid: String,
@@ -377,4 +395,21 @@ pub fn count_u64(value: f64, what: &str) -> napi::Result<u64> {
 pub fn count_u32(value: f64, what: &str) -> napi::Result<u32> {
     let value = count_u64(value, what)?;
     u32::try_from(value).map_err(|_| invalid_argument(format!("{what} is too large")))
+}
+
+/// Parses JSON text made by `JSON.stringify` in the JS layer.
+pub fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> napi::Result<T> {
+    serde_json::from_str(text)
+        .map_err(|e| invalid_argument(format!("{what} is not the expected JSON: {e}")))
+}
+
+/// JSON text for the JS layer's `JSON.parse`.
+pub fn to_json<T: Serialize>(value: &T) -> napi::Result<String> {
+    serde_json::to_string(value).map_err(|e| {
+        crate::error::encode(
+            crate::error::INTERNAL,
+            None,
+            &format!("cannot encode a result as JSON: {e}"),
+        )
+    })
 }

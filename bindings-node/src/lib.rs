@@ -26,11 +26,13 @@ use napi_derive::napi;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use colonykit::{ChannelStream, Closer, EntryKind, NewEntry, PrivateKey, SubscribeOptions};
+use colonykit::{
+    ChannelStream, Closer, EntryKind, FunctionSpec, NewEntry, PrivateKey, Process, SubscribeOptions,
+};
 
 use crate::convert::{
-    count_u32, count_u64, millis, process_state, JsChannelEntry, JsColony, JsExecutor,
-    JsNewExecutor, JsProcess, JsServerVersion, JsSubmitSpec, JsUser,
+    count_u32, count_u64, from_json, millis, process_state, to_json, JsChannelEntry, JsColony,
+    JsExecutor, JsNewExecutor, JsProcess, JsServerVersion, JsSubmitSpec, JsUser,
 };
 use crate::error::{aborted, from_core, from_panic, IntoNapi};
 
@@ -147,7 +149,8 @@ impl NativeSubscription {
     }
 }
 
-/// The native client; see `Client` in `index.d.ts` for the documented API.
+/// The native client; see `Client` in `index.d.ts` for the documented API. Processes and
+/// executors are returned, and JSON arguments taken, as JSON text (see [`convert`]).
 #[napi]
 pub struct NativeClient {
     inner: colonykit::Client,
@@ -314,14 +317,14 @@ impl NativeClient {
         &self,
         env: &'env Env,
         executor: JsNewExecutor,
-    ) -> napi::Result<PromiseRaw<'env, JsExecutor>> {
+    ) -> napi::Result<PromiseRaw<'env, String>> {
         let client = self.inner.clone();
         promise(env, None, async move {
             client
                 .add_executor(&executor.into())
                 .await
-                .map(Into::into)
                 .napi()
+                .and_then(|e| to_json(&JsExecutor::from(e)))
         })
     }
 
@@ -331,14 +334,14 @@ impl NativeClient {
         env: &'env Env,
         colonyname: String,
         executorname: String,
-    ) -> napi::Result<PromiseRaw<'env, JsExecutor>> {
+    ) -> napi::Result<PromiseRaw<'env, String>> {
         let client = self.inner.clone();
         promise(env, None, async move {
             client
                 .get_executor(&colonyname, &executorname)
                 .await
-                .map(Into::into)
                 .napi()
+                .and_then(|e| to_json(&JsExecutor::from(e)))
         })
     }
 
@@ -347,14 +350,14 @@ impl NativeClient {
         &self,
         env: &'env Env,
         colonyname: String,
-    ) -> napi::Result<PromiseRaw<'env, Vec<JsExecutor>>> {
+    ) -> napi::Result<PromiseRaw<'env, String>> {
         let client = self.inner.clone();
         promise(env, None, async move {
             client
                 .get_executors(&colonyname)
                 .await
-                .map(convert_all)
                 .napi()
+                .and_then(|v| to_json(&convert_all::<_, JsExecutor>(v)))
         })
     }
 
@@ -413,31 +416,32 @@ impl NativeClient {
         &self,
         env: &'env Env,
         spec: JsSubmitSpec,
-    ) -> napi::Result<PromiseRaw<'env, JsProcess>> {
+    ) -> napi::Result<PromiseRaw<'env, String>> {
         let client = self.inner.clone();
-        let spec = spec.into();
+        let spec = FunctionSpec::try_from(spec)?;
         promise(env, None, async move {
-            client.submit(&spec).await.map(Into::into).napi()
+            client.submit(&spec).await.napi().and_then(process_json)
         })
     }
 
     /// Resolves to the assigned process, or `null` when none came within `timeoutMs`.
-    #[napi(catch_unwind, ts_return_type = "Promise<Process | null>")]
+    #[napi(catch_unwind)]
     pub fn assign<'env>(
         &self,
         env: &'env Env,
         colonyname: String,
         timeout_ms: f64,
         cancel: Option<&CancelToken>,
-    ) -> napi::Result<PromiseRaw<'env, Option<JsProcess>>> {
+    ) -> napi::Result<PromiseRaw<'env, Option<String>>> {
         let client = self.inner.clone();
         let timeout = millis(timeout_ms, "timeoutMs")?;
         promise(env, cancel, async move {
             client
                 .assign(&colonyname, timeout)
                 .await
-                .map(|p| p.map(Into::into))
-                .napi()
+                .napi()?
+                .map(process_json)
+                .transpose()
         })
     }
 
@@ -446,10 +450,14 @@ impl NativeClient {
         &self,
         env: &'env Env,
         processid: String,
-    ) -> napi::Result<PromiseRaw<'env, JsProcess>> {
+    ) -> napi::Result<PromiseRaw<'env, String>> {
         let client = self.inner.clone();
         promise(env, None, async move {
-            client.get_process(&processid).await.map(Into::into).napi()
+            client
+                .get_process(&processid)
+                .await
+                .napi()
+                .and_then(process_json)
         })
     }
 
@@ -460,7 +468,7 @@ impl NativeClient {
         colonyname: String,
         state: String,
         count: f64,
-    ) -> napi::Result<PromiseRaw<'env, Vec<JsProcess>>> {
+    ) -> napi::Result<PromiseRaw<'env, String>> {
         let client = self.inner.clone();
         let state = process_state(&state)?;
         let count = count_u32(count, "count")?;
@@ -468,8 +476,8 @@ impl NativeClient {
             client
                 .get_processes(&colonyname, state, count)
                 .await
-                .map(convert_all)
                 .napi()
+                .and_then(|v| to_json(&convert_all::<_, JsProcess>(v)))
         })
     }
 
@@ -490,9 +498,10 @@ impl NativeClient {
         &self,
         env: &'env Env,
         processid: String,
-        output: Vec<Value>,
+        output: String,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let client = self.inner.clone();
+        let output: Vec<Value> = from_json(&output, "output")?;
         promise(env, None, async move {
             client.set_output(&processid, output).await.napi()
         })
@@ -503,9 +512,10 @@ impl NativeClient {
         &self,
         env: &'env Env,
         processid: String,
-        output: Vec<Value>,
+        output: String,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let client = self.inner.clone();
+        let output: Vec<Value> = from_json(&output, "output")?;
         promise(env, None, async move {
             client.close(&processid, output).await.napi()
         })
@@ -547,7 +557,7 @@ impl NativeClient {
         state: String,
         timeout_ms: f64,
         cancel: Option<&CancelToken>,
-    ) -> napi::Result<PromiseRaw<'env, JsProcess>> {
+    ) -> napi::Result<PromiseRaw<'env, String>> {
         let client = self.inner.clone();
         let state = process_state(&state)?;
         let timeout = millis(timeout_ms, "timeoutMs")?;
@@ -555,8 +565,8 @@ impl NativeClient {
             client
                 .wait_for_state(&processid, state, timeout)
                 .await
-                .map(Into::into)
                 .napi()
+                .and_then(process_json)
         })
     }
 
@@ -673,11 +683,12 @@ impl NativeClient {
         env: &'env Env,
         processid: String,
         sync_channel: String,
-        output: Vec<Value>,
+        output: String,
         timeout_ms: f64,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let client = self.inner.clone();
+        let output: Vec<Value> = from_json(&output, "output")?;
         let timeout = millis(timeout_ms, "timeoutMs")?;
         promise(env, cancel, async move {
             client
@@ -690,6 +701,11 @@ impl NativeClient {
 
 fn convert_all<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
     items.into_iter().map(U::from).collect()
+}
+
+/// A process as JSON text (see [`convert`]).
+fn process_json(process: Process) -> napi::Result<String> {
+    to_json(&JsProcess::from(process))
 }
 
 /// Test hooks: prove that a panic in the addon rejects or throws instead of crashing Node.
