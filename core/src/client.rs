@@ -5,14 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Url;
-use serde_json::Value;
 
 use crate::crypto::PrivateKey;
 use crate::error::{Error, ErrorKind, Result};
-use crate::messages::{self, List};
-use crate::model::{
-    Colony, Executor, FunctionSpec, NewEntry, Process, ProcessState, ServerVersion, User,
-};
 use crate::rpc::{self, Message};
 
 /// How long an ordinary call may take, unless the builder says otherwise.
@@ -20,7 +15,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long connecting to the server may take.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Extra time a long-poll (assign) is given beyond its own timeout before the client gives up.
-const LONG_POLL_MARGIN: Duration = Duration::from_secs(10);
+pub(crate) const LONG_POLL_MARGIN: Duration = Duration::from_secs(10);
 
 /// A ColonyOS client.
 ///
@@ -241,7 +236,12 @@ impl Client {
             .await
     }
 
-    async fn send<M: Message>(
+    /// Sends one message without a signature (only `versionmsg` and `getserverinfomsg`).
+    pub(crate) async fn call_unsigned<M: Message>(&self, message: &M) -> Result<M::Reply> {
+        self.send(message, None, self.shared.timeout).await
+    }
+
+    pub(crate) async fn send<M: Message>(
         &self,
         message: &M,
         key: Option<&PrivateKey>,
@@ -262,7 +262,7 @@ impl Client {
             .bytes()
             .await
             .map_err(|e| self.http_error(e, timeout))?;
-        let payload = rpc::parse_reply(status, &body)?;
+        let payload = rpc::parse_reply(status, &body).map_err(unsupported::<M>)?;
         rpc::decode_payload(M::TYPE, &payload)
     }
 
@@ -282,276 +282,23 @@ impl Client {
             ))
         }
     }
+}
 
-    // --- Server -------------------------------------------------------------------------------
-
-    /// The server's build version (an unsigned call: works without a key).
-    pub async fn server_version(&self) -> Result<ServerVersion> {
-        let message = messages::Version {
-            buildversion: String::new(),
-            buildtime: String::new(),
-        };
-        self.send(&message, None, self.shared.timeout).await
-    }
-
-    // --- Colonies -----------------------------------------------------------------------------
-
-    /// Adds a colony owned by the key with ID `colonyid` (signed by the server key).
-    pub async fn add_colony(&self, colonyid: &str, name: &str) -> Result<Colony> {
-        let colony = Colony {
-            colonyid: colonyid.into(),
-            name: name.into(),
-        };
-        self.call(&messages::AddColony { colony }).await
-    }
-
-    /// Removes a colony (signed by the server key).
-    pub async fn remove_colony(&self, colonyname: &str) -> Result<()> {
-        let message = messages::RemoveColony {
-            colonyname: colonyname.into(),
-        };
-        self.call(&message).await.map(drop)
-    }
-
-    /// A colony, by name (signed by a member).
-    pub async fn get_colony(&self, colonyname: &str) -> Result<Colony> {
-        let message = messages::GetColony {
-            colonyname: colonyname.into(),
-        };
-        self.call(&message).await
-    }
-
-    /// Every colony (signed by the server key).
-    pub async fn get_colonies(&self) -> Result<Vec<Colony>> {
-        self.call(&messages::GetColonies {}).await.map(|List(v)| v)
-    }
-
-    // --- Users --------------------------------------------------------------------------------
-
-    /// Adds a user to a colony (signed by the colony key).
-    pub async fn add_user(&self, user: &User) -> Result<User> {
-        self.call(&messages::AddUser { user: user.clone() }).await
-    }
-
-    /// The users of a colony.
-    pub async fn get_users(&self, colonyname: &str) -> Result<Vec<User>> {
-        let message = messages::GetUsers {
-            colonyname: colonyname.into(),
-        };
-        self.call(&message).await.map(|List(v)| v)
-    }
-
-    /// Removes a user (signed by the colony key).
-    pub async fn remove_user(&self, colonyname: &str, name: &str) -> Result<()> {
-        let message = messages::RemoveUser {
-            colonyname: colonyname.into(),
-            name: name.into(),
-        };
-        self.call(&message).await.map(drop)
-    }
-
-    // --- Executors ----------------------------------------------------------------------------
-
-    /// Registers an executor (signed by the colony key); it starts PENDING.
-    pub async fn add_executor(&self, executor: &Executor) -> Result<Executor> {
-        if executor.executorname.contains(':') {
-            return Err(Error::invalid_argument(format!(
-                "executor name {:?} must not contain ':'",
-                executor.executorname
-            )));
-        }
-        let message = messages::AddExecutor {
-            executor: executor.clone(),
-        };
-        self.call(&message).await
-    }
-
-    /// An executor, by colony and name.
-    pub async fn get_executor(&self, colonyname: &str, executorname: &str) -> Result<Executor> {
-        let message = messages::GetExecutor {
-            colonyname: colonyname.into(),
-            executorname: executorname.into(),
-        };
-        self.call(&message).await
-    }
-
-    /// The executors of a colony.
-    pub async fn get_executors(&self, colonyname: &str) -> Result<Vec<Executor>> {
-        let message = messages::GetExecutors {
-            colonyname: colonyname.into(),
-        };
-        self.call(&message).await.map(|List(v)| v)
-    }
-
-    /// Approves a pending executor (signed by the colony key).
-    pub async fn approve_executor(&self, colonyname: &str, executorname: &str) -> Result<()> {
-        let message = messages::ApproveExecutor {
-            colonyname: colonyname.into(),
-            executorname: executorname.into(),
-        };
-        self.call(&message).await.map(drop)
-    }
-
-    /// Rejects an executor (signed by the colony key).
-    pub async fn reject_executor(&self, colonyname: &str, executorname: &str) -> Result<()> {
-        let message = messages::RejectExecutor {
-            colonyname: colonyname.into(),
-            executorname: executorname.into(),
-        };
-        self.call(&message).await.map(drop)
-    }
-
-    /// Unregisters an executor (signed by the colony key).
-    pub async fn remove_executor(&self, colonyname: &str, executorname: &str) -> Result<()> {
-        let message = messages::RemoveExecutor {
-            colonyname: colonyname.into(),
-            executorname: executorname.into(),
-        };
-        self.call(&message).await.map(drop)
-    }
-
-    // --- Processes ----------------------------------------------------------------------------
-
-    /// Submits a function spec; the process starts WAITING.
-    pub async fn submit(&self, spec: &FunctionSpec) -> Result<Process> {
-        if spec.maxexectime == 0 {
-            return Err(Error::invalid_argument(
-                "maxexectime 0 fails the process at once; use -1 for no limit",
-            ));
-        }
-        self.call(&messages::SubmitFunctionSpec { spec: spec.clone() })
-            .await
-    }
-
-    /// Waits up to `timeout` (whole seconds, at least one) for a process to run, and takes it.
-    /// `Ok(None)` means no work came in time. Only executors can assign.
-    pub async fn assign(&self, colonyname: &str, timeout: Duration) -> Result<Option<Process>> {
-        let seconds = whole_seconds(timeout, "assign timeout")?;
-        let message = messages::AssignProcess {
-            colonyname: colonyname.into(),
-            timeout: seconds,
-            availablecpu: String::new(),
-            availablemem: String::new(),
-        };
-        let http_timeout = self.shared.timeout + timeout + LONG_POLL_MARGIN;
-        match self
-            .send(&message, Some(self.signing_key()?), http_timeout)
-            .await
-        {
-            Ok(process) => Ok(Some(process)),
-            Err(e) if e.kind() == ErrorKind::NotFound && e.message().contains("No process") => {
-                Ok(None)
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    /// A process, by ID.
-    pub async fn get_process(&self, processid: &str) -> Result<Process> {
-        let message = messages::GetProcess {
-            processid: processid.into(),
-        };
-        self.call(&message).await
-    }
-
-    /// Up to `count` (at most 100) processes of a colony in `state`, oldest first.
-    pub async fn get_processes(
-        &self,
-        colonyname: &str,
-        state: ProcessState,
-        count: u32,
-    ) -> Result<Vec<Process>> {
-        let message = messages::GetProcesses {
-            colonyname: colonyname.into(),
-            count: i64::from(count),
-            state: state.into(),
-            executortype: String::new(),
-            label: String::new(),
-            initiator: String::new(),
-        };
-        self.call(&message).await.map(|List(v)| v)
-    }
-
-    /// Removes a process that is not running.
-    pub async fn remove_process(&self, processid: &str) -> Result<()> {
-        let message = messages::RemoveProcess {
-            processid: processid.into(),
-            all: false,
-        };
-        self.call(&message).await.map(drop)
-    }
-
-    /// Sets the output of a running process (by its executor).
-    pub async fn set_output(&self, processid: &str, output: Vec<Value>) -> Result<()> {
-        let message = messages::SetOutput {
-            processid: processid.into(),
-            output,
-        };
-        self.call(&message).await.map(drop)
-    }
-
-    /// Closes a process as successful, with `output` (by its executor). Deletes its channels.
-    pub async fn close(&self, processid: &str, output: Vec<Value>) -> Result<()> {
-        let message = messages::CloseSuccessful {
-            processid: processid.into(),
-            output,
-        };
-        self.call(&message).await.map(drop)
-    }
-
-    /// Closes a process as failed, with `errors` (by its executor). Deletes its channels.
-    pub async fn fail(&self, processid: &str, errors: Vec<String>) -> Result<()> {
-        let message = messages::CloseFailed {
-            processid: processid.into(),
-            errors,
-        };
-        self.call(&message).await.map(drop)
-    }
-
-    /// Cancels a process (server v1.9.12 or later). Deletes its channels.
-    pub async fn cancel(&self, processid: &str) -> Result<()> {
-        let message = messages::CancelProcess {
-            processid: processid.into(),
-        };
-        self.call(&message).await.map_err(|e| {
-            if e.kind() == ErrorKind::Unauthorized
-                && e.message().contains("invalid rpcMsg.PayloadType")
-            {
-                Error::new(
-                    ErrorKind::InvalidRequest,
-                    "this server does not support cancelling processes (it needs v1.9.12 or later)",
-                )
-            } else {
-                e
-            }
-        })?;
-        Ok(())
-    }
-
-    // --- Channels -----------------------------------------------------------------------------
-
-    /// Appends an entry to a channel of a process (by its submitter or its executor).
-    pub async fn append(&self, processid: &str, channel: &str, entry: NewEntry) -> Result<()> {
-        let message = messages::ChannelAppend::new(processid, channel, entry);
-        self.call(&message).await.map(drop)
-    }
-
-    /// Reads up to `limit` entries (0: all) of a channel's log, after the first `after` entries.
-    pub async fn read_channel(
-        &self,
-        processid: &str,
-        channel: &str,
-        after: u64,
-        limit: u32,
-    ) -> Result<Vec<crate::ChannelEntry>> {
-        let message = messages::ChannelRead {
-            processid: processid.into(),
-            name: channel.into(),
-            afterseq: i64::try_from(after)
-                .map_err(|_| Error::invalid_argument("the read position is too large"))?,
-            limit: i64::from(limit),
-        };
-        self.call(&message).await.map(|List(v)| v)
+/// An older server answers a message it does not know with 403 `invalid rpcMsg.PayloadType`:
+/// say what is really wrong.
+fn unsupported<M: Message>(error: Error) -> Error {
+    if error.kind() == ErrorKind::Unauthorized
+        && error.message().contains("invalid rpcMsg.PayloadType")
+    {
+        Error::new(
+            ErrorKind::InvalidRequest,
+            format!(
+                "this server does not support {} (it is older than the message; e.g. cancelling needs v1.9.12)",
+                M::TYPE
+            ),
+        )
+    } else {
+        error
     }
 }
 

@@ -21,14 +21,17 @@
 //! # }
 //! ```
 
+mod api;
 pub mod channel;
 mod client;
 pub mod crypto;
 mod error;
+mod executor;
 pub mod messages;
 pub mod model;
 mod pipeline;
 mod process;
+pub mod resources;
 pub mod rpc;
 mod stream;
 mod sync;
@@ -43,6 +46,11 @@ pub use error::{Error, ErrorKind, Result};
 pub use model::{
     ChannelEntry, Colony, Conditions, EntryKind, Executor, ExecutorState, FunctionSpec, NewEntry,
     Process, ProcessState, ServerVersion, User,
+};
+pub use resources::{
+    Attribute, Blueprint, BlueprintDefinition, BlueprintHistory, BlueprintMetadata, Cluster,
+    ClusterNode, Cron, File, FileData, Function, Generator, Label, Location, Log, PauseStatus,
+    ProcessGraph, ServerInfo, Snapshot, Statistics, WorkflowSpec,
 };
 pub use stream::{Closer, Subscription};
 pub use sync::ACK;

@@ -8,6 +8,11 @@ use serde_json::Value;
 use crate::model::{
     ChannelEntry, Colony, Executor, FunctionSpec, NewEntry, Process, ServerVersion, User,
 };
+use crate::resources::{
+    Attribute, Blueprint, BlueprintDefinition, BlueprintHistory, Cluster, Cron, File, FileData,
+    Function, Generator, Label, Location, Log, PauseStatus, ProcessGraph, ServerInfo, Snapshot,
+    Statistics, WorkflowSpec,
+};
 use crate::rpc::Message;
 
 /// A reply that is a list, where the server sends `null` for an empty one.
@@ -20,27 +25,13 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
     }
 }
 
-impl ChannelAppend {
-    /// The append of `entry` to `channel` of `processid`.
-    pub fn new(processid: &str, channel: &str, entry: NewEntry) -> Self {
-        ChannelAppend {
-            processid: processid.into(),
-            name: channel.into(),
-            sequence: entry.sequence,
-            inreplyto: entry.inreplyto,
-            payload: entry.payload,
-            payloadtype: entry.kind.as_str().into(),
-        }
-    }
-}
-
 /// A reply that carries nothing (`{}`).
 pub type Empty = IgnoredAny;
 
 macro_rules! catalogue {
     ($(
         $(#[$doc:meta])*
-        $name:ident = $payloadtype:literal -> $reply:ty {
+        $name:ident = $payloadtype:literal as $method:ident -> $reply:ty {
             $( $(#[$field_attr:meta])* $field:ident : $field_type:ty ),* $(,)?
         }
     )*) => {
@@ -57,45 +48,70 @@ macro_rules! catalogue {
             }
         )*
 
-        /// Every payload type in the catalogue, in declaration order.
-        pub const PAYLOAD_TYPES: &[&str] = &[$($payloadtype),*];
+        /// Every payload type and the [`crate::Client`] method that sends it (the Python binding
+        /// uses the same name, the Node binding its camelCase form).
+        pub const CATALOGUE: &[(&str, &str)] = &[$(($payloadtype, stringify!($method))),*];
     };
 }
 
 catalogue! {
+    // Server.
     /// Server version (unsigned).
-    Version = "versionmsg" -> ServerVersion { buildversion: String, buildtime: String }
+    Version = "versionmsg" as server_version -> ServerVersion { buildversion: String, buildtime: String }
+    /// Server build and endpoints (unsigned).
+    GetServerInfo = "getserverinfomsg" as server_info -> ServerInfo {}
+    GetStatistics = "getstatisticsmsg" as get_statistics -> Statistics {}
+    GetCluster = "getclustermsg" as get_cluster -> Cluster {}
 
     // Colonies.
-    AddColony = "addcolonymsg" -> Colony { colony: Colony }
-    RemoveColony = "removecolonymsg" -> Empty { colonyname: String }
-    GetColony = "getcolonymsg" -> Colony { colonyname: String }
-    GetColonies = "getcoloniesmsg" -> List<Colony> {}
+    AddColony = "addcolonymsg" as add_colony -> Colony { colony: Colony }
+    RemoveColony = "removecolonymsg" as remove_colony -> Empty { colonyname: String }
+    GetColony = "getcolonymsg" as get_colony -> Colony { colonyname: String }
+    GetColonies = "getcoloniesmsg" as get_colonies -> List<Colony> {}
+    GetColonyStatistics = "getcolonystatsmsg" as get_colony_statistics -> Statistics { colonyname: String }
 
     // Users.
-    AddUser = "addusermsg" -> User { user: User }
-    GetUsers = "getusersmsg" -> List<User> { colonyname: String }
-    RemoveUser = "removeusermsg" -> Empty { colonyname: String, name: String }
+    AddUser = "addusermsg" as add_user -> User { user: User }
+    GetUsers = "getusersmsg" as get_users -> List<User> { colonyname: String }
+    GetUser = "getusermsg" as get_user -> User { colonyname: String, name: String }
+    GetUserById = "getuserbyidmsg" as get_user_by_id -> User { colonyname: String, userid: String }
+    RemoveUser = "removeusermsg" as remove_user -> Empty { colonyname: String, name: String }
 
     // Executors.
-    AddExecutor = "addexecutormsg" -> Executor { executor: Executor }
-    GetExecutor = "getexecutormsg" -> Executor { colonyname: String, executorname: String }
-    GetExecutors = "getexecutorsmsg" -> List<Executor> { colonyname: String }
-    ApproveExecutor = "approveexecutormsg" -> Empty { colonyname: String, executorname: String }
-    RejectExecutor = "rejectexecutormsg" -> Empty { colonyname: String, executorname: String }
-    RemoveExecutor = "removeexecutormsg" -> Empty { colonyname: String, executorname: String }
+    AddExecutor = "addexecutormsg" as add_executor -> Executor { executor: Executor }
+    GetExecutor = "getexecutormsg" as get_executor -> Executor { colonyname: String, executorname: String }
+    GetExecutorById = "getexecutorbyidmsg" as get_executor_by_id -> Executor { colonyname: String, executorid: String }
+    GetExecutors = "getexecutorsmsg" as get_executors -> List<Executor> { colonyname: String }
+    ApproveExecutor = "approveexecutormsg" as approve_executor -> Empty { colonyname: String, executorname: String }
+    RejectExecutor = "rejectexecutormsg" as reject_executor -> Empty { colonyname: String, executorname: String }
+    RemoveExecutor = "removeexecutormsg" as remove_executor -> Empty { colonyname: String, executorname: String }
+    ReportAllocations = "reportallocationmsg" as report_allocations -> Empty {
+        colonyname: String,
+        executorname: String,
+        allocations: Value,
+    }
+    UpdateExecutor = "updateexecutormsg" as update_executor -> Empty {
+        colonyname: String,
+        executorname: String,
+        capabilities: Value,
+    }
+
+    // Functions.
+    AddFunction = "addfunctionmsg" as add_function -> Function { fun: Function }
+    GetFunctions = "getfunctionsmsg" as get_functions -> List<Function> { colonyname: String, executorname: String }
+    RemoveFunction = "removefunctionmsg" as remove_function -> Empty { functionid: String }
 
     // Processes.
-    SubmitFunctionSpec = "submitfuncspecmsg" -> Process { spec: FunctionSpec }
-    AssignProcess = "assignprocessmsg" -> Process {
+    SubmitFunctionSpec = "submitfuncspecmsg" as submit -> Process { spec: FunctionSpec }
+    AssignProcess = "assignprocessmsg" as assign -> Process {
         colonyname: String,
         /// Seconds to wait for work; never 0.
         timeout: i64,
         availablecpu: String,
         availablemem: String,
     }
-    GetProcess = "getprocessmsg" -> Process { processid: String }
-    GetProcesses = "getprocessesmsg" -> List<Process> {
+    GetProcess = "getprocessmsg" as get_process -> Process { processid: String }
+    GetProcesses = "getprocessesmsg" as get_processes -> List<Process> {
         colonyname: String,
         count: i64,
         state: i64,
@@ -103,22 +119,78 @@ catalogue! {
         label: String,
         initiator: String,
     }
-    RemoveProcess = "removeprocessmsg" -> Empty { processid: String, all: bool }
-    SetOutput = "setoutputmsg" -> Empty {
+    GetProcessHistory = "getprocesshistmsg" as get_process_history -> List<Process> {
+        colonyname: String,
+        executorid: String,
+        seconds: i64,
+        state: i64,
+    }
+    RemoveProcess = "removeprocessmsg" as remove_process -> Empty { processid: String, all: bool }
+    RemoveAllProcesses = "removeallprocessesmsg" as remove_all_processes -> Empty { colonyname: String, state: i64 }
+    SetOutput = "setoutputmsg" as set_output -> Empty {
         processid: String,
         #[serde(rename = "out")]
         output: Vec<Value>,
     }
-    CloseSuccessful = "closesuccessfulmsg" -> Empty {
+    CloseSuccessful = "closesuccessfulmsg" as close -> Empty {
         processid: String,
         #[serde(rename = "out")]
         output: Vec<Value>,
     }
-    CloseFailed = "closefailedmsg" -> Empty { processid: String, errors: Vec<String> }
-    CancelProcess = "cancelprocessmsg" -> Empty { processid: String }
+    CloseFailed = "closefailedmsg" as fail -> Empty { processid: String, errors: Vec<String> }
+    CancelProcess = "cancelprocessmsg" as cancel -> Empty { processid: String }
+    PauseAssignments = "pauseassignmentsmsg" as pause_assignments -> Empty { colonyname: String }
+    ResumeAssignments = "resumeassignmentsmsg" as resume_assignments -> Empty { colonyname: String }
+    GetPauseStatus = "getpausestatusmsg" as get_pause_status -> PauseStatus { colonyname: String }
+
+    // Workflows (process graphs).
+    SubmitWorkflowSpec = "submitworkflowspecmsg" as submit_workflow -> ProcessGraph { spec: WorkflowSpec }
+    GetProcessGraph = "getprocessgraphmsg" as get_process_graph -> ProcessGraph { processgraphid: String }
+    GetProcessGraphs = "getprocessgraphsmsg" as get_process_graphs -> List<ProcessGraph> {
+        colonyname: String,
+        count: i64,
+        state: i64,
+    }
+    RemoveProcessGraph = "removeprocessgraphmsg" as remove_process_graph -> Empty { processgraphid: String, all: bool }
+    RemoveAllProcessGraphs = "removeallprocessgraphsmsg" as remove_all_process_graphs -> Empty { colonyname: String, state: i64 }
+    AddChild = "addchildmsg" as add_child -> Process {
+        processgraphid: String,
+        parentprocessid: String,
+        childprocessid: String,
+        spec: FunctionSpec,
+        insert: bool,
+    }
+    CancelProcessGraph = "cancelprocessgraphmsg" as cancel_process_graph -> Empty { processgraphid: String }
+
+    // Logs.
+    AddLog = "addlogmsg" as add_log -> Empty { processid: String, message: String }
+    AddExecutorLog = "addexecutorlogmsg" as add_executor_log -> Empty {
+        colonyname: String,
+        executorname: String,
+        message: String,
+    }
+    GetLogs = "getlogsmsg" as get_logs -> List<Log> {
+        colonyname: String,
+        processid: String,
+        executorname: String,
+        count: i64,
+        /// Unix nanoseconds: only logs after this.
+        since: i64,
+        latest: bool,
+    }
+    SearchLogs = "searchlogsmsg" as search_logs -> List<Log> {
+        colonyname: String,
+        text: String,
+        days: i64,
+        count: i64,
+    }
+
+    // Attributes.
+    AddAttribute = "addattributemsg" as add_attribute -> Attribute { attribute: Attribute }
+    GetAttribute = "getattributemsg" as get_attribute -> Attribute { attributeid: String }
 
     // Channels.
-    ChannelAppend = "channelappendmsg" -> Empty {
+    ChannelAppend = "channelappendmsg" as append -> Empty {
         processid: String,
         name: String,
         sequence: i64,
@@ -128,7 +200,7 @@ catalogue! {
         /// The entry's type (`data`, `end`, `error`, ...); it comes back as `type`.
         payloadtype: String,
     }
-    ChannelRead = "channelreadmsg" -> List<ChannelEntry> {
+    ChannelRead = "channelreadmsg" as read_channel -> List<ChannelEntry> {
         processid: String,
         name: String,
         /// A log position: how many entries the reader already has.
@@ -137,19 +209,135 @@ catalogue! {
         limit: i64,
     }
 
+    // Crons.
+    AddCron = "addcronmsg" as add_cron -> Cron { cron: Cron }
+    GetCron = "getcronmsg" as get_cron -> Cron { cronid: String }
+    GetCrons = "getcronsmsg" as get_crons -> List<Cron> { colonyname: String, count: i64 }
+    RunCron = "runcronmsg" as run_cron -> Cron { cronid: String }
+    RemoveCron = "removecronmsg" as remove_cron -> Empty { cronid: String, all: bool }
+
+    // Generators.
+    AddGenerator = "addgeneratormsg" as add_generator -> Generator { generator: Generator }
+    GetGenerator = "getgeneratormsg" as get_generator -> Generator { generatorid: String }
+    ResolveGenerator = "resolvegeneratormsg" as resolve_generator -> Generator { colonyname: String, generatorname: String }
+    GetGenerators = "getgeneratorsmsg" as get_generators -> List<Generator> { colonyname: String, count: i64 }
+    PackGenerator = "packgeneratormsg" as pack_generator -> Empty { generatorid: String, arg: String }
+    RemoveGenerator = "removegeneratormsg" as remove_generator -> Empty { generatorid: String, all: bool }
+
+    // Blueprints.
+    AddBlueprintDefinition = "addblueprintdefinitionmsg" as add_blueprint_definition -> BlueprintDefinition {
+        blueprintdefinition: BlueprintDefinition,
+    }
+    GetBlueprintDefinition = "getblueprintdefinitionmsg" as get_blueprint_definition -> BlueprintDefinition {
+        colonyname: String,
+        name: String,
+    }
+    GetBlueprintDefinitions = "getblueprintdefinitionsmsg" as get_blueprint_definitions -> List<BlueprintDefinition> {
+        colonyname: String,
+    }
+    RemoveBlueprintDefinition = "removeblueprintdefinitionmsg" as remove_blueprint_definition -> Empty {
+        namespace: String,
+        name: String,
+    }
+    AddBlueprint = "addblueprintmsg" as add_blueprint -> Blueprint { blueprint: Blueprint }
+    GetBlueprint = "getblueprintmsg" as get_blueprint -> Blueprint { namespace: String, name: String }
+    GetBlueprints = "getblueprintsmsg" as get_blueprints -> List<Blueprint> {
+        namespace: String,
+        kind: String,
+        locationname: String,
+    }
+    UpdateBlueprint = "updateblueprintmsg" as update_blueprint -> Blueprint { blueprint: Blueprint, forcegeneration: bool }
+    RemoveBlueprint = "removeblueprintmsg" as remove_blueprint -> Empty { namespace: String, name: String }
+    GetBlueprintHistory = "getblueprinthistorymsg" as get_blueprint_history -> List<BlueprintHistory> {
+        blueprintid: String,
+        limit: i64,
+    }
+    UpdateBlueprintStatus = "updateblueprintstatusmsg" as update_blueprint_status -> Empty {
+        colonyname: String,
+        blueprintname: String,
+        status: Value,
+    }
+    ReconcileBlueprint = "reconcileblueprintmsg" as reconcile_blueprint -> Process {
+        namespace: String,
+        name: String,
+        force: bool,
+    }
+
+    // Files and snapshots (metadata; the data lives in S3).
+    AddFile = "addfilemsg" as add_file -> File { file: File }
+    GetFile = "getfilemsg" as get_file -> List<File> {
+        colonyname: String,
+        fileid: String,
+        label: String,
+        name: String,
+        latest: bool,
+    }
+    GetFiles = "getfilesmsg" as get_files -> List<FileData> { colonyname: String, label: String }
+    GetFileLabels = "getfilelabelsmsg" as get_file_labels -> List<Label> { colonyname: String, name: String, exact: bool }
+    RemoveFile = "removefilemsg" as remove_file -> Empty {
+        colonyname: String,
+        fileid: String,
+        label: String,
+        name: String,
+    }
+    CreateSnapshot = "createsnapshotmsg" as create_snapshot -> Snapshot { colonyname: String, label: String, name: String }
+    GetSnapshot = "getsnapshotmsg" as get_snapshot -> Snapshot { colonyname: String, snapshotid: String, name: String }
+    GetSnapshots = "getsnapshotsmsg" as get_snapshots -> List<Snapshot> { colonyname: String }
+    RemoveSnapshot = "removesnapshotmsg" as remove_snapshot -> Empty { colonyname: String, snapshotid: String, name: String }
+    RemoveAllSnapshots = "removeallsnapshotmsg" as remove_all_snapshots -> Empty { colonyname: String }
+
+    // Locations.
+    AddLocation = "addlocationmsg" as add_location -> Location { location: Location }
+    GetLocations = "getlocationsmsg" as get_locations -> List<Location> { colonyname: String }
+    GetLocation = "getlocationmsg" as get_location -> Location { colonyname: String, name: String }
+    RemoveLocation = "removelocationmsg" as remove_location -> Empty { colonyname: String, name: String }
+
+    // Security: new IDs for keys (the replies echo the request).
+    ChangeUserId = "changeuseridmsg" as change_user_id -> Empty { colonyname: String, userid: String }
+    ChangeExecutorId = "changeexecutoridmsg" as change_executor_id -> Empty { colonyname: String, executorid: String }
+    ChangeColonyId = "changecolonyidmsg" as change_colony_id -> Empty { colonyname: String, colonyid: String }
+    ChangeServerId = "changeserveridmsg" as change_server_id -> Empty { serverid: String }
+
     // WebSocket subscriptions.
-    SubscribeProcess = "subscribeprocessmsg" -> Process {
+    SubscribeProcesses = "subscribeprocessesmsg" as subscribe_processes -> Process {
+        colonyname: String,
+        executortype: String,
+        state: i64,
+        timeout: i64,
+    }
+    SubscribeProcess = "subscribeprocessmsg" as wait_for_state -> Process {
         colonyname: String,
         processid: String,
         executortype: String,
         state: i64,
         timeout: i64,
     }
-    SubscribeChannel = "subscribechannelmsg" -> List<ChannelEntry> {
+    SubscribeChannel = "subscribechannelmsg" as subscribe_channel -> List<ChannelEntry> {
         processid: String,
         name: String,
         afterseq: i64,
         timeout: i64,
+    }
+}
+
+/// The payload types sent over the websocket rather than `POST /api`.
+pub const WEBSOCKET_TYPES: &[&str] = &[
+    "subscribeprocessesmsg",
+    "subscribeprocessmsg",
+    "subscribechannelmsg",
+];
+
+impl ChannelAppend {
+    /// The append of `entry` to `channel` of `processid`.
+    pub fn new(processid: &str, channel: &str, entry: NewEntry) -> Self {
+        ChannelAppend {
+            processid: processid.into(),
+            name: channel.into(),
+            sequence: entry.sequence,
+            inreplyto: entry.inreplyto,
+            payload: entry.payload,
+            payloadtype: entry.kind.as_str().into(),
+        }
     }
 }
 
@@ -158,11 +346,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn payload_types_are_unique() {
-        let mut types = PAYLOAD_TYPES.to_vec();
+    fn the_catalogue_holds_every_payload_type_once() {
+        // Reference §4: 96 HTTP payload types and 3 websocket subscriptions (server v1.9.12).
+        assert_eq!(CATALOGUE.len(), 99);
+        let mut types: Vec<_> = CATALOGUE.iter().map(|(t, _)| *t).collect();
         types.sort_unstable();
         types.dedup();
-        assert_eq!(types.len(), PAYLOAD_TYPES.len());
+        assert_eq!(types.len(), CATALOGUE.len());
+        let mut methods: Vec<_> = CATALOGUE.iter().map(|(_, m)| *m).collect();
+        methods.sort_unstable();
+        methods.dedup();
+        assert_eq!(methods.len(), CATALOGUE.len());
+        for websocket in WEBSOCKET_TYPES {
+            assert!(types.contains(websocket));
+        }
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Waiting for a process to reach a state, over the websocket.
+//! Process subscriptions over the websocket: waiting for a state, and watching new processes.
 
 use std::time::Duration;
 
@@ -6,9 +6,10 @@ use tokio::time::Instant;
 
 use crate::client::{whole_seconds, Client};
 use crate::error::{Error, ErrorKind, Result};
-use crate::messages::SubscribeProcess;
+use crate::messages::{SubscribeProcess, SubscribeProcesses};
 use crate::model::{Process, ProcessState};
 use crate::rpc;
+use crate::stream::{Feed, Subscription};
 use crate::ws::{self, Incoming};
 
 /// How long one server-side process subscription lasts before it is renewed.
@@ -93,6 +94,58 @@ impl Client {
             ))
         } else {
             Ok(None)
+        }
+    }
+}
+
+impl Client {
+    /// Processes of `executortype` as they reach `state` (e.g. new WAITING ones), as a stream.
+    ///
+    /// Only a registered executor may subscribe. The server wakes one listener per event among
+    /// all subscriptions and assign long-polls of that type, so use [`Client::assignments`] to
+    /// take work; this stream is for watching.
+    pub fn subscribe_processes(
+        &self,
+        executortype: &str,
+        state: ProcessState,
+    ) -> Result<Subscription<Process>> {
+        self.signing_key()?;
+        let client = self.clone();
+        let subscribe = SubscribeProcesses {
+            colonyname: String::new(),
+            executortype: executortype.to_string(),
+            state: state.into(),
+            timeout: ROUND_SECONDS,
+        };
+        Subscription::spawn(|feed| async move {
+            if let Err(error) = client.watch_processes(&subscribe, &feed).await {
+                feed.send(Err(error)).await;
+            }
+        })
+    }
+
+    /// Feeds process events until the consumer leaves; renews the subscription when the server
+    /// ends it (by dropping the socket).
+    async fn watch_processes(
+        &self,
+        subscribe: &SubscribeProcesses,
+        feed: &Feed<Process>,
+    ) -> Result<()> {
+        loop {
+            let mut socket = ws::connect(self).await?;
+            ws::send(self, &mut socket, subscribe).await?;
+            loop {
+                match ws::receive(&mut socket, STATE_CHECK).await? {
+                    Incoming::Payload(payload) => {
+                        let process = rpc::decode_payload("subscribeprocessesmsg", &payload)?;
+                        if !feed.send(Ok(process)).await {
+                            return Ok(());
+                        }
+                    }
+                    Incoming::Idle => {}
+                    Incoming::Closed => break,
+                }
+            }
         }
     }
 }
