@@ -1,0 +1,438 @@
+#!/usr/bin/env python3
+"""Runs the benchmark workload for every available SDK, alternating, and writes the table.
+
+Called by bench/run once everything is built; stdlib only. Settings (environment):
+  BENCH_RUNS     rounds over all SDKs (default 3; medians are over rounds)
+  BENCH_SDKS     comma-separated subset of: raw,ck-rust,ck-python,ck-node,colonyos,pycolonies
+  BENCH_STREAM   0 skips the 10,000-entry streaming measurement (it needs ~100 s to fill)
+  BENCH_OUT      where the table goes (default bench/results/latest.md)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+RUST = os.path.join(HERE, "rust", "target", "release")
+PY = os.path.join(HERE, ".venv", "bin", "python")
+STATE = os.path.join(HERE, ".state")
+
+# Workload sizes (per run of one SDK).
+WORK_PARAMS = {"n_seq": 450, "n_flight": 450, "inflight": 16, "rt_seq": 100, "rt_flight": 320}
+DELIVERY_N = 200
+DELIVERY_INTERVAL_MS = 5
+STREAM_N = 10_000
+
+
+class Sdk:
+    def __init__(self, key, label, cmd, kind, work_extra=None):
+        self.key, self.label, self.cmd, self.kind = key, label, cmd, kind
+        self.work_extra = work_extra or {}
+        self.available, self.why = False, ""
+
+
+SDKS = [
+    Sdk("raw", "raw floor (libsecp256k1 + keep-alive HTTP/1.1)", [os.path.join(RUST, "raw")], "floor"),
+    Sdk("ck-rust", "colonykit (Rust)", [os.path.join(RUST, "colonykit")], "Rust"),
+    Sdk("ck-python", "colonykit (Python)", [PY, os.path.join(HERE, "py", "colonykit_bench.py")], "Python"),
+    Sdk("ck-node", "colonykit (Node)", ["node", os.path.join(HERE, "node", "colonykit_bench.mjs")], "Node"),
+    Sdk("colonyos", "colonyos crate 1.0.5", [os.path.join(RUST, "colonyos")], "other"),
+    Sdk("pycolonies", "pycolonies 1.0.25", [PY, os.path.join(HERE, "py", "pycolonies_bench.py")], "other",
+        {"sign_n": 100}),
+]
+COLONYKIT = ("ck-rust", "ck-python", "ck-node")
+
+
+def log(message):
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def server_settings():
+    path = os.path.join(ROOT, "tests", "server", "run", "server.env")
+    settings = {}
+    with open(path) as f:
+        for line in f:
+            if "=" in line:
+                k, v = line.strip().split("=", 1)
+                settings[k] = v
+    return settings
+
+
+def probe(sdk: Sdk):
+    """Whether the SDK can run here; the reason recorded by bench/run if it cannot."""
+    why_file = os.path.join(STATE, f"{sdk.key}.why")
+    if os.path.exists(why_file):
+        with open(why_file) as f:
+            sdk.why = f.read().strip() or "not built"
+        return
+    exe = sdk.cmd[0]
+    if os.path.sep in exe and not os.access(exe, os.X_OK):
+        sdk.why = f"{os.path.relpath(exe, ROOT)} was not built"
+        return
+    check = {
+        "ck-python": [PY, "-c", "import colonykit"],
+        "pycolonies": [PY, "-c", "import pycolonies"],
+        "ck-node": ["node", "--input-type=module", "-e", "await import('colonykit')"],
+    }.get(sdk.key)
+    if check:
+        cwd = os.path.join(HERE, "node") if sdk.key == "ck-node" else HERE
+        r = subprocess.run(check, cwd=cwd, capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            sdk.why = "cannot be loaded: " + (r.stderr.strip().splitlines() or ["?"])[-1][:200]
+            return
+    sdk.available = True
+
+
+def last_json(text):
+    for line in reversed(text.strip().splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            return json.loads(line)
+    raise ValueError("no JSON result line")
+
+
+def run(cmd, timeout, cwd=HERE):
+    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    if r.returncode != 0:
+        tail = (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[-1]
+        raise RuntimeError(f"{os.path.basename(cmd[min(1, len(cmd) - 1)])} {cmd[2] if len(cmd) > 2 else ''}: {tail}")
+    return last_json(r.stdout)
+
+
+def params(d):
+    return [f"{k}={v}" for k, v in d.items()]
+
+
+class Background:
+    """A program whose stdout is read line by line; ready() waits for its READY line."""
+
+    def __init__(self, cmd, cwd=HERE):
+        self.proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines, self.err = [], []
+        self.ready_event = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read_err, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line)
+            if line.strip() == "READY":
+                self.ready_event.set()
+
+    def _read_err(self):
+        for line in self.proc.stderr:
+            self.err.append(line)
+
+    def ready(self, timeout):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.ready_event.wait(0.05):
+                return
+            if self.proc.poll() is not None:
+                break
+        self.kill()
+        raise RuntimeError("subscriber not ready: " + ("".join(self.err[-1:]).strip() or "timed out"))
+
+    def result(self, timeout):
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise RuntimeError("subscriber timed out")
+        time.sleep(0.05)
+        if self.proc.returncode != 0:
+            raise RuntimeError("subscriber: " + ("".join(self.err[-1:]).strip() or f"exit {self.proc.returncode}"))
+        return last_json("".join(self.lines))
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Bench:
+    def __init__(self):
+        self.settings = server_settings()
+        self.tmp = tempfile.mkdtemp(prefix="colonykit-bench-")
+        self.raw = SDKS[0].cmd
+        self.results = {s.key: [] for s in SDKS}  # per run: dict of metrics
+        self.errors = {s.key: [] for s in SDKS}
+        self.stream_live = {}
+
+    def setup(self, name):
+        path = os.path.join(self.tmp, f"{name}.json")
+        s = self.settings
+        run(self.raw + ["setup", path, f"host={s['COLONIES_SERVER_HOST']}",
+                        f"port={s['COLONIES_SERVER_PORT']}", f"prvkey={s['COLONIES_SERVER_PRVKEY']}"], 60)
+        return path
+
+    def mkproc(self, setup):
+        return run(self.raw + ["mkproc", setup], 60)["processid"]
+
+    def cwd(self, sdk):
+        return os.path.join(HERE, "node") if sdk.key == "ck-node" else HERE
+
+    def one_run(self, sdk: Sdk, r: int, stream_setup, stream_pid):
+        metrics = {}
+        setup = self.setup(f"{sdk.key}-{r}")
+        metrics.update(run(sdk.cmd + ["work", setup] + params({**WORK_PARAMS, **sdk.work_extra}), 900, self.cwd(sdk)))
+        # Delivery: this SDK appends (as the executor), this SDK subscribes (as the user) in
+        # another process; entries carry their append start time.
+        pid = self.mkproc(setup)
+        sub = Background(sdk.cmd + ["sub", setup, f"pid={pid}", f"n={DELIVERY_N}"], self.cwd(sdk))
+        try:
+            sub.ready(60)
+            run(sdk.cmd + ["pub", setup, f"pid={pid}", f"n={DELIVERY_N}", f"interval_ms={DELIVERY_INTERVAL_MS}"],
+                120, self.cwd(sdk))
+            delivered = sub.result(60)
+        finally:
+            sub.kill()
+        metrics["delivery_p50_ms"] = delivered["delivery_p50_ms"]
+        metrics["delivery_p99_ms"] = delivered["delivery_p99_ms"]
+        metrics["sub_peak_rss_kb"] = delivered["peak_rss_kb"]
+        run(self.raw + ["close", setup, f"pid={pid}"], 60)
+        if stream_pid and sdk.key in COLONYKIT:
+            got = run(sdk.cmd + ["stream", stream_setup, f"pid={stream_pid}", f"n={STREAM_N}"], 300, self.cwd(sdk))
+            metrics["stream_growth_kb"] = got["stream_growth_kb"]
+            metrics["stream_base_kb"] = got["stream_base_kb"]
+            metrics["stream_seconds"] = got["stream_seconds"]
+        return metrics
+
+    def fill_stream(self, sdks):
+        """One channel filled to 10,000 entries while colonykit subscribers read it live."""
+        setup = self.setup("stream")
+        pid = self.mkproc(setup)
+        subs = {}
+        for sdk in sdks:
+            try:
+                b = Background(sdk.cmd + ["stream", setup, f"pid={pid}", f"n={STREAM_N}", "live=1"], self.cwd(sdk))
+                b.ready(60)
+                subs[sdk.key] = b
+            except Exception as e:  # noqa: BLE001
+                self.errors[sdk.key].append(f"live stream: {e}")
+        log(f"filling a channel with {STREAM_N} entries (the server allows 100/s past a burst of 500: ~95 s)")
+        began = time.time()
+        filled = run(self.raw + ["fill", setup, f"pid={pid}", f"n={STREAM_N - 1}"], 600)
+        log(f"filled in {time.time() - began:.0f} s ({filled['rate_limited']} appends refused by the rate limit and retried)")
+        for key, b in subs.items():
+            try:
+                self.stream_live[key] = b.result(120)
+            except Exception as e:  # noqa: BLE001
+                self.errors[key].append(f"live stream: {e}")
+            finally:
+                b.kill()
+        return setup, pid
+
+    def main(self):
+        runs = int(os.environ.get("BENCH_RUNS", "3"))
+        wanted = [k for k in os.environ.get("BENCH_SDKS", "").split(",") if k]
+        sdks = [s for s in SDKS if not wanted or s.key in wanted or s.key == "raw"]
+        for sdk in sdks:
+            probe(sdk)
+            log(f"{sdk.label}: {'available' if sdk.available else 'NOT AVAILABLE: ' + sdk.why}")
+        if not SDKS[0].available:
+            log("the raw floor is needed (it also makes the colonies): " + SDKS[0].why)
+            sys.exit(1)
+        active = [s for s in sdks if s.available]
+        started = datetime.now(timezone.utc)
+        load_start = open("/proc/loadavg").read().split()[:3]
+
+        stream_setup = stream_pid = None
+        ck = [s for s in active if s.key in COLONYKIT]
+        if ck and os.environ.get("BENCH_STREAM", "1") != "0":
+            stream_setup, stream_pid = self.fill_stream(ck)
+
+        for r in range(runs):
+            order = active[r % len(active):] + active[: r % len(active)]
+            for sdk in order:
+                log(f"round {r + 1}/{runs}: {sdk.label}")
+                try:
+                    self.results[sdk.key].append(self.one_run(sdk, r, stream_setup, stream_pid))
+                except Exception as e:  # noqa: BLE001
+                    log(f"  failed: {e}")
+                    self.errors[sdk.key].append(str(e))
+        if stream_pid:
+            try:
+                run(self.raw + ["close", stream_setup, f"pid={stream_pid}"], 60)
+            except Exception:  # noqa: BLE001
+                pass
+        finished = datetime.now(timezone.utc)
+        load_end = open("/proc/loadavg").read().split()[:3]
+        meta = {
+            "started": started.strftime("%Y-%m-%d %H:%M UTC"),
+            "minutes": (finished - started).total_seconds() / 60,
+            "load_start": " ".join(load_start),
+            "load_end": " ".join(load_end),
+            "runs": runs,
+            "commit": git_commit(),
+            "server": self.settings.get("COLONIES_VERSION", "?"),
+            "machine": f"{os.cpu_count()} cores, {platform.machine()}, Linux {platform.release()}",
+        }
+        text = render(sdks, self.results, self.errors, self.stream_live, meta)
+        out = os.environ.get("BENCH_OUT", os.path.join(HERE, "results", "latest.md"))
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        with open(out, "w") as f:
+            f.write(text)
+        with open(os.path.splitext(out)[0] + ".json", "w") as f:
+            json.dump({"meta": meta, "runs": self.results, "errors": self.errors, "stream_live": self.stream_live},
+                      f, indent=1)
+        print(text)
+        log(f"written to {os.path.relpath(out, ROOT)}")
+
+
+def git_commit():
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "core"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        return head + (" (core/ has uncommitted changes)" if dirty else "")
+    except OSError:
+        return "?"
+
+
+def median(runs, key):
+    values = [m[key] for m in runs if isinstance(m.get(key), (int, float))]
+    return statistics.median(values) if values else None
+
+
+# Columns: (metric, header, format, better): better = "low" or "high" for ratios to the floor.
+COLUMNS = [
+    ("sign_us", "sign µs", "{:.1f}", "low"),
+    ("append_p50_ms", "append p50 ms", "{:.2f}", "low"),
+    ("append_p99_ms", "append p99 ms", "{:.2f}", "low"),
+    ("seq_appends_per_s", "appends/s seq", "{:.0f}", "high"),
+    ("flight_appends_per_s", "appends/s 16 in flight", "{:.0f}", "high"),
+    ("delivery_p50_ms", "delivery p50 ms", "{:.2f}", "low"),
+    ("rt_seq_per_s", "round trips/s seq", "{:.0f}", "high"),
+    ("rt_flight_per_s", "round trips/s 16 in flight", "{:.0f}", "high"),
+    ("peak_rss_kb", "client peak RSS MB", "mb", None),
+    ("stream_growth_kb", "RSS growth, 10k backlog MB", "mb", None),
+]
+
+TARGETS = [
+    # (sdk, metric, kind, limit, text)
+    ("ck-rust", "append_p50_ms", "ratio<=", 1.05, "sequential append p50 ≤ 1.05× floor"),
+    ("ck-python", "append_p50_ms", "ratio<=", 1.10, "sequential append p50 ≤ 1.10× floor"),
+    ("ck-node", "append_p50_ms", "ratio<=", 1.10, "sequential append p50 ≤ 1.10× floor"),
+    ("ck-rust", "flight_appends_per_s", "ratio>=", 0.95, "appends/s, 16 in flight ≥ 0.95× floor"),
+    ("ck-python", "flight_appends_per_s", "ratio>=", 0.90, "appends/s, 16 in flight ≥ 0.90× floor"),
+    ("ck-node", "flight_appends_per_s", "ratio>=", 0.90, "appends/s, 16 in flight ≥ 0.90× floor"),
+    ("ck-rust", "sign_us", "ratio<=", 1.10, "signing ≤ 1.1× floor"),
+    ("ck-rust", "peak_rss_kb", "mb<=", 8, "client peak RSS ≤ 8 MB"),
+    ("ck-python", "peak_rss_kb", "mb<=", 25, "client peak RSS ≤ 25 MB"),
+    ("ck-node", "peak_rss_kb", "mb<=", 60, "client peak RSS ≤ 60 MB"),
+    ("ck-rust", "stream_growth_kb", "mb<=", 5, "RSS growth over 10,000 streamed entries (backlog) ≤ 5 MB"),
+    ("ck-python", "stream_growth_kb", "mb<=", 5, "RSS growth over 10,000 streamed entries (backlog) ≤ 5 MB"),
+    ("ck-node", "stream_growth_kb", "mb<=", 5, "RSS growth over 10,000 streamed entries (backlog) ≤ 5 MB"),
+    ("ck-rust", "live_growth_kb", "mb<=", 5, "RSS growth over 10,000 streamed entries (live) ≤ 5 MB"),
+    ("ck-python", "live_growth_kb", "mb<=", 5, "RSS growth over 10,000 streamed entries (live) ≤ 5 MB"),
+    ("ck-node", "live_growth_kb", "mb<=", 5, "RSS growth over 10,000 streamed entries (live) ≤ 5 MB"),
+]
+
+
+def render(sdks, results, errors, stream_live, meta):
+    labels = {s.key: s.label for s in sdks}
+    med = {s.key: {c[0]: median(results[s.key], c[0]) for c in COLUMNS} for s in sdks}
+    for key, live in stream_live.items():
+        med.setdefault(key, {})["live_growth_kb"] = live.get("stream_growth_kb")
+    floor = med.get("raw", {})
+
+    def cell(key, metric, fmt, better):
+        v = med[key].get(metric)
+        if v is None:
+            return "—"
+        if fmt == "mb":
+            return f"{v / 1024:.1f}"
+        text = fmt.format(v)
+        f = floor.get(metric)
+        if better and f and key != "raw":
+            text += f" ({v / f:.2f}×)"
+        return text
+
+    lines = [
+        "# colonykit benchmarks: latest run",
+        "",
+        f"Run {meta['started']} ({meta['minutes']:.1f} min), {meta['runs']} rounds, SDKs alternated each round; "
+        f"every cell is the median over rounds. Load average {meta['load_start']} at the start, "
+        f"{meta['load_end']} at the end. Server {meta['server']} + PostgreSQL on the same machine "
+        f"({meta['machine']}); colonykit at {meta['commit']}.",
+        "",
+        "Ratios in brackets are to the raw floor (for ms and µs lower is better, for /s higher is better).",
+        "",
+        "| SDK | " + " | ".join(c[1] for c in COLUMNS) + " |",
+        "|---|" + "---|" * len(COLUMNS),
+    ]
+    for s in sdks:
+        if not s.available:
+            lines.append(f"| {labels[s.key]} | " + " | ".join(["not available"] + [""] * (len(COLUMNS) - 1)) + " |")
+            continue
+        if not results[s.key]:
+            lines.append(f"| {labels[s.key]} | " + " | ".join(["failed"] + [""] * (len(COLUMNS) - 1)) + " |")
+            continue
+        n = len(results[s.key])
+        label = labels[s.key] + ("" if n == meta["runs"] else f" ({n} of {meta['runs']} runs)")
+        lines.append(f"| {label} | " + " | ".join(cell(s.key, c[0], c[2], c[3]) for c in COLUMNS) + " |")
+    lines += ["", "## Targets", "", "| target | SDK | measured | result |", "|---|---|---|---|"]
+    for key, metric, kind, limit, text in TARGETS:
+        sdk = next((s for s in sdks if s.key == key), None)
+        if sdk is None:
+            continue
+        v = med.get(key, {}).get(metric)
+        if not sdk.available or v is None:
+            lines.append(f"| {text} | {labels[key]} | — | not measured ({'not available' if not sdk.available else 'no result'}) |")
+            continue
+        if kind.startswith("ratio"):
+            f = floor.get(metric)
+            if not f:
+                lines.append(f"| {text} | {labels[key]} | — | not measured (no floor) |")
+                continue
+            ratio = v / f
+            ok = ratio <= limit if kind == "ratio<=" else ratio >= limit
+            measured = f"{ratio:.2f}× ({v:.2f} vs {f:.2f})"
+        else:
+            ok = v / 1024 <= limit
+            measured = f"{v / 1024:.1f} MB"
+        lines.append(f"| {text} | {labels[key]} | {measured} | {'met' if ok else '**not met**'} |")
+    lines += [
+        "",
+        "## What was measured",
+        "",
+        "- **sign µs**: one signature (SHA3-256 + secp256k1 + hex) of a typical append payload, mean of 2,000 "
+        "(pycolonies: 100). The Python and Node bindings do not expose signing (the Rust core signs inside every "
+        "call), so their cell is empty.",
+        f"- **append p50/p99, appends/s seq**: {WORK_PARAMS['n_seq']} sequential appends of 100 bytes by the "
+        "executor to a fresh process's channel (inside the server's burst of 500 per process).",
+        f"- **appends/s 16 in flight**: {WORK_PARAMS['n_flight']} appends to another fresh process, 16 at a time "
+        "(tasks for async SDKs, threads for the floor and pycolonies; the floor uses one keep-alive connection per "
+        "request in flight, as the server serves one request at a time per connection).",
+        f"- **delivery p50**: append start → entry received by a subscriber (the process's submitter) in another "
+        f"OS process, both using the SDK; {DELIVERY_N} entries, one every {DELIVERY_INTERVAL_MS} ms.",
+        f"- **round trips/s**: submit (user) → assign (executor) → close (executor); {WORK_PARAMS['rt_seq']} "
+        f"sequentially, {WORK_PARAMS['rt_flight']} with 16 in flight.",
+        "- **client peak RSS**: VmHWM of the process that ran all of the above (sign, appends, round trips).",
+        f"- **RSS growth, 10k backlog**: a subscriber reads a channel holding {STREAM_N:,} entries from the start; "
+        "growth = peak RSS while reading (VmHWM, reset just before) − RSS before subscribing (client warmed up "
+        "with one call). The server sends the whole backlog as one WebSocket frame.",
+    ]
+    if stream_live:
+        parts = ", ".join(f"{labels[k]} {v['stream_growth_kb'] / 1024:.1f} MB" for k, v in stream_live.items())
+        lines.append(
+            f"- **RSS growth, live** (one sample per SDK, while the channel was being filled at the server's "
+            f"100 appends/s; baseline after the first entry): {parts}.")
+    errs = [(k, e) for k, es in errors.items() for e in es]
+    if errs:
+        lines += ["", "## Failures", ""] + [f"- {labels.get(k, k)}: {e}" for k, e in errs]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    Bench().main()

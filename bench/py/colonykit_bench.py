@@ -1,0 +1,192 @@
+"""colonykit from Python (asyncio), on the benchmark workload. See bench/README.md."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import colonykit  # noqa: E402
+from colonykit import Client, FunctionSpec  # noqa: E402
+
+from common import (  # noqa: E402
+    CHANNEL,
+    Args,
+    Report,
+    Setup,
+    die,
+    now_ns,
+    payload_stamp,
+    reset_peak_rss,
+    say_ready,
+    sign_sample,
+    stamped_payload,
+    status_kb,
+    time_per_call,
+)
+
+
+class Roles:
+    def __init__(self, path):
+        self.setup = Setup(path)
+        self.user = Client(self.setup.server, self.setup.user_key)
+        self.exec = self.user.with_key(self.setup.exec_key)
+
+    def spec(self, channels):
+        s = self.setup
+        if channels:
+            return FunctionSpec("bench", executortype=s.exec_type, colonyname=s.colony,
+                                channels=[CHANNEL])
+        return FunctionSpec("bench", executortype=s.exec_type, colonyname=s.colony)
+
+    async def assign(self):
+        process = await self.exec.assign(self.setup.colony, 10)
+        if process is None:
+            die("assign: no process")
+        return process.processid
+
+    async def running(self):
+        await self.user.submit(self.spec(True))
+        return await self.assign()
+
+    async def append(self, pid, sequence):
+        await self.exec.append(pid, CHANNEL, sequence, stamped_payload(now_ns()))
+
+    async def round_trip(self):
+        await self.user.submit(self.spec(False))
+        pid = await self.assign()
+        await self.exec.close(pid, [])
+
+
+def signer():
+    """The binding's signing function, if it exposes one (the core signs inside every call)."""
+    for name in ("sign", "sign_message"):
+        f = getattr(colonykit, name, None)
+        if callable(f):
+            return f
+    return None
+
+
+async def work(a: Args):
+    roles = Roles(a.setup)
+    n_seq, n_flight = a.get("n_seq", 450), a.get("n_flight", 450)
+    inflight, rt_seq, rt_flight = a.get("inflight", 16), a.get("rt_seq", 100), a.get("rt_flight", 320)
+    report = Report()
+    sign = signer()
+    if sign is not None:
+        sample, key = sign_sample(), roles.setup.exec_key
+        report["sign_us"] = time_per_call(a.get("sign_n", 2000), lambda: sign(key, sample))
+
+    pid = await roles.running()
+    samples = []
+    began = time.perf_counter()
+    for sequence in range(1, n_seq + 1):
+        t = time.perf_counter()
+        await roles.append(pid, sequence)
+        samples.append((time.perf_counter() - t) * 1e3)
+    report["seq_appends_per_s"] = n_seq / (time.perf_counter() - began)
+    report.latencies("append", samples)
+    await roles.exec.close(pid, [])
+
+    pid = await roles.running()
+    counter = iter(range(1, n_flight + 1))
+
+    async def appender():
+        for sequence in counter:
+            await roles.append(pid, sequence)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(appender() for _ in range(inflight)))
+    report["flight_appends_per_s"] = n_flight / (time.perf_counter() - began)
+    await roles.exec.close(pid, [])
+
+    began = time.perf_counter()
+    for _ in range(rt_seq):
+        await roles.round_trip()
+    report["rt_seq_per_s"] = rt_seq / (time.perf_counter() - began)
+    per_task = rt_flight // inflight
+
+    async def tripper():
+        for _ in range(per_task):
+            await roles.round_trip()
+
+    began = time.perf_counter()
+    await asyncio.gather(*(tripper() for _ in range(inflight)))
+    report["rt_flight_per_s"] = per_task * inflight / (time.perf_counter() - began)
+    report.print()
+
+
+async def publish(a: Args):
+    roles = Roles(a.setup)
+    pid, n, interval = a.str("pid"), a.get("n", 200), a.get("interval_ms", 5.0) / 1e3
+    began = time.perf_counter()
+    for sequence in range(1, n + 1):
+        wait = began + interval * sequence - time.perf_counter()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        await roles.append(pid, sequence)
+    Report(published=n).print()
+
+
+async def subscribe(a: Args):
+    roles = Roles(a.setup)
+    pid, n = a.str("pid"), a.get("n", 200)
+    latencies = []
+    stream = roles.user.subscribe_channel(pid, CHANNEL)
+    async for entry in stream:
+        received = now_ns()
+        sent = payload_stamp(entry.payload)
+        if sent is None:
+            say_ready()
+        else:
+            latencies.append((received - sent) / 1e6)
+            if len(latencies) >= n:
+                break
+    if len(latencies) < n:
+        die("subscription ended early")
+    report = Report()
+    report.latencies("delivery", latencies)
+    report.print()
+
+
+async def stream(a: Args):
+    roles = Roles(a.setup)
+    pid, n, live = a.str("pid"), a.get("n", 10_000), a.get("live", 0)
+    report = Report()
+    await roles.user.get_process(pid)  # warm the client up: the baseline holds all but the stream
+    baseline = 0
+    if not live:
+        reset_peak_rss()
+        baseline = status_kb("VmRSS")
+    began = time.perf_counter()
+    count = 0
+    async for _entry in roles.user.subscribe_channel(pid, CHANNEL):
+        count += 1
+        if count == 1 and live:
+            say_ready()
+            reset_peak_rss()
+            baseline = status_kb("VmRSS")
+        if count >= n:
+            break
+    if count < n:
+        die("subscription ended early")
+    report["stream_seconds"] = time.perf_counter() - began
+    report["stream_entries"] = count
+    report["stream_base_kb"] = baseline
+    report["stream_growth_kb"] = max(status_kb("VmHWM") - baseline, 0)
+    report.print()
+
+
+def main():
+    a = Args()
+    modes = {"work": work, "pub": publish, "sub": subscribe, "stream": stream}
+    if a.mode not in modes:
+        die(f"unknown mode {a.mode}")
+    asyncio.run(modes[a.mode](a))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,227 @@
+//! colonykit from Rust: the same workload as the raw floor, through the public API only.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use colonykit::{Client, FunctionSpec, NewEntry, PrivateKey};
+use colonykit_bench::*;
+use futures::StreamExt;
+
+struct Roles {
+    setup: Setup,
+    user: Client,
+    exec: Client,
+}
+
+impl Roles {
+    fn load(path: &str) -> Roles {
+        let setup = Setup::load(path);
+        let key = |hex: &str| PrivateKey::from_hex(hex).unwrap_or_else(|e| die(&e.to_string()));
+        let user = Client::new(&setup.server, key(&setup.user_key)).unwrap_or_else(|e| die(&e.to_string()));
+        let exec = user.with_key(key(&setup.exec_key));
+        Roles { setup, user, exec }
+    }
+
+    fn spec(&self, channels: bool) -> FunctionSpec {
+        let spec = FunctionSpec::new("bench", &self.setup.exec_type, &self.setup.colony);
+        if channels {
+            spec.with_channels([CHANNEL])
+        } else {
+            spec
+        }
+    }
+
+    async fn assign(&self) -> String {
+        match self.exec.assign(&self.setup.colony, Duration::from_secs(10)).await {
+            Ok(Some(process)) => process.processid,
+            Ok(None) => die("assign: no process"),
+            Err(e) => die(&format!("assign: {e}")),
+        }
+    }
+
+    async fn running(&self) -> String {
+        self.user.submit(&self.spec(true)).await.unwrap_or_else(|e| die(&format!("submit: {e}")));
+        self.assign().await
+    }
+
+    async fn append(&self, pid: &str, sequence: i64) {
+        self.exec
+            .append(pid, CHANNEL, NewEntry::data(sequence, stamped_payload(now_ns())))
+            .await
+            .unwrap_or_else(|e| die(&format!("append: {e}")));
+    }
+
+    async fn round_trip(&self) {
+        self.user.submit(&self.spec(false)).await.unwrap_or_else(|e| die(&format!("submit: {e}")));
+        let pid = self.assign().await;
+        self.exec.close(&pid, vec![]).await.unwrap_or_else(|e| die(&format!("close: {e}")));
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    match args.mode.as_str() {
+        "work" => work(&args).await,
+        "pub" => publish(&args).await,
+        "sub" => subscribe(&args).await,
+        "stream" => stream(&args).await,
+        other => die(&format!("unknown mode {other}")),
+    }
+}
+
+async fn work(args: &Args) {
+    let roles = Arc::new(Roles::load(&args.setup));
+    let n_seq: i64 = args.get("n_seq", 450);
+    let n_flight: i64 = args.get("n_flight", 450);
+    let inflight: usize = args.get("inflight", 16);
+    let rt_seq: usize = args.get("rt_seq", 100);
+    let rt_flight: usize = args.get("rt_flight", 320);
+    let sign_n: usize = args.get("sign_n", 2000);
+    let mut report = Report::default();
+
+    let sample = sign_sample();
+    let key = PrivateKey::from_hex(&roles.setup.exec_key).unwrap();
+    report.set("sign_us", time_per_call(sign_n, || {
+        std::hint::black_box(key.sign(std::hint::black_box(sample.as_bytes())));
+    }));
+
+    let pid = roles.running().await;
+    let mut samples = Vec::with_capacity(n_seq as usize);
+    let began = Instant::now();
+    for sequence in 1..=n_seq {
+        let t = Instant::now();
+        roles.append(&pid, sequence).await;
+        samples.push(ms(t.elapsed()));
+    }
+    report.set("seq_appends_per_s", n_seq as f64 / began.elapsed().as_secs_f64());
+    report.latencies("append", &samples);
+    roles.exec.close(&pid, vec![]).await.unwrap_or_else(|e| die(&e.to_string()));
+
+    let pid = Arc::new(roles.running().await);
+    let next = Arc::new(AtomicI64::new(1));
+    let began = Instant::now();
+    let tasks: Vec<_> = (0..inflight)
+        .map(|_| {
+            let (roles, pid, next) = (roles.clone(), pid.clone(), next.clone());
+            tokio::spawn(async move {
+                loop {
+                    let sequence = next.fetch_add(1, Ordering::Relaxed);
+                    if sequence > n_flight {
+                        break;
+                    }
+                    roles.append(&pid, sequence).await;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    report.set("flight_appends_per_s", n_flight as f64 / began.elapsed().as_secs_f64());
+    roles.exec.close(&pid, vec![]).await.unwrap_or_else(|e| die(&e.to_string()));
+
+    let began = Instant::now();
+    for _ in 0..rt_seq {
+        roles.round_trip().await;
+    }
+    report.set("rt_seq_per_s", rt_seq as f64 / began.elapsed().as_secs_f64());
+    let per_task = rt_flight / inflight;
+    let began = Instant::now();
+    let tasks: Vec<_> = (0..inflight)
+        .map(|_| {
+            let roles = roles.clone();
+            tokio::spawn(async move {
+                for _ in 0..per_task {
+                    roles.round_trip().await;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    report.set("rt_flight_per_s", (per_task * inflight) as f64 / began.elapsed().as_secs_f64());
+    report.print();
+}
+
+async fn publish(args: &Args) {
+    let roles = Roles::load(&args.setup);
+    let pid = args.str("pid");
+    let n: i64 = args.get("n", 200);
+    let interval = Duration::from_secs_f64(args.get("interval_ms", 5.0) / 1e3);
+    let began = tokio::time::Instant::now();
+    for sequence in 1..=n {
+        tokio::time::sleep_until(began + interval * sequence as u32).await;
+        roles.append(&pid, sequence).await;
+    }
+    let mut report = Report::default();
+    report.set("published", n);
+    report.print();
+}
+
+async fn subscribe(args: &Args) {
+    let roles = Roles::load(&args.setup);
+    let pid = args.str("pid");
+    let n: usize = args.get("n", 200);
+    let mut stream = roles.user.subscribe_channel(&pid, CHANNEL).unwrap_or_else(|e| die(&e.to_string()));
+    let mut latencies = Vec::with_capacity(n);
+    while latencies.len() < n {
+        let entry = match tokio::time::timeout(Duration::from_secs(60), stream.next()).await {
+            Ok(Some(Ok(entry))) => entry,
+            Ok(Some(Err(e))) => die(&format!("subscription: {e}")),
+            Ok(None) => die("subscription ended early"),
+            Err(_) => die("subscription timed out"),
+        };
+        let received = now_ns();
+        match payload_stamp(&entry.payload) {
+            Some(sent) => latencies.push(received.saturating_sub(sent) as f64 / 1e6),
+            None => say_ready(),
+        }
+    }
+    let mut report = Report::default();
+    report.latencies("delivery", &latencies);
+    report.print();
+}
+
+/// `stream <setup> pid= n=10000 live=0|1`: consumes n entries, reporting RSS before and the
+/// peak RSS while consuming. With live=1 the baseline is taken once the first (seed) entry
+/// has arrived (the channel is then filled while this subscriber reads).
+async fn stream(args: &Args) {
+    let roles = Roles::load(&args.setup);
+    let pid = args.str("pid");
+    let n: usize = args.get("n", 10_000);
+    let live: u8 = args.get("live", 0);
+    let mut report = Report::default();
+    // Warm up the client (connection pool) so the baseline holds everything but the stream.
+    roles.user.get_process(&pid).await.unwrap_or_else(|e| die(&format!("get_process: {e}")));
+    let mut baseline = 0;
+    if live == 0 {
+        reset_peak_rss();
+        baseline = status_kb("VmRSS");
+    }
+    let began = Instant::now();
+    let mut stream = roles.user.subscribe_channel(&pid, CHANNEL).unwrap_or_else(|e| die(&e.to_string()));
+    let mut count = 0;
+    while count < n {
+        match tokio::time::timeout(Duration::from_secs(120), stream.next()).await {
+            Ok(Some(Ok(_entry))) => {}
+            Ok(Some(Err(e))) => die(&format!("subscription: {e}")),
+            Ok(None) => die("subscription ended early"),
+            Err(_) => die("subscription timed out"),
+        }
+        count += 1;
+        if count == 1 && live == 1 {
+            say_ready();
+            reset_peak_rss();
+            baseline = status_kb("VmRSS");
+        }
+    }
+    report.set("stream_seconds", began.elapsed().as_secs_f64());
+    report.set("stream_entries", count as u64);
+    report.set("stream_base_kb", baseline);
+    report.set("stream_growth_kb", status_kb("VmHWM").saturating_sub(baseline));
+    drop(stream);
+    report.print();
+}
