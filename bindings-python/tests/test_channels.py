@@ -179,6 +179,29 @@ async def test_close_while_anext_is_pending(colony):
     assert subscription.closed
 
 
+async def test_close_ends_an_async_for_in_another_task(colony):
+    process = await colony.running("c")
+    await colony.executor.append(process.processid, "c", 1, "first")
+    subscription = colony.user.subscribe_channel(process.processid, "c")
+    got = []
+
+    async def consume():
+        async for entry in subscription:
+            got.append(entry.payload)
+
+    task = asyncio.create_task(consume())
+    await asyncio.sleep(0.5)
+    pending = asyncio.create_task(subscription.__anext__())  # a second reader, also waiting
+    await asyncio.sleep(0.1)
+    started = time.monotonic()
+    subscription.close()
+    await asyncio.wait_for(task, 2)
+    with pytest.raises(StopAsyncIteration):
+        await asyncio.wait_for(pending, 2)
+    assert time.monotonic() - started < 1
+    assert got == [b"first"]
+
+
 async def test_aclose_and_wait_for_timeout(colony):
     process = await colony.running("c")
     subscription = colony.user.subscribe_channel(process.processid, "c")
