@@ -153,6 +153,7 @@ impl PyClient {
 
     /// Adds a user to a colony (signed by the colony key).
     #[pyo3(signature = (colonyname, userid, name, email = String::new(), phone = String::new()))]
+    #[pyo3(text_signature = "($self, colonyname, userid, name, email='', phone='')")]
     fn add_user<'py>(
         &self,
         py: Python<'py>,
@@ -404,6 +405,9 @@ impl PyClient {
     /// ``payload`` is bytes (a str is sent as UTF-8); ``kind`` is "data", "end", "error" or
     /// another type; ``inreplyto`` is the other party's sequence this entry answers.
     #[pyo3(signature = (processid, channel, sequence, payload, *, kind = String::from("data"), inreplyto = 0))]
+    #[pyo3(
+        text_signature = "($self, processid, channel, sequence, payload, *, kind='data', inreplyto=0)"
+    )]
     #[allow(clippy::too_many_arguments)]
     fn append<'py>(
         &self,

@@ -29,6 +29,22 @@ fn key_id(prvkey: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(key.id().to_string())
 }
 
+/// Test hook: panics (in a coroutine if `in_coroutine`), to show that a Rust panic reaches
+/// Python as `colonykit.ColonyError` of kind "Internal", never as `PanicException`.
+#[pyfunction]
+fn _panic(py: Python<'_>, in_coroutine: bool) -> PyResult<Bound<'_, PyAny>> {
+    if in_coroutine {
+        runtime::awaitable(py, async {
+            if true {
+                panic!("test panic in a coroutine");
+            }
+            Ok(())
+        })
+    } else {
+        errors::guard(py, || panic!("test panic in a call"))
+    }
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::PyClient>()?;
@@ -46,6 +62,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<stream::Iteration>()?;
     m.add_function(wrap_pyfunction!(generate_key, m)?)?;
     m.add_function(wrap_pyfunction!(key_id, m)?)?;
+    m.add_function(wrap_pyfunction!(_panic, m)?)?;
     m.add("ACK", pyo3::types::PyBytes::new(m.py(), colonykit::ACK))?;
     Ok(())
 }

@@ -93,6 +93,9 @@ impl PyFunctionSpec {
         maxexectime = -1, maxwaittime = -1, maxretries = 0, priority = 0, label = String::new(),
         nodename = String::new(), env = None
     ))]
+    #[pyo3(
+        text_signature = "(funcname, *, executortype, colonyname, channels=(), args=(), kwargs=None, maxexectime=-1, maxwaittime=-1, maxretries=0, priority=0, label='', nodename='', env=None)"
+    )]
     #[allow(clippy::too_many_arguments)]
     fn new(
         funcname: String,

@@ -247,6 +247,21 @@ async def test_submit_needs_a_spec(colony):
         await colony.user.submit({"funcname": "f"})  # type: ignore[arg-type]
 
 
+# --- Panics --------------------------------------------------------------------------------
+
+
+async def test_panics_become_colony_errors():
+    from colonykit import _native
+
+    with pytest.raises(colonykit.ColonyError) as caught:
+        _native._panic(False)
+    assert caught.value.kind == "Internal" and "test panic" in caught.value.message
+    with pytest.raises(colonykit.ColonyError) as caught:
+        await _native._panic(True)
+    assert caught.value.kind == "Internal"
+    assert type(caught.value) is colonykit.ColonyError
+
+
 # --- Secrets --------------------------------------------------------------------------------
 
 

@@ -23,6 +23,9 @@ def generate_key() -> str:
 def key_id(prvkey: str) -> str:
     """The ID of a private key (how the server names whoever signs with it)."""
 
+def _panic(in_coroutine: bool) -> Any:
+    """Test hook: a Rust panic, which reaches Python as ``ColonyError`` of kind "Internal"."""
+
 @final
 class Client:
     """A ColonyOS client: one connection pool and the private key it signs with.
