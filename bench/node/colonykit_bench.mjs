@@ -99,7 +99,7 @@ async function work(a) {
   const roles = new Roles(a.setup)
   const nSeq = a.get('n_seq', 450), nFlight = a.get('n_flight', 450), inflight = a.get('inflight', 16)
   const rtSeq = a.get('rt_seq', 100), rtFlight = a.get('rt_flight', 320)
-  const report = {}
+  const report = { rss_start_kb: statusKb('VmRSS') }
   const sign = colonykit.sign ?? colonykit.signMessage
   if (typeof sign === 'function') {
     const n = a.get('sign_n', 2000)
@@ -120,6 +120,7 @@ async function work(a) {
   report.seq_appends_per_s = nSeq / ((perf() - began) / 1e3)
   report.append_p50_ms = percentile(samples, 50)
   report.append_p99_ms = percentile(samples, 99)
+  report.hwm_after_seq_kb = statusKb('VmHWM')
   await roles.exec.close(pid, [])
 
   pid = await roles.running()
@@ -131,11 +132,13 @@ async function work(a) {
     }),
   )
   report.flight_appends_per_s = nFlight / ((perf() - began) / 1e3)
+  report.hwm_after_flight_kb = statusKb('VmHWM')
   await roles.exec.close(pid, [])
 
   began = perf()
   for (let i = 0; i < rtSeq; i++) await roles.roundTrip()
   report.rt_seq_per_s = rtSeq / ((perf() - began) / 1e3)
+  report.hwm_after_rt_seq_kb = statusKb('VmHWM')
   const perTask = Math.floor(rtFlight / inflight)
   began = perf()
   await Promise.all(

@@ -74,7 +74,7 @@ async def work(a: Args):
     roles = Roles(a.setup)
     n_seq, n_flight = a.get("n_seq", 450), a.get("n_flight", 450)
     inflight, rt_seq, rt_flight = a.get("inflight", 16), a.get("rt_seq", 100), a.get("rt_flight", 320)
-    report = Report()
+    report = Report(rss_start_kb=status_kb("VmRSS"))
     sign = signer()
     if sign is not None:
         sample, key = sign_sample(), roles.setup.exec_key
@@ -89,6 +89,7 @@ async def work(a: Args):
         samples.append((time.perf_counter() - t) * 1e3)
     report["seq_appends_per_s"] = n_seq / (time.perf_counter() - began)
     report.latencies("append", samples)
+    report["hwm_after_seq_kb"] = status_kb("VmHWM")
     await roles.exec.close(pid, [])
 
     pid = await roles.running()
@@ -101,12 +102,14 @@ async def work(a: Args):
     began = time.perf_counter()
     await asyncio.gather(*(appender() for _ in range(inflight)))
     report["flight_appends_per_s"] = n_flight / (time.perf_counter() - began)
+    report["hwm_after_flight_kb"] = status_kb("VmHWM")
     await roles.exec.close(pid, [])
 
     began = time.perf_counter()
     for _ in range(rt_seq):
         await roles.round_trip()
     report["rt_seq_per_s"] = rt_seq / (time.perf_counter() - began)
+    report["hwm_after_rt_seq_kb"] = status_kb("VmHWM")
     per_task = rt_flight // inflight
 
     async def tripper():

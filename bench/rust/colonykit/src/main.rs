@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use colonykit::{Client, FunctionSpec, NewEntry, PrivateKey};
+use colonykit::{Client, FunctionSpec, NewEntry, PrivateKey, SubscribeOptions};
 use colonykit_bench::*;
 use futures::StreamExt;
 
@@ -67,6 +67,8 @@ async fn main() {
         "pub" => publish(&args).await,
         "sub" => subscribe(&args).await,
         "stream" => stream(&args).await,
+        "stream-paged" => stream_paged(&args).await,
+        "rss-probe" => rss_probe(&args).await,
         other => die(&format!("unknown mode {other}")),
     }
 }
@@ -81,6 +83,7 @@ async fn work(args: &Args) {
     let sign_n: usize = args.get("sign_n", 2000);
     let mut report = Report::default();
 
+    report.set("rss_start_kb", status_kb("VmRSS"));
     let sample = sign_sample();
     let key = PrivateKey::from_hex(&roles.setup.exec_key).unwrap();
     report.set("sign_us", time_per_call(sign_n, || {
@@ -97,6 +100,7 @@ async fn work(args: &Args) {
     }
     report.set("seq_appends_per_s", n_seq as f64 / began.elapsed().as_secs_f64());
     report.latencies("append", &samples);
+    report.set("hwm_after_seq_kb", status_kb("VmHWM"));
     roles.exec.close(&pid, vec![]).await.unwrap_or_else(|e| die(&e.to_string()));
 
     let pid = Arc::new(roles.running().await);
@@ -120,6 +124,7 @@ async fn work(args: &Args) {
         task.await.unwrap();
     }
     report.set("flight_appends_per_s", n_flight as f64 / began.elapsed().as_secs_f64());
+    report.set("hwm_after_flight_kb", status_kb("VmHWM"));
     roles.exec.close(&pid, vec![]).await.unwrap_or_else(|e| die(&e.to_string()));
 
     let began = Instant::now();
@@ -127,6 +132,7 @@ async fn work(args: &Args) {
         roles.round_trip().await;
     }
     report.set("rt_seq_per_s", rt_seq as f64 / began.elapsed().as_secs_f64());
+    report.set("hwm_after_rt_seq_kb", status_kb("VmHWM"));
     let per_task = rt_flight / inflight;
     let began = Instant::now();
     let tasks: Vec<_> = (0..inflight)
@@ -223,5 +229,84 @@ async fn stream(args: &Args) {
     report.set("stream_base_kb", baseline);
     report.set("stream_growth_kb", status_kb("VmHWM").saturating_sub(baseline));
     drop(stream);
+    report.print();
+}
+
+/// `stream-paged <setup> pid= n= page=500`: an experiment for the core, not an SDK figure: catch
+/// up on the backlog with paged reads (`read_channel`, `page` entries at a time), then
+/// subscribe from the position reached, so the server's backlog frame stays small. Reports the
+/// same RSS growth as `stream`.
+async fn stream_paged(args: &Args) {
+    let roles = Roles::load(&args.setup);
+    let pid = args.str("pid");
+    let n: usize = args.get("n", 10_000);
+    let page: u32 = args.get("page", 500);
+    let mut report = Report::default();
+    roles.user.get_process(&pid).await.unwrap_or_else(|e| die(&format!("get_process: {e}")));
+    reset_peak_rss();
+    let baseline = status_kb("VmRSS");
+    let began = Instant::now();
+    let mut count = 0usize;
+    loop {
+        let entries = roles
+            .user
+            .read_channel(&pid, CHANNEL, count as u64, page)
+            .await
+            .unwrap_or_else(|e| die(&format!("read_channel: {e}")));
+        let got = entries.len();
+        for _entry in entries {
+            count += 1;
+        }
+        if got < page as usize || count >= n {
+            break;
+        }
+    }
+    if count < n {
+        let options = SubscribeOptions { after: count as u64, ..SubscribeOptions::default() };
+        let mut stream = roles.user.subscribe_channel_with(&pid, CHANNEL, options).unwrap_or_else(|e| die(&e.to_string()));
+        while count < n {
+            match tokio::time::timeout(Duration::from_secs(120), stream.next()).await {
+                Ok(Some(Ok(_entry))) => count += 1,
+                Ok(Some(Err(e))) => die(&format!("subscription: {e}")),
+                _ => die("subscription ended early"),
+            }
+        }
+    }
+    report.set("stream_seconds", began.elapsed().as_secs_f64());
+    report.set("stream_entries", count as u64);
+    report.set("stream_base_kb", baseline);
+    report.set("stream_growth_kb", status_kb("VmHWM").saturating_sub(baseline));
+    report.print();
+}
+
+/// `rss-probe <setup>`: RSS (kB) at each step of a client's life, for finding where memory goes.
+async fn rss_probe(args: &Args) {
+    let mut report = Report::default();
+    report.set("start_kb", status_kb("VmRSS"));
+    let setup = Setup::load(&args.setup);
+    let key = PrivateKey::from_hex(&setup.user_key).unwrap();
+    report.set("key_kb", status_kb("VmRSS"));
+    let client = Client::new(&setup.server, key).unwrap();
+    report.set("client_kb", status_kb("VmRSS"));
+    client.get_colony(&setup.colony).await.unwrap_or_else(|e| die(&e.to_string()));
+    report.set("first_call_kb", status_kb("VmRSS"));
+    for _ in 0..100 {
+        client.get_colony(&setup.colony).await.unwrap_or_else(|e| die(&e.to_string()));
+    }
+    report.set("calls_100_kb", status_kb("VmRSS"));
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let (client, colony) = (client.clone(), setup.colony.clone());
+            tokio::spawn(async move {
+                for _ in 0..10 {
+                    client.get_colony(&colony).await.unwrap_or_else(|e| die(&e.to_string()));
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    report.set("concurrent_16_kb", status_kb("VmRSS"));
     report.print();
 }
