@@ -373,6 +373,19 @@ mod tests {
     }
 
     #[test]
+    fn unknown_payload_types_say_the_server_is_too_old() {
+        let old = Error::from_server(403, "invalid rpcMsg.PayloadType: cancelprocessmsg");
+        let err = unsupported::<crate::messages::CancelProcess>(old);
+        assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+        assert!(err.message().contains("does not support cancelprocessmsg"));
+        let other = Error::from_server(403, "Access denied");
+        assert_eq!(
+            unsupported::<crate::messages::CancelProcess>(other.clone()),
+            other
+        );
+    }
+
+    #[test]
     fn debug_shows_the_id_not_the_key() {
         let key = PrivateKey::generate();
         let hex = key.to_hex();

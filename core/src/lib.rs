@@ -45,7 +45,7 @@ pub use crypto::PrivateKey;
 pub use error::{Error, ErrorKind, Result};
 pub use model::{
     ChannelEntry, Colony, Conditions, EntryKind, Executor, ExecutorState, FunctionSpec, NewEntry,
-    Process, ProcessState, ServerVersion, User,
+    Process, ProcessState, ServerVersion, User, MAX_PAYLOAD,
 };
 pub use resources::{
     Attribute, Blueprint, BlueprintDefinition, BlueprintHistory, BlueprintMetadata, Cluster,

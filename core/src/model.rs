@@ -439,7 +439,24 @@ pub struct NewEntry {
     pub inreplyto: i64,
 }
 
+/// The largest payload the server accepts in one entry (10 MiB).
+pub const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
+
 impl NewEntry {
+    /// Refuses a payload the server would refuse, before it is uploaded.
+    pub(crate) fn check_size(&self) -> crate::Result<()> {
+        if self.payload.len() > MAX_PAYLOAD {
+            return Err(crate::Error::new(
+                crate::ErrorKind::InvalidArgument,
+                format!(
+                    "a channel entry's payload may be at most {MAX_PAYLOAD} bytes (10 MiB), got {}",
+                    self.payload.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// A `data` entry.
     pub fn data(sequence: i64, payload: impl Into<Vec<u8>>) -> Self {
         NewEntry {

@@ -161,6 +161,7 @@ impl ChannelWriter {
     }
 
     async fn queue(&mut self, entry: NewEntry) -> Result<i64> {
+        entry.check_size()?;
         let sequence = entry.sequence;
         let sent = match &self.queue {
             Some(queue) => queue.send(entry).await.is_ok(),

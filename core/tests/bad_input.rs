@@ -150,3 +150,57 @@ async fn non_json_reply_from_a_wrong_path() {
     assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
     assert!(err.message().contains("404 page not found"), "{err}");
 }
+
+#[tokio::test]
+async fn payloads_over_the_servers_limit_are_refused_before_upload() {
+    let colony = TestColony::new().await;
+    let process = colony.running(&["c"]).await;
+    let too_big = vec![0u8; colonykit::MAX_PAYLOAD + 1];
+    let err = colony
+        .executor
+        .append(&process.processid, "c", NewEntry::data(1, too_big.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(err.message().contains("10 MiB"), "{err}");
+    let mut writer = colony
+        .executor
+        .channel_writer(&process.processid, "c")
+        .await
+        .unwrap();
+    assert_eq!(
+        writer.send(too_big).await.unwrap_err().kind(),
+        ErrorKind::InvalidArgument
+    );
+    // Exactly at the limit is fine.
+    colony
+        .executor
+        .append(
+            &process.processid,
+            "c",
+            NewEntry::data(1, vec![7u8; colonykit::MAX_PAYLOAD]),
+        )
+        .await
+        .unwrap();
+    let entries = colony
+        .user
+        .read_channel(&process.processid, "c", 0, 0)
+        .await
+        .unwrap();
+    assert_eq!(entries[0].payload.len(), colonykit::MAX_PAYLOAD);
+}
+
+#[tokio::test]
+async fn a_server_that_went_away_is_a_connection_error() {
+    // A listener that accepts and closes at once: the server "restarted" under the call.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            drop(socket);
+        }
+    });
+    let client = Client::new(&address, PrivateKey::generate()).unwrap();
+    let err = client.get_colony("dev").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Connection, "{err}");
+}

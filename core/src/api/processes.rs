@@ -367,6 +367,7 @@ impl Client {
 
     /// Appends an entry to a channel of a process (by its submitter or its executor).
     pub async fn append(&self, processid: &str, channel: &str, entry: NewEntry) -> Result<()> {
+        entry.check_size()?;
         let message = messages::ChannelAppend::new(processid, channel, entry);
         self.call(&message).await.map(drop)
     }
