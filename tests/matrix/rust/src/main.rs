@@ -1,0 +1,574 @@
+//! The matrix's Rust roles: `matrix-roles client <scenario>` and `matrix-roles executor <scenario>`.
+//!
+//! Both read the scenario from `scenarios.json` (`MATRIX_SCENARIOS`, default `../scenarios.json`
+//! next to this crate) and the server and identity from the environment: COLONIES_SERVER_HOST,
+//! COLONIES_SERVER_PORT, COLONIES_TLS, COLONIES_PRVKEY (the role's key), MATRIX_COLONY and
+//! MATRIX_EXECUTOR_TYPE. Each prints one line of JSON: the client its verdict, the executor its
+//! status. A scenario is data (a transcript and what follows it), so adding one needs no code.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use colonykit::{
+    ChannelEntry, ChannelStream, ChannelWriter, Client, EntryKind, FunctionSpec, NewEntry,
+    ProcessState, SubscribeOptions, WriterOptions,
+};
+use futures::StreamExt;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+type Failure = Box<dyn std::error::Error + Send + Sync>;
+type Outcome<T> = Result<T, Failure>;
+
+// --- The scenario file --------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct ScenarioFile {
+    timeouts: Timeouts,
+    scenarios: Vec<Scenario>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+struct Timeouts {
+    assign_seconds: u64,
+    wait_seconds: u64,
+}
+
+#[derive(Deserialize)]
+struct Scenario {
+    name: String,
+    funcname: String,
+    channels: Vec<String>,
+    channel: String,
+    executor_writes_with: String,
+    transcript: Vec<Step>,
+    finish: Finish,
+    expect: Expect,
+}
+
+#[derive(Deserialize)]
+struct Step {
+    from: String,
+    sequence: i64,
+    #[serde(default)]
+    inreplyto: i64,
+    #[serde(default = "data_kind")]
+    kind: String,
+    #[serde(default)]
+    payload: Option<Value>,
+}
+
+fn data_kind() -> String {
+    "data".into()
+}
+
+#[derive(Deserialize)]
+struct Finish {
+    after: String,
+    #[serde(default)]
+    sync_channel: String,
+    then: String,
+    #[serde(default)]
+    output: Vec<Value>,
+    #[serde(default)]
+    errors: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Expect {
+    state: String,
+    output: Vec<Value>,
+    errors: Vec<String>,
+    wait_for_success: Value,
+}
+
+/// The bytes a payload description stands for (see the file's `about`).
+fn payload_bytes(description: Option<&Value>) -> Outcome<Vec<u8>> {
+    let Some(description) = description else {
+        return Ok(Vec::new());
+    };
+    if let Some(text) = description.get("utf8").and_then(Value::as_str) {
+        return Ok(text.as_bytes().to_vec());
+    }
+    if let Some(hex) = description.get("hex").and_then(Value::as_str) {
+        let digits: Vec<u8> = hex.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+        if digits.len() % 2 != 0 {
+            return Err(format!("odd number of hex digits in {hex:?}").into());
+        }
+        return digits
+            .chunks(2)
+            .map(|pair| {
+                let text = std::str::from_utf8(pair)?;
+                Ok(u8::from_str_radix(text, 16)?)
+            })
+            .collect();
+    }
+    if let (Some(pattern), Some(length)) = (
+        description.get("repeat"),
+        description.get("length").and_then(Value::as_u64),
+    ) {
+        let pattern = payload_bytes(Some(pattern))?;
+        if pattern.is_empty() {
+            return Err("an empty pattern cannot be repeated".into());
+        }
+        return Ok(pattern.iter().copied().cycle().take(length as usize).collect());
+    }
+    Err(format!("unknown payload description {description}").into())
+}
+
+impl Step {
+    fn entry(&self) -> Outcome<NewEntry> {
+        Ok(NewEntry {
+            sequence: self.sequence,
+            payload: payload_bytes(self.payload.as_ref())?,
+            kind: EntryKind::from(self.kind.as_str()),
+            inreplyto: self.inreplyto,
+        })
+    }
+}
+
+fn load(name: &str) -> Outcome<(Timeouts, Scenario)> {
+    let path = std::env::var_os("MATRIX_SCENARIOS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios.json"));
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let file: ScenarioFile = serde_json::from_str(&text)?;
+    let scenario = file
+        .scenarios
+        .into_iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| format!("no scenario {name:?} in {}", path.display()))?;
+    Ok((file.timeouts, scenario))
+}
+
+fn env(name: &str) -> Outcome<String> {
+    std::env::var(name).map_err(|_| format!("{name} is not set").into())
+}
+
+fn client() -> Outcome<Client> {
+    let client = Client::from_env()?;
+    if client.key().is_none() {
+        return Err("COLONIES_PRVKEY is not set".into());
+    }
+    Ok(client)
+}
+
+fn my_id(client: &Client) -> String {
+    client.key().map(|k| k.id().to_string()).unwrap_or_default()
+}
+
+// --- Comparing what was seen with what was expected ----------------------------------------------
+
+/// What an entry looked like, for messages: short payloads in full, long ones by size.
+fn show_bytes(bytes: &[u8]) -> String {
+    if bytes.len() <= 32 {
+        let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        format!("[{}]", hex.join(" "))
+    } else {
+        format!("{} bytes", bytes.len())
+    }
+}
+
+fn bytes_difference(got: &[u8], want: &[u8]) -> Option<String> {
+    if got == want {
+        return None;
+    }
+    let at = got.iter().zip(want).take_while(|(a, b)| a == b).count();
+    Some(format!(
+        "payload: got {}, expected {} (first difference at byte {at})",
+        show_bytes(got),
+        show_bytes(want)
+    ))
+}
+
+/// The differences between a received entry and the transcript's step, as messages.
+fn entry_differences(
+    index: usize,
+    entry: &ChannelEntry,
+    step: &Step,
+    from: &str,
+) -> Outcome<Vec<String>> {
+    let want = step.entry()?;
+    let mut differences = Vec::new();
+    let mut differ = |what: String| {
+        differences.push(format!(
+            "entry {} (sequence {}): {what}",
+            index + 1,
+            step.sequence
+        ))
+    };
+    if entry.sequence != want.sequence {
+        differ(format!("sequence {} instead of {}", entry.sequence, want.sequence));
+    }
+    if entry.inreplyto != want.inreplyto {
+        differ(format!("inreplyto {} instead of {}", entry.inreplyto, want.inreplyto));
+    }
+    if entry.kind != want.kind {
+        differ(format!("kind {:?} instead of {:?}", entry.kind.as_str(), step.kind));
+    }
+    if let Some(difference) = bytes_difference(&entry.payload, &want.payload) {
+        differ(difference);
+    }
+    if from != step.from {
+        differ(format!("sent by the {from}, expected the {}", step.from));
+    }
+    Ok(differences)
+}
+
+// --- Client --------------------------------------------------------------------------------------
+
+async fn next_entry(
+    entries: &mut ChannelStream,
+    wait: Duration,
+) -> Result<Option<ChannelEntry>, String> {
+    match tokio::time::timeout(wait, entries.next()).await {
+        Err(_) => Err(format!("no entry within {wait:?}")),
+        Ok(None) => Ok(None),
+        Ok(Some(Err(error))) => Err(format!("the subscription failed: {error}")),
+        Ok(Some(Ok(entry))) => Ok(Some(entry)),
+    }
+}
+
+async fn run_client(timeouts: Timeouts, scenario: &Scenario, verdict: &mut Value) -> Outcome<()> {
+    let wait = Duration::from_secs(timeouts.wait_seconds);
+    let client = client()?;
+    let me = my_id(&client);
+    let spec = FunctionSpec::new(
+        &scenario.funcname,
+        env("MATRIX_EXECUTOR_TYPE")?,
+        env("MATRIX_COLONY")?,
+    )
+    .with_channels(scenario.channels.iter().cloned());
+    let process = client.submit(&spec).await?;
+    let pid = process.processid.clone();
+    verdict["processid"] = json!(pid);
+    // Subscribed right after submitting, before the process is assigned.
+    let options = SubscribeOptions {
+        after: 0,
+        idle_timeout: Some(wait),
+    };
+    let mut entries = client.subscribe_channel_with(&pid, &scenario.channel, options)?;
+    // Tells the runner that the process exists (it starts the executor then).
+    println!("{}", json!({"submitted": pid}));
+    let mut mismatches: Vec<String> = Vec::new();
+    let mut executor_senders: Vec<String> = Vec::new();
+    let mut complete = true;
+    for (index, step) in scenario.transcript.iter().enumerate() {
+        if step.from == "client" {
+            client.append(&pid, &scenario.channel, step.entry()?).await?;
+        }
+        match next_entry(&mut entries, wait).await {
+            Ok(Some(entry)) => {
+                if entry.senderid != me {
+                    executor_senders.push(entry.senderid.clone());
+                }
+                let from = if entry.senderid == me { "client" } else { "executor" };
+                mismatches.extend(entry_differences(index, &entry, step, from)?);
+            }
+            Ok(None) => {
+                mismatches.push(format!(
+                    "the stream ended after {index} entries; expected {}",
+                    scenario.transcript.len()
+                ));
+                complete = false;
+                break;
+            }
+            Err(why) => {
+                mismatches.push(format!("entry {}: {why}", index + 1));
+                complete = false;
+                break;
+            }
+        }
+    }
+    verdict["entries"] = json!(scenario.transcript.len());
+    if complete {
+        // The last entry ends the stream: nothing may follow.
+        match next_entry(&mut entries, wait).await {
+            Ok(None) => {}
+            Ok(Some(entry)) => mismatches.push(format!(
+                "an entry after the last one: sequence {} kind {}",
+                entry.sequence, entry.kind
+            )),
+            Err(why) => mismatches.push(format!("after the last entry: {why}")),
+        }
+    }
+    drop(entries);
+    if scenario.finish.after == "ack" {
+        client.acknowledge(&pid, &scenario.finish.sync_channel).await?;
+    }
+    let waited = match client
+        .wait_for_state(&pid, ProcessState::Success, wait)
+        .await
+    {
+        Ok(process) => json!({"state": process.state.name()}),
+        Err(error) => json!({"error": {
+            "kind": error.kind().name(),
+            "message": error.message().replace(&pid, "<pid>"),
+        }}),
+    };
+    if waited != scenario.expect.wait_for_success {
+        mismatches.push(format!(
+            "waiting for SUCCESS gave {waited}, expected {}",
+            scenario.expect.wait_for_success
+        ));
+    }
+    let done = client.get_process(&pid).await?;
+    let expect = &scenario.expect;
+    if done.state.name() != expect.state {
+        mismatches.push(format!("state {} instead of {}", done.state, expect.state));
+    }
+    if done.output != expect.output {
+        mismatches.push(format!(
+            "output {} instead of {}",
+            Value::from(done.output.clone()),
+            Value::from(expect.output.clone())
+        ));
+    }
+    if done.errors != expect.errors {
+        mismatches.push(format!(
+            "errors {:?} instead of {:?}",
+            done.errors, expect.errors
+        ));
+    }
+    if let Some(other) = executor_senders
+        .iter()
+        .find(|id| **id != done.assignedexecutorid)
+    {
+        mismatches.push(format!(
+            "an entry came from {other}, not from the assigned executor {}",
+            done.assignedexecutorid
+        ));
+    }
+    verdict["final"] = json!({"state": done.state.name(), "output": done.output, "errors": done.errors});
+    verdict["wait_for_success"] = waited;
+    verdict["verdict"] = json!(if mismatches.is_empty() { "pass" } else { "fail" });
+    verdict["mismatches"] = json!(mismatches);
+    Ok(())
+}
+
+// --- Executor ------------------------------------------------------------------------------------
+
+/// Sends executor entries through a [`ChannelWriter`], numbered as the transcript numbers them.
+async fn open_writer(
+    client: &Client,
+    pid: &str,
+    scenario: &Scenario,
+) -> Outcome<Option<ChannelWriter>> {
+    if scenario.executor_writes_with != "writer" {
+        return Ok(None);
+    }
+    let sequences: Vec<i64> = scenario
+        .transcript
+        .iter()
+        .filter(|s| s.from == "executor")
+        .map(|s| s.sequence)
+        .collect();
+    let first = sequences.first().copied().unwrap_or(1);
+    let step = match sequences.get(1) {
+        Some(second) => second - first,
+        None => 1,
+    };
+    if sequences.windows(2).any(|w| w[1] - w[0] != step) {
+        return Err("a writer needs evenly spaced executor sequences".into());
+    }
+    let options = WriterOptions {
+        first_sequence: first,
+        step,
+        ..WriterOptions::default()
+    };
+    Ok(Some(
+        client
+            .channel_writer_with(pid, &scenario.channel, options)
+            .await?,
+    ))
+}
+
+async fn send(
+    client: &Client,
+    pid: &str,
+    scenario: &Scenario,
+    writer: &mut Option<ChannelWriter>,
+    step: &Step,
+) -> Outcome<()> {
+    let entry = step.entry()?;
+    let Some(open) = writer.as_mut() else {
+        return Ok(client.append(pid, &scenario.channel, entry).await?);
+    };
+    match entry.kind {
+        EntryKind::Data => {
+            let sequence = if entry.inreplyto != 0 {
+                open.reply(entry.inreplyto, entry.payload).await?
+            } else {
+                open.send(entry.payload).await?
+            };
+            if sequence != step.sequence {
+                return Err(format!(
+                    "the writer numbered an entry {sequence}, the transcript {}",
+                    step.sequence
+                )
+                .into());
+            }
+        }
+        EntryKind::End => {
+            if let Some(open) = writer.take() {
+                open.end().await?;
+            }
+        }
+        EntryKind::Error => {
+            if let Some(open) = writer.take() {
+                open.error(entry.payload).await?;
+            }
+        }
+        EntryKind::Other(kind) => {
+            return Err(format!("the writer cannot send an entry of kind {kind:?}").into())
+        }
+    }
+    Ok(())
+}
+
+async fn run_executor(timeouts: Timeouts, scenario: &Scenario, status: &mut Value) -> Outcome<()> {
+    let wait = Duration::from_secs(timeouts.wait_seconds);
+    let client = client()?;
+    let me = my_id(&client);
+    let colony = env("MATRIX_COLONY")?;
+    let deadline = Instant::now() + Duration::from_secs(timeouts.assign_seconds);
+    let process = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(format!("no process within {}s", timeouts.assign_seconds).into());
+        }
+        if let Some(process) = client.assign(&colony, left.min(Duration::from_secs(10))).await? {
+            break process;
+        }
+    };
+    let pid = process.processid.clone();
+    status["processid"] = json!(pid);
+    let result = serve(&client, &me, &pid, scenario, wait).await;
+    if let Err(error) = &result {
+        // Never leave the client waiting on a process nobody will close.
+        let _ = client
+            .fail(&pid, vec![format!("matrix executor (rust): {error}")])
+            .await;
+    }
+    result
+}
+
+async fn serve(
+    client: &Client,
+    me: &str,
+    pid: &str,
+    scenario: &Scenario,
+    wait: Duration,
+) -> Outcome<()> {
+    let process = client.get_process(pid).await?;
+    if process.spec.funcname != scenario.funcname {
+        return Err(format!(
+            "assigned {:?}, expected {:?}",
+            process.spec.funcname, scenario.funcname
+        )
+        .into());
+    }
+    let reads = scenario.transcript.iter().any(|s| s.from == "client");
+    let mut entries = match reads {
+        true => Some(client.subscribe_channel_with(
+            pid,
+            &scenario.channel,
+            SubscribeOptions {
+                after: 0,
+                idle_timeout: Some(wait),
+            },
+        )?),
+        false => None,
+    };
+    let mut writer = open_writer(client, pid, scenario).await?;
+    for (index, step) in scenario.transcript.iter().enumerate() {
+        if step.from == "executor" {
+            send(client, pid, scenario, &mut writer, step).await?;
+            continue;
+        }
+        let Some(entries) = entries.as_mut() else {
+            unreachable!("subscribed when the transcript has client entries")
+        };
+        let entry = loop {
+            match next_entry(entries, wait).await? {
+                Some(entry) if entry.senderid == me => continue,
+                Some(entry) => break entry,
+                None => return Err("the channel ended before the client's entry".into()),
+            }
+        };
+        // The client's entries are the ones not from this executor.
+        let differences = entry_differences(index, &entry, step, "client")?;
+        if !differences.is_empty() {
+            return Err(format!("unexpected client entry: {}", differences.join("; ")).into());
+        }
+    }
+    if let Some(writer) = writer.take() {
+        writer.finish().await?;
+    }
+    drop(entries);
+    let finish = &scenario.finish;
+    match (finish.after.as_str(), finish.then.as_str()) {
+        ("ack", "close") => {
+            client
+                .close_after_ack(pid, &finish.sync_channel, finish.output.clone(), wait)
+                .await?
+        }
+        ("ack", "fail") => {
+            client.wait_for_ack(pid, &finish.sync_channel, wait).await?;
+            client.fail(pid, finish.errors.clone()).await?
+        }
+        ("end", "close") => client.close(pid, finish.output.clone()).await?,
+        ("end", "fail") => client.fail(pid, finish.errors.clone()).await?,
+        (after, then) => return Err(format!("unknown finish: after {after:?}, then {then:?}").into()),
+    }
+    Ok(())
+}
+
+// --- Main ----------------------------------------------------------------------------------------
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (role, name) = match args.as_slice() {
+        [role, name] if role == "client" || role == "executor" => (role.clone(), name.clone()),
+        _ => {
+            eprintln!("usage: matrix-roles client|executor <scenario>");
+            std::process::exit(2);
+        }
+    };
+    let began = Instant::now();
+    let mut report = json!({"role": role, "lang": "rust", "scenario": name});
+    let result = match load(&name) {
+        Ok((timeouts, scenario)) if role == "client" => {
+            run_client(timeouts, &scenario, &mut report).await
+        }
+        Ok((timeouts, scenario)) => run_executor(timeouts, &scenario, &mut report).await,
+        Err(error) => Err(error),
+    };
+    report["elapsed_ms"] = json!(began.elapsed().as_millis() as u64);
+    let code = match result {
+        Ok(()) if role == "executor" => {
+            report["status"] = json!("ok");
+            0
+        }
+        Ok(()) => i32::from(report["verdict"] != "pass"),
+        Err(error) => {
+            let message = error.to_string();
+            if message.contains("Not authorized to write to channel") {
+                report["server_race"] = json!(true);
+            }
+            report["status"] = json!("error");
+            report["verdict"] = json!("fail");
+            report["error"] = json!(message);
+            1
+        }
+    };
+    if role == "executor" {
+        if let Some(map) = report.as_object_mut() {
+            map.remove("verdict");
+        }
+    }
+    println!("{report}");
+    std::process::exit(code);
+}
