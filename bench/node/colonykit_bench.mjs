@@ -52,6 +52,16 @@ function statusKb(field) {
   return line ? Number(line.split(/\s+/)[1]) : 0
 }
 
+function cpuNs() {
+  let total = 0
+  for (const task of fs.readdirSync('/proc/self/task')) {
+    try {
+      total += Number(fs.readFileSync(`/proc/self/task/${task}/schedstat`, 'utf8').split(' ')[0])
+    } catch {}
+  }
+  return total
+}
+
 function resetPeakRss() {
   try {
     fs.writeFileSync('/proc/self/clear_refs', '5')
@@ -111,6 +121,7 @@ async function work(a) {
 
   let pid = await roles.running()
   const samples = []
+  const cpu = cpuNs()
   let began = perf()
   for (let sequence = 1; sequence <= nSeq; sequence++) {
     const t = perf()
@@ -118,6 +129,7 @@ async function work(a) {
     samples.push(perf() - t)
   }
   report.seq_appends_per_s = nSeq / ((perf() - began) / 1e3)
+  report.cpu_per_append_us = (cpuNs() - cpu) / 1e3 / nSeq
   report.append_p50_ms = percentile(samples, 50)
   report.append_p99_ms = percentile(samples, 99)
   report.hwm_after_seq_kb = statusKb('VmHWM')

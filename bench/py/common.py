@@ -111,6 +111,20 @@ def status_kb(field: str) -> int:
     return 0
 
 
+def cpu_ns() -> int:
+    """CPU time (ns) used so far by all threads of this process."""
+    import os
+
+    total = 0
+    for task in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{task}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except OSError:
+            pass
+    return total
+
+
 def reset_peak_rss():
     try:
         with open("/proc/self/clear_refs", "w") as f:

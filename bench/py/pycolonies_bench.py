@@ -23,6 +23,7 @@ from common import (  # noqa: E402
     Args,
     Report,
     Setup,
+    cpu_ns,
     die,
     now_ns,
     payload_stamp,
@@ -81,12 +82,14 @@ def work(a: Args):
 
     pid = roles.running()
     samples = []
+    cpu = cpu_ns()
     began = time.perf_counter()
     for sequence in range(1, n_seq + 1):
         t = time.perf_counter()
         roles.append(pid, sequence)
         samples.append((time.perf_counter() - t) * 1e3)
     report["seq_appends_per_s"] = n_seq / (time.perf_counter() - began)
+    report["cpu_per_append_us"] = (cpu_ns() - cpu) / 1e3 / n_seq
     report.latencies("append", samples)
     roles.close(pid)
 

@@ -170,6 +170,16 @@ pub fn status_kb(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU time (ns) used so far by all threads of this process (/proc/self/task/*/schedstat).
+pub fn cpu_ns() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0 };
+    tasks
+        .filter_map(|t| t.ok())
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|text| text.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()))
+        .sum()
+}
+
 /// Resets the peak RSS (VmHWM) to the current RSS (Linux ≥ 4.0).
 pub fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");

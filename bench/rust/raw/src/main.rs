@@ -370,6 +370,7 @@ fn work(args: &Args) {
     let mut conn = Conn::open(&roles.setup);
     let pid = roles.running(&mut conn);
     let mut samples = Vec::with_capacity(n_seq as usize);
+    let cpu = cpu_ns();
     let began = Instant::now();
     for sequence in 1..=n_seq {
         let t = Instant::now();
@@ -377,6 +378,7 @@ fn work(args: &Args) {
         samples.push(ms(t.elapsed()));
     }
     report.set("seq_appends_per_s", n_seq as f64 / began.elapsed().as_secs_f64());
+    report.set("cpu_per_append_us", cpu_ns().saturating_sub(cpu) as f64 / 1e3 / n_seq as f64);
     report.latencies("append", &samples);
     roles.close(&mut conn, &pid).expect("close");
 
