@@ -1,0 +1,81 @@
+// Type-checked by types.test.mjs (tsc --noEmit): the public surface as an ES module user sees it.
+import {
+  Client,
+  ChannelSubscription,
+  ColonyError,
+  NotFoundError,
+  ProcessState,
+  ExecutorState,
+  generateKey,
+  keyId,
+  type ChannelEntry,
+  type Process,
+  type Executor,
+  type JsonValue,
+  type SubmitSpec,
+} from 'colonykit'
+import colonykit from 'colonykit'
+
+export async function demo(): Promise<void> {
+  const prvkey: string = generateKey()
+  const id: string = keyId(prvkey)
+  const client = new Client({ server: 'http://localhost:50080', prvkey, timeoutMs: 5000 })
+  const other: Client = Client.fromEnv().withKey(prvkey)
+  const maybeId: string | null = other.id
+  void id
+  void maybeId
+  void colonykit.Client
+
+  const spec: SubmitSpec = { funcname: 'f', executortype: 'cli', colonyname: 'dev', channels: ['progress'], args: [1, 'a', { b: [null] }], kwargs: { x: true } }
+  const process: Process = await client.submit(spec)
+  const state: 'WAITING' | 'RUNNING' | 'SUCCESS' | 'FAILED' | 'CANCELLED' | 'UNKNOWN' = process.state
+  const big: bigint = BigInt(process.prioritytime)
+  const output: JsonValue[] = process.output
+  void state
+  void big
+  void output
+
+  await client.waitForState(process.processid, 'running', { timeoutMs: 30_000 })
+  await client.waitForState(process.processid, ProcessState.SUCCESS, { timeoutMs: 30_000, signal: AbortSignal.timeout(1000) })
+  const assigned: Process | null = await client.assign('dev', { timeoutMs: 10_000 })
+  if (assigned) await client.close(assigned.processid, ['done', 1, { ok: true }])
+
+  const subscription: ChannelSubscription = client.subscribeChannel(process.processid, 'progress', { after: 0, idleTimeoutMs: 1000 })
+  for await (const entry of subscription) {
+    const e: ChannelEntry = entry
+    const text: string = e.payload.toString('utf8')
+    const n: number = e.sequence + e.inreplyto
+    void text
+    void n
+    if (e.kind === 'end') break
+  }
+  subscription.close()
+  const closed: boolean = subscription.closed
+
+  await client.append(process.processid, 'progress', 1, 'text')
+  await client.append(process.processid, 'progress', 2, Buffer.from('bytes'), { kind: 'end', inreplyto: 1 })
+  await client.append(process.processid, 'progress', 3, new Uint8Array([1, 2]))
+  // @ts-expect-error a number is not a payload
+  await client.append(process.processid, 'progress', 4, 42)
+  // @ts-expect-error timeoutMs is required
+  await client.waitForState(process.processid, 'running', {})
+
+  const executors: Executor[] = await client.getExecutors('dev')
+  const approved: boolean = executors.some((e) => e.state === ExecutorState.APPROVED)
+  void approved
+  void closed
+
+  try {
+    await client.getProcess('nope')
+  } catch (error) {
+    if (error instanceof NotFoundError) {
+      const code: 'NotFound' = error.code
+      const status: number | undefined = error.status
+      void code
+      void status
+    } else if (error instanceof ColonyError) {
+      const code: string = error.code
+      void code
+    }
+  }
+}
