@@ -37,7 +37,9 @@ LANGS = ["rust", "python", "node", "pycolonies"]
 EXECUTOR_FIRST = os.environ.get("MATRIX_ORDER", "") == "executor-first"
 RUST_BIN = Path(
     os.environ.get("MATRIX_RUST_BIN")
-    or Path(os.environ.get("CARGO_TARGET_DIR") or HERE / "rust" / "target") / "debug" / "matrix-roles"
+    or Path(os.environ.get("CARGO_TARGET_DIR") or HERE / "rust" / "target")
+    / "debug"
+    / "matrix-roles"
 )
 
 
@@ -49,7 +51,12 @@ def command(lang: str, role: str, scenario: str) -> list[str]:
     if lang == "node":
         return ["node", str(HERE / "node" / "roles.mjs"), role, scenario]
     if lang == "pycolonies":
-        return [str(HERE / ".venv" / "bin" / "python"), str(HERE / "pycolonies" / "roles.py"), role, scenario]
+        return [
+            str(HERE / ".venv" / "bin" / "python"),
+            str(HERE / "pycolonies" / "roles.py"),
+            role,
+            scenario,
+        ]
     raise ValueError(lang)
 
 
@@ -97,11 +104,16 @@ def not_applicable(scenario: dict, executor: str, client: str, broken: dict) -> 
 
 async def set_up(server: dict, cells: list[Cell], run_id: str) -> dict:
     """One colony and user for the run, one approved executor (of its own type) per cell."""
-    address = f"{'https' if server.get('COLONIES_TLS') == 'true' else 'http'}://" f"{server['COLONIES_SERVER_HOST']}:{server['COLONIES_SERVER_PORT']}"
+    address = (
+        f"{'https' if server.get('COLONIES_TLS') == 'true' else 'http'}://"
+        f"{server['COLONIES_SERVER_HOST']}:{server['COLONIES_SERVER_PORT']}"
+    )
     base = colonykit.Client(address)
     owner_key, user_key = colonykit.generate_key(), colonykit.generate_key()
     colony = f"matrix-{run_id}"
-    await base.with_key(server["COLONIES_SERVER_PRVKEY"]).add_colony(colonykit.key_id(owner_key), colony)
+    await base.with_key(server["COLONIES_SERVER_PRVKEY"]).add_colony(
+        colonykit.key_id(owner_key), colony
+    )
     owner = base.with_key(owner_key)
     await owner.add_user(colony, colonykit.key_id(user_key), f"matrix-user-{run_id}")
     limit = asyncio.Semaphore(8)
@@ -111,7 +123,9 @@ async def set_up(server: dict, cells: list[Cell], run_id: str) -> dict:
         cell.executor_type = f"matrix-{run_id}-{index}"
         cell.executor_name = f"matrix-{run_id}-{index}-{cell.executor}"
         async with limit:
-            await owner.add_executor(colonykit.key_id(cell.executor_key), cell.executor_type, cell.executor_name, colony)
+            await owner.add_executor(
+                colonykit.key_id(cell.executor_key), cell.executor_type, cell.executor_name, colony
+            )
             await owner.approve_executor(colony, cell.executor_name)
 
     await asyncio.gather(*(add(i, c) for i, c in enumerate(cells)))
@@ -140,7 +154,18 @@ def tail(path: Path, lines: int = 6) -> str:
     return "\n".join(text[-lines:])
 
 
-def run_cell(cell: Cell, server: dict, colony: dict, cell_seconds: float, stop: threading.Event) -> None:
+def exit_text(code: int) -> str:
+    if code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with {code}"
+
+
+def run_cell(
+    cell: Cell, server: dict, colony: dict, cell_seconds: float, stop: threading.Event
+) -> None:
     if stop.is_set():
         cell.status, cell.reason = "fail", "not run: interrupted"
         return
@@ -196,7 +221,10 @@ def run_cell(cell: Cell, server: dict, colony: dict, cell_seconds: float, stop: 
             # Nothing to run: the executor is reported as not started.
             processes["executor"] = subprocess.Popen(["true"])
             (folder / "executor.out").write_text(
-                json.dumps({"status": "error", "error": "not started: the client submitted no process"}) + "\n"
+                json.dumps(
+                    {"status": "error", "error": "not started: the client submitted no process"}
+                )
+                + "\n"
             )
     timed_out = []
     for role in ("client", "executor"):
@@ -209,11 +237,15 @@ def run_cell(cell: Cell, server: dict, colony: dict, cell_seconds: float, stop: 
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
     cell.seconds = time.monotonic() - began
-    reports = {role: last_json((folder / f"{role}.out").read_text(errors="replace")) for role in processes}
+    reports = {
+        role: last_json((folder / f"{role}.out").read_text(errors="replace")) for role in processes
+    }
     client, executor = reports["client"] or {}, reports["executor"] or {}
     details = []
     for role in timed_out:
-        details.append(f"{role} ({roles[role][0]}) did not finish within {cell_seconds:g}s and was killed")
+        details.append(
+            f"{role} ({roles[role][0]}) did not finish within {cell_seconds:g}s and was killed"
+        )
     if client.get("verdict") != "pass":
         if client.get("error"):
             details.append(f"client ({cell.client}) error: {client['error']}")
@@ -223,15 +255,24 @@ def run_cell(cell: Cell, server: dict, colony: dict, cell_seconds: float, stop: 
         if executor.get("error"):
             details.append(f"executor ({cell.executor}) error: {executor['error']}")
     for role in processes:
+        code = processes[role].returncode
+        if role in timed_out:
+            continue
         if reports[role] is None:
-            details.append(f"{role} ({roles[role][0]}) printed no report (exit {processes[role].returncode})")
-        elif processes[role].returncode != 0 and role not in timed_out and not details:
-            details.append(f"{role} ({roles[role][0]}) exited {processes[role].returncode}")
+            details.append(f"{role} ({roles[role][0]}) printed no report ({exit_text(code)})")
+        elif code != 0:
+            finished = reports[role].get("verdict") == "pass" or reports[role].get("status") == "ok"
+            if finished:
+                what = f"{role} ({roles[role][0]})"
+                details.append(f"{what} reported success, then {exit_text(code)} while exiting")
+            elif not details:
+                details.append(f"{role} ({roles[role][0]}) {exit_text(code)}")
     if executor.get("server_race") or client.get("server_race"):
         details.insert(
             0,
-            "SERVER RACE: 'Not authorized to write to channel' on an append: the assign raced the submit "
-            "and got the process before its channels existed (known server race, see the reference's anchor notes)",
+            "SERVER RACE: 'Not authorized to write to channel' on an append: the assign raced the "
+            "submit and got the process before its channels existed (a known server race, see "
+            "README.md)",
         )
     ok = (
         not timed_out
@@ -249,13 +290,22 @@ def run_cell(cell: Cell, server: dict, colony: dict, cell_seconds: float, stop: 
         for role in processes:
             err_tail = tail(folder / f"{role}.err")
             if err_tail:
-                details.append(f"{role} ({roles[role][0]}) stderr:\n    " + err_tail.replace("\n", "\n    "))
+                details.append(
+                    f"{role} ({roles[role][0]}) stderr:\n    " + err_tail.replace("\n", "\n    ")
+                )
         details.append(f"logs: {folder.relative_to(ROOT)}")
     cell.status = "pass" if ok else "fail"
     cell.details = details
     (folder / "cell.json").write_text(
         json.dumps(
-            {"cell": cell.name, "status": cell.status, "seconds": round(cell.seconds, 2), "client": client, "executor": executor, "details": details},
+            {
+                "cell": cell.name,
+                "status": cell.status,
+                "seconds": round(cell.seconds, 2),
+                "client": client,
+                "executor": executor,
+                "details": details,
+            },
             indent=2,
         )
     )
@@ -289,7 +339,9 @@ def main() -> int:
     if only:
         scenarios = [s for s in scenarios if s["name"] in only]
     langs = [lang for lang in os.environ.get("MATRIX_LANGS", ",".join(LANGS)).split(",") if lang]
-    broken = dict(item.split("=", 1) for item in os.environ.get("MATRIX_BROKEN", "").split(";") if "=" in item)
+    broken = dict(
+        item.split("=", 1) for item in os.environ.get("MATRIX_BROKEN", "").split(";") if "=" in item
+    )
     server = read_env_file(ROOT / "tests" / "server" / "run" / "server.env")
     cells = []
     for scenario in scenarios:
@@ -303,15 +355,17 @@ def main() -> int:
                     missing = [lang for lang in (executor, client) if lang in broken]
                     if missing:
                         cell.status = "fail"
-                        cell.details = [f"{lang} could not be built: {broken[lang]}" for lang in missing]
+                        cell.details = [
+                            f"{lang} could not be built: {broken[lang]}" for lang in missing
+                        ]
                 cells.append(cell)
     to_run = [c for c in cells if c.status == "pending"]
     OUT.mkdir(parents=True, exist_ok=True)
     run_id = colonykit.key_id(colonykit.generate_key())[:10]
     colony = asyncio.run(set_up(server, to_run, run_id))
     print(
-        f"matrix: colony {colony['colony']}: {len(to_run)} cells to run, {len(cells) - len(to_run)} not run; "
-        f"{os.environ.get('MATRIX_JOBS', '2')} at a time",
+        f"matrix: colony {colony['colony']}: {len(to_run)} cells to run, "
+        f"{len(cells) - len(to_run)} not run; {os.environ.get('MATRIX_JOBS', '2')} at a time",
         flush=True,
     )
     # Round-robin over the scenarios, so that two heavy cells (two 1 MiB streams) rarely overlap.
@@ -326,7 +380,10 @@ def main() -> int:
         run_cell(cell, server, colony, cell_seconds, stop)
         with lock:
             done[0] += 1
-            print(f"  [{done[0]:>2}/{len(order)}] {cell.status:<4} {cell.name} ({cell.seconds:.1f}s)", flush=True)
+            print(
+                f"  [{done[0]:>2}/{len(order)}] {cell.status:<4} {cell.name} ({cell.seconds:.1f}s)",
+                flush=True,
+            )
 
     jobs = max(1, int(os.environ.get("MATRIX_JOBS", "2")))
     with ThreadPoolExecutor(jobs) as pool:
@@ -368,7 +425,17 @@ def main() -> int:
     (OUT / "table.txt").write_text(report + "\n")
     (OUT / "results.json").write_text(
         json.dumps(
-            [{"cell": c.name, "status": c.status, "reason": c.reason, "seconds": round(c.seconds, 2), "details": c.details, "notes": c.notes} for c in cells],
+            [
+                {
+                    "cell": c.name,
+                    "status": c.status,
+                    "reason": c.reason,
+                    "seconds": round(c.seconds, 2),
+                    "details": c.details,
+                    "notes": c.notes,
+                }
+                for c in cells
+            ],
             indent=2,
         )
     )

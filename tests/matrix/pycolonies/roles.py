@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from crypto import Crypto  # pycolonies' signing module
+
 from pycolonies import Colonies, func_spec
 
 HERE = Path(__file__).resolve().parent
@@ -75,9 +76,7 @@ class Peer:
 
     def __init__(self) -> None:
         tls = os.environ.get("COLONIES_TLS", "false").lower() in ("true", "1")
-        self.colonies = Colonies(
-            env("COLONIES_SERVER_HOST"), int(env("COLONIES_SERVER_PORT")), tls
-        )
+        self.colonies = Colonies(env("COLONIES_SERVER_HOST"), int(env("COLONIES_SERVER_PORT")), tls)
         self.key = env("COLONIES_PRVKEY")
         self.id = Crypto().id(self.key)
 
@@ -158,11 +157,15 @@ class Reader:
                 # Returns when the callback says stop, or when the server's subscription times
                 # out (an empty frame): then subscribe again from where the log stood.
                 peer.colonies.subscribe_channel(
-                    pid, channel, peer.key, after_seq=self.position, timeout=30,
+                    pid,
+                    channel,
+                    peer.key,
+                    after_seq=self.position,
+                    timeout=30,
                     callback=on_entries,
-                )  # fmt: skip
+                )
             self.entries.put(self.END)
-        except Exception as error:  # noqa: BLE001 - handed to the reader
+        except Exception as error:
             self.entries.put(error)
 
     def next(self, wait: float) -> Optional[dict]:
@@ -198,9 +201,14 @@ def run_client(timeouts: dict, scenario: dict, verdict: dict) -> None:
     wait = float(timeouts["wait_seconds"])
     peer = Peer()
     spec = func_spec(
-        scenario["funcname"], [], env("MATRIX_COLONY"), env("MATRIX_EXECUTOR_TYPE"),
-        maxexectime=-1, maxretries=0, maxwaittime=-1,
-    )  # fmt: skip
+        scenario["funcname"],
+        [],
+        env("MATRIX_COLONY"),
+        env("MATRIX_EXECUTOR_TYPE"),
+        maxexectime=-1,
+        maxretries=0,
+        maxwaittime=-1,
+    )
     spec.channels = scenario["channels"]
     pid = peer.colonies.submit_func_spec(spec, peer.key).processid
     verdict["processid"] = pid
@@ -216,12 +224,17 @@ def run_client(timeouts: dict, scenario: dict, verdict: dict) -> None:
         if step["from"] == "client":
             e = step_entry(step)
             peer.colonies.channel_append(
-                pid, channel, e["sequence"], e["payload"], peer.key,
-                in_reply_to=e["inreplyto"], payload_type=e["kind"],
-            )  # fmt: skip
+                pid,
+                channel,
+                e["sequence"],
+                e["payload"],
+                peer.key,
+                in_reply_to=e["inreplyto"],
+                payload_type=e["kind"],
+            )
         try:
             entry = reader.next(wait)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             mismatches.append(f"entry {index + 1}: the subscription failed: {error!r}")
             complete = False
             break
@@ -239,7 +252,7 @@ def run_client(timeouts: dict, scenario: dict, verdict: dict) -> None:
             extra = reader.next(wait)
             if extra is not None:
                 mismatches.append(f"an entry after the last one: {extra}")
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             mismatches.append(f"after the last entry: {error!r}")
     reader.stop()
     finish, expect = scenario["finish"], scenario["expect"]
@@ -256,8 +269,9 @@ def run_client(timeouts: dict, scenario: dict, verdict: dict) -> None:
         mismatches.append(f"errors {errors} instead of {expect['errors']}")
     for other in executor_senders:
         if other != done.assignedexecutorid:
+            assigned = done.assignedexecutorid
             mismatches.append(
-                f"an entry came from {other}, not from the assigned executor {done.assignedexecutorid}"
+                f"an entry came from {other}, not from the assigned executor {assigned}"
             )
             break
     verdict["final"] = {"state": state, "output": output, "errors": errors}
@@ -293,9 +307,14 @@ def serve(peer: Peer, pid: str, scenario: dict, wait: float) -> None:
                 e = step_entry(step)
                 kind = "" if e["kind"] == "data" else e["kind"]
                 peer.colonies.channel_append(
-                    pid, channel, e["sequence"], e["payload"], peer.key,
-                    in_reply_to=e["inreplyto"], payload_type=kind,
-                )  # fmt: skip
+                    pid,
+                    channel,
+                    e["sequence"],
+                    e["payload"],
+                    peer.key,
+                    in_reply_to=e["inreplyto"],
+                    payload_type=kind,
+                )
                 continue
             assert reader is not None
             while True:
@@ -335,7 +354,7 @@ def run_executor(timeouts: dict, scenario: dict, status: dict) -> None:
             raise RuntimeError(f"no process within {timeouts['assign_seconds']}s")
         try:
             process = peer.colonies.assign(colony, max(1, min(int(left), 10)), peer.key)
-        except Exception as error:  # noqa: BLE001 - pycolonies raises on "no process"
+        except Exception as error:
             if "No process available" not in str(error):
                 raise
     pid = process.processid
@@ -347,7 +366,7 @@ def run_executor(timeouts: dict, scenario: dict, status: dict) -> None:
     except BaseException as error:
         try:
             peer.colonies.fail(pid, [f"matrix executor (pycolonies): {error!r}"], peer.key)
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
         raise
 
@@ -367,7 +386,7 @@ def main(role: str, name: str) -> int:
         else:
             run_executor(timeouts, scenario, report)
             report["status"] = "ok"
-    except Exception as error:  # noqa: BLE001 - reported on the verdict line
+    except Exception as error:
         message = f"{type(error).__name__}: {error}"
         if "Not authorized to write to channel" in message:
             report["server_race"] = True

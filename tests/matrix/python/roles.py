@@ -144,12 +144,16 @@ async def run_client(timeouts: dict, scenario: dict, verdict: dict) -> None:
             if step["from"] == "client":
                 e = step_entry(step)
                 await client.append(
-                    pid, channel, e["sequence"], e["payload"], kind=e["kind"],
+                    pid,
+                    channel,
+                    e["sequence"],
+                    e["payload"],
+                    kind=e["kind"],
                     inreplyto=e["inreplyto"],
-                )  # fmt: skip
+                )
             try:
                 entry = await next_entry(entries, wait)
-            except Exception as error:  # noqa: BLE001 - reported in the verdict
+            except Exception as error:
                 mismatches.append(f"entry {index + 1}: the subscription failed: {error!r}")
                 complete = False
                 break
@@ -172,7 +176,7 @@ async def run_client(timeouts: dict, scenario: dict, verdict: dict) -> None:
                     mismatches.append(
                         f"an entry after the last one: sequence {extra.sequence} kind {extra.kind}"
                     )
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:
                 mismatches.append(f"after the last entry: {error!r}")
     finish = scenario["finish"]
     if finish["after"] == "ack":
@@ -192,13 +196,16 @@ async def run_client(timeouts: dict, scenario: dict, verdict: dict) -> None:
     if done.state.name != expect["state"]:
         mismatches.append(f"state {done.state.name} instead of {expect['state']}")
     if done.output != expect["output"]:
-        mismatches.append(f"output {json.dumps(done.output)} instead of {json.dumps(expect['output'])}")
+        mismatches.append(
+            f"output {json.dumps(done.output)} instead of {json.dumps(expect['output'])}"
+        )
     if done.errors != expect["errors"]:
         mismatches.append(f"errors {done.errors} instead of {expect['errors']}")
     for other in executor_senders:
         if other != done.assignedexecutorid:
+            assigned = done.assignedexecutorid
             mismatches.append(
-                f"an entry came from {other}, not from the assigned executor {done.assignedexecutorid}"
+                f"an entry came from {other}, not from the assigned executor {assigned}"
             )
             break
     verdict["final"] = {"state": done.state.name, "output": done.output, "errors": done.errors}
@@ -226,9 +233,13 @@ async def send(client: Client, pid: str, scenario: dict, writer, step: dict):
     e = step_entry(step)
     if writer is None:
         await client.append(
-            pid, scenario["channel"], e["sequence"], e["payload"], kind=e["kind"],
+            pid,
+            scenario["channel"],
+            e["sequence"],
+            e["payload"],
+            kind=e["kind"],
             inreplyto=e["inreplyto"],
-        )  # fmt: skip
+        )
         return None
     if e["kind"] == "data":
         if e["inreplyto"]:
@@ -236,7 +247,9 @@ async def send(client: Client, pid: str, scenario: dict, writer, step: dict):
         else:
             sequence = await writer.send(e["payload"])
         if sequence != e["sequence"]:
-            raise RuntimeError(f"the writer numbered an entry {sequence}, the transcript {e['sequence']}")
+            raise RuntimeError(
+                f"the writer numbered an entry {sequence}, the transcript {e['sequence']}"
+            )
         return writer
     if e["kind"] == "end":
         await writer.end()
@@ -313,7 +326,7 @@ async def run_executor(timeouts: dict, scenario: dict, status: dict) -> None:
         # Never leave the client waiting on a process nobody will close.
         try:
             await client.fail(pid, [f"matrix executor (python): {error!r}"])
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
         raise
 
@@ -333,7 +346,7 @@ async def main(role: str, name: str) -> int:
         else:
             await run_executor(timeouts, scenario, report)
             report["status"] = "ok"
-    except Exception as error:  # noqa: BLE001 - reported on the verdict line
+    except Exception as error:
         message = f"{type(error).__name__}: {error}"
         if "Not authorized to write to channel" in message:
             report["server_race"] = True

@@ -92,7 +92,7 @@ fn payload_bytes(description: Option<&Value>) -> Outcome<Vec<u8>> {
     }
     if let Some(hex) = description.get("hex").and_then(Value::as_str) {
         let digits: Vec<u8> = hex.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-        if digits.len() % 2 != 0 {
+        if !digits.len().is_multiple_of(2) {
             return Err(format!("odd number of hex digits in {hex:?}").into());
         }
         return digits
@@ -111,7 +111,12 @@ fn payload_bytes(description: Option<&Value>) -> Outcome<Vec<u8>> {
         if pattern.is_empty() {
             return Err("an empty pattern cannot be repeated".into());
         }
-        return Ok(pattern.iter().copied().cycle().take(length as usize).collect());
+        return Ok(pattern
+            .iter()
+            .copied()
+            .cycle()
+            .take(length as usize)
+            .collect());
     }
     Err(format!("unknown payload description {description}").into())
 }
@@ -199,13 +204,23 @@ fn entry_differences(
         ))
     };
     if entry.sequence != want.sequence {
-        differ(format!("sequence {} instead of {}", entry.sequence, want.sequence));
+        differ(format!(
+            "sequence {} instead of {}",
+            entry.sequence, want.sequence
+        ));
     }
     if entry.inreplyto != want.inreplyto {
-        differ(format!("inreplyto {} instead of {}", entry.inreplyto, want.inreplyto));
+        differ(format!(
+            "inreplyto {} instead of {}",
+            entry.inreplyto, want.inreplyto
+        ));
     }
     if entry.kind != want.kind {
-        differ(format!("kind {:?} instead of {:?}", entry.kind.as_str(), step.kind));
+        differ(format!(
+            "kind {:?} instead of {:?}",
+            entry.kind.as_str(),
+            step.kind
+        ));
     }
     if let Some(difference) = bytes_difference(&entry.payload, &want.payload) {
         differ(difference);
@@ -256,14 +271,20 @@ async fn run_client(timeouts: Timeouts, scenario: &Scenario, verdict: &mut Value
     let mut complete = true;
     for (index, step) in scenario.transcript.iter().enumerate() {
         if step.from == "client" {
-            client.append(&pid, &scenario.channel, step.entry()?).await?;
+            client
+                .append(&pid, &scenario.channel, step.entry()?)
+                .await?;
         }
         match next_entry(&mut entries, wait).await {
             Ok(Some(entry)) => {
                 if entry.senderid != me {
                     executor_senders.push(entry.senderid.clone());
                 }
-                let from = if entry.senderid == me { "client" } else { "executor" };
+                let from = if entry.senderid == me {
+                    "client"
+                } else {
+                    "executor"
+                };
                 mismatches.extend(entry_differences(index, &entry, step, from)?);
             }
             Ok(None) => {
@@ -295,7 +316,9 @@ async fn run_client(timeouts: Timeouts, scenario: &Scenario, verdict: &mut Value
     }
     drop(entries);
     if scenario.finish.after == "ack" {
-        client.acknowledge(&pid, &scenario.finish.sync_channel).await?;
+        client
+            .acknowledge(&pid, &scenario.finish.sync_channel)
+            .await?;
     }
     let waited = match client
         .wait_for_state(&pid, ProcessState::Success, wait)
@@ -340,9 +363,14 @@ async fn run_client(timeouts: Timeouts, scenario: &Scenario, verdict: &mut Value
             done.assignedexecutorid
         ));
     }
-    verdict["final"] = json!({"state": done.state.name(), "output": done.output, "errors": done.errors});
+    verdict["final"] =
+        json!({"state": done.state.name(), "output": done.output, "errors": done.errors});
     verdict["wait_for_success"] = waited;
-    verdict["verdict"] = json!(if mismatches.is_empty() { "pass" } else { "fail" });
+    verdict["verdict"] = json!(if mismatches.is_empty() {
+        "pass"
+    } else {
+        "fail"
+    });
     verdict["mismatches"] = json!(mismatches);
     Ok(())
 }
@@ -438,7 +466,10 @@ async fn run_executor(timeouts: Timeouts, scenario: &Scenario, status: &mut Valu
         if left.is_zero() {
             return Err(format!("no process within {}s", timeouts.assign_seconds).into());
         }
-        if let Some(process) = client.assign(&colony, left.min(Duration::from_secs(10))).await? {
+        if let Some(process) = client
+            .assign(&colony, left.min(Duration::from_secs(10)))
+            .await?
+        {
             break process;
         }
     };
@@ -520,7 +551,9 @@ async fn serve(
         }
         ("end", "close") => client.close(pid, finish.output.clone()).await?,
         ("end", "fail") => client.fail(pid, finish.errors.clone()).await?,
-        (after, then) => return Err(format!("unknown finish: after {after:?}, then {then:?}").into()),
+        (after, then) => {
+            return Err(format!("unknown finish: after {after:?}, then {then:?}").into())
+        }
     }
     Ok(())
 }
