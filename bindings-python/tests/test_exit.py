@@ -53,3 +53,37 @@ async def test_pending_streams_and_calls_at_exit(colony):
     assert out.decode() == "leaving\n"
     assert err.decode() == ""
     assert time.monotonic() - started < 10
+
+
+BURST = textwrap.dedent(
+    """
+    import asyncio, sys
+    from colonykit import Client
+
+    async def main():
+        client = Client(sys.argv[1])
+        # Results still being handed back while the program ends.
+        await asyncio.gather(*(client.server_version() for _ in range(100)))
+        for _ in range(50):
+            asyncio.ensure_future(client.server_version())
+        await client.server_version()
+
+    asyncio.run(main())
+    """
+)
+
+
+async def test_exit_right_after_many_calls(colony):
+    """Ending while results are being handed back never crashes nor prints anything."""
+    for _ in range(10):
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            BURST,
+            colony.server_url,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(child.communicate(), 30)
+        assert child.returncode == 0, err.decode()
+        assert (out, err) == (b"", b"")

@@ -8,6 +8,7 @@ the Rust future and closes whatever it was waiting on.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from typing import Callable, TypeVar
 
@@ -20,3 +21,12 @@ async def _call(start: Callable[[], Awaitable[T]]) -> T:
 
 async def _ready(value: T) -> T:
     return value
+
+
+def _set(future: asyncio.Future, ok: bool, value: object) -> None:
+    """Sets the result of a native call (on the loop's thread), unless it was cancelled."""
+    if not future.done():
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)  # type: ignore[arg-type]
