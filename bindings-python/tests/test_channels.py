@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 import colonykit
@@ -143,6 +144,35 @@ async def test_break_closes_the_subscription(colony):
     assert subscription.closed
     assert time.monotonic() - started < 2
     assert await subscription.next() is None
+
+
+def open_sockets() -> int:
+    """How many sockets this process has open (Linux)."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            count += os.readlink(f"/proc/self/fd/{fd}").startswith("socket:")
+        except OSError:
+            pass
+    return count
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+async def test_break_closes_the_socket_at_once(colony):
+    process = await colony.running("c")
+    await colony.executor.append(process.processid, "c", 1, "one")
+    await colony.executor.append(process.processid, "c", 2, "two")
+    await asyncio.sleep(0.1)
+    before = open_sockets()
+    async for entry in colony.user.subscribe_channel(process.processid, "c"):
+        assert open_sockets() == before + 1  # the subscription's websocket
+        if entry.sequence == 1:
+            break
+    for _ in range(20):  # the socket is closed by a runtime thread, within milliseconds
+        if open_sockets() == before:
+            break
+        await asyncio.sleep(0.01)
+    assert open_sockets() == before
 
 
 async def test_cancelling_a_task_blocked_in_the_iterator(colony):

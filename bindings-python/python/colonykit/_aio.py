@@ -3,7 +3,8 @@
 A native method returns ``_call(start)``: nothing runs until the coroutine is awaited (or made a
 task), then ``start()`` starts the Rust future on the shared runtime and returns an
 ``asyncio.Future`` for its result. Cancelling the awaiting task cancels that future, which drops
-the Rust future and closes whatever it was waiting on.
+the Rust future and closes whatever it was waiting on. ``_set`` puts the result on that future,
+on the loop's thread (scheduled with ``call_soon_threadsafe`` by the native side).
 """
 
 from __future__ import annotations
