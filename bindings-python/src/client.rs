@@ -4,7 +4,9 @@ use colonykit::{Client, EntryKind, Executor, NewEntry, SubscribeOptions, User, W
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 
-use crate::convert::{private_key, process_state, py_to_json_list, py_to_strings, seconds};
+use crate::convert::{
+    non_negative, private_key, process_state, py_to_json_list, py_to_strings, seconds,
+};
 use crate::errors::{guard, IntoPyResult};
 use crate::runtime::{awaitable, in_runtime, ready};
 use crate::stream::PySubscription;
@@ -311,10 +313,11 @@ impl PyClient {
         py: Python<'py>,
         colonyname: String,
         state: &Bound<'py, PyAny>,
-        count: u32,
+        count: i64,
     ) -> PyResult<Bound<'py, PyAny>> {
         let client = self.inner.clone();
         let state = process_state(state)?;
+        let count: u32 = non_negative(py, count, "count")?;
         awaitable(py, async move {
             client.get_processes(&colonyname, state, count).await
         })
@@ -438,10 +441,12 @@ impl PyClient {
         py: Python<'py>,
         processid: String,
         channel: String,
-        after: u64,
-        limit: u32,
+        after: i64,
+        limit: i64,
     ) -> PyResult<Bound<'py, PyAny>> {
         let client = self.inner.clone();
+        let after: u64 = non_negative(py, after, "after")?;
+        let limit: u32 = non_negative(py, limit, "limit")?;
         awaitable(py, async move {
             client
                 .read_channel(&processid, &channel, after, limit)
@@ -460,9 +465,10 @@ impl PyClient {
         py: Python<'_>,
         processid: String,
         channel: String,
-        after: u64,
+        after: i64,
         idle_timeout: Option<f64>,
     ) -> PyResult<PySubscription> {
+        let after: u64 = non_negative(py, after, "after")?;
         let idle_timeout = match idle_timeout {
             Some(t) => Some(seconds(py, t, "idle_timeout")?),
             None => None,
@@ -490,8 +496,9 @@ impl PyClient {
         channel: String,
         first_sequence: i64,
         step: i64,
-        max_in_flight: usize,
+        max_in_flight: i64,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let max_in_flight: usize = non_negative(py, max_in_flight, "max_in_flight")?;
         let client = self.inner.clone();
         let options = WriterOptions {
             first_sequence,

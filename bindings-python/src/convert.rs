@@ -249,3 +249,13 @@ pub fn private_key(object: &Bound<'_, PyAny>, what: &str) -> PyResult<PrivateKey
     let text: String = object.extract()?;
     PrivateKey::from_hex(&text).py_err(py)
 }
+
+/// A count or position that must not be negative (`count`, `after`, `limit`, ...).
+pub fn non_negative<T: TryFrom<i64>>(py: Python<'_>, value: i64, what: &str) -> PyResult<T> {
+    T::try_from(value).map_err(|_| {
+        invalid_argument(
+            py,
+            format!("{what} must be a non-negative integer in range, got {value}"),
+        )
+    })
+}

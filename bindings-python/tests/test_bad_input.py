@@ -242,6 +242,22 @@ async def test_states(colony):
         assert await colony.user.get_processes(colony.colonyname, good) == []
 
 
+async def test_negative_counts_and_positions(colony):
+    process = await colony.running("c")
+    with pytest.raises(colonykit.InvalidArgumentError, match="count"):
+        await colony.user.get_processes(colony.colonyname, "waiting", count=-1)
+    with pytest.raises(colonykit.InvalidArgumentError, match="after"):
+        await colony.user.read_channel(process.processid, "c", after=-1)
+    with pytest.raises(colonykit.InvalidArgumentError, match="limit"):
+        await colony.user.read_channel(process.processid, "c", limit=2**40)
+    with pytest.raises(colonykit.InvalidArgumentError, match="after"):
+        colony.user.subscribe_channel(process.processid, "c", after=-5)
+    with pytest.raises(colonykit.InvalidArgumentError, match="max_in_flight"):
+        await colony.executor.channel_writer(process.processid, "c", max_in_flight=-1)
+    with pytest.raises(TypeError):
+        await colony.user.read_channel(process.processid, "c", after="1")  # type: ignore
+
+
 async def test_submit_needs_a_spec(colony):
     with pytest.raises(TypeError):
         await colony.user.submit({"funcname": "f"})  # type: ignore[arg-type]
