@@ -309,6 +309,48 @@ export declare class ChannelSubscription implements AsyncIterableIterator<Channe
   [Symbol.asyncDispose](): Promise<void>
 }
 
+// --- Channel writers ---------------------------------------------------------------------------
+
+/** Options of {@link Client.channelWriter}. */
+export interface WriterOptions {
+  /** The sequence of the first entry (default 1). */
+  firstSequence?: number
+  /** What is added to the sequence for each next entry (default 1; 2 for odd/even chat numbering). */
+  step?: number
+  /** The most appends in flight at once (default 16). */
+  maxInFlight?: number
+}
+
+/** What a {@link ChannelWriter} did. */
+export interface WriterStats {
+  /** Entries the server accepted. */
+  written: number
+  /** Appends that were rate-limited and sent again. */
+  retried: number
+  /** Entries that a later entry overtook (only when the other party appends heavily at once). */
+  reordered: number
+}
+
+/**
+ * Appends entries to one channel in order, several in flight, on its own pipelined connection;
+ * it rides out the server's rate limit itself (no {@link RateLimitedError}). It numbers the
+ * entries (see {@link WriterOptions}); calls take effect in the order they are made, awaited or
+ * not. Made by {@link Client.channelWriter}.
+ */
+export declare class ChannelWriter {
+  private constructor()
+  /** Queues a `data` entry; resolves to its sequence once queued (waits only while full). */
+  send(payload: Payload): Promise<number>
+  /** Queues a `data` entry answering the other party's entry `inreplyto`. */
+  reply(inreplyto: number, payload: Payload): Promise<number>
+  /** Sends `end` and resolves once every entry is written. The writer is then finished. */
+  end(): Promise<WriterStats>
+  /** Sends an `error` entry with `message` and resolves once every entry is written. */
+  error(message: Payload): Promise<WriterStats>
+  /** Resolves once every queued entry is written, without sending `end`. */
+  finish(): Promise<WriterStats>
+}
+
 // --- Client ------------------------------------------------------------------------------------
 
 /**
@@ -419,6 +461,12 @@ export declare class Client {
   readChannel(processid: string, channel: string, options?: ReadOptions): Promise<ChannelEntry[]>
   /** Subscribes to a channel: an async iterable of its entries (see {@link ChannelSubscription}). */
   subscribeChannel(processid: string, channel: string, options?: SubscribeOptions): ChannelSubscription
+
+  /**
+   * A writer for `channel`: ordered, pipelined appends that ride out the rate limit (for a
+   * stream of many entries; {@link append} sends one).
+   */
+  channelWriter(processid: string, channel: string, options?: WriterOptions): Promise<ChannelWriter>
 
   /** Client side of the sync handshake: acknowledges on `syncChannel` that all has arrived. */
   acknowledge(processid: string, syncChannel: string): Promise<void>

@@ -285,6 +285,75 @@ if (typeof Symbol.asyncDispose === 'symbol') {
   }
 }
 
+// --- Channel writers ---------------------------------------------------------------------------
+
+/**
+ * Appends entries to one channel in order, several in flight, riding out the server's rate
+ * limit (made by `client.channelWriter`). It numbers the entries itself; calls are applied in
+ * the order they are made, whether or not each is awaited.
+ */
+class ChannelWriter {
+  #native
+  #tail = Promise.resolve()
+
+  /** @internal */
+  constructor(nativeWriter) {
+    this.#native = nativeWriter
+  }
+
+  /** Runs `start` after every earlier call of this writer has settled. */
+  #enqueue(start) {
+    const result = this.#tail.then(() => call(start))
+    this.#tail = result.catch(() => {})
+    return result
+  }
+
+  /** Queues a `data` entry; resolves to its sequence once queued (waits only while full). */
+  send(payload) {
+    try {
+      const bytes = payloadBuffer(payload)
+      return this.#enqueue(() => this.#native.send(bytes, null))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** Queues a `data` entry answering the other party's entry `inreplyto`. */
+  reply(inreplyto, payload) {
+    try {
+      integer(inreplyto, 'inreplyto')
+      const bytes = payloadBuffer(payload)
+      return this.#enqueue(() => this.#native.send(bytes, inreplyto))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** Sends `end`, waits until every entry is written; resolves to what was done. */
+  end() {
+    return this.#enqueue(() => this.#native.close('end', null))
+  }
+
+  /** Sends an `error` entry with `message`, waits until every entry is written. */
+  error(message) {
+    try {
+      const bytes = payloadBuffer(message)
+      return this.#enqueue(() => this.#native.close('error', bytes))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** Waits until every queued entry is written, without sending `end`. */
+  finish() {
+    return this.#enqueue(() => this.#native.close('finish', null))
+  }
+
+  [inspect.custom]() {
+    return 'ChannelWriter {}'
+  }
+}
+
 // --- Client ------------------------------------------------------------------------------------
 
 const INTERNAL = Symbol('colonykit.internal')
@@ -549,6 +618,19 @@ class Client {
     return new ChannelSubscription(sub, signal)
   }
 
+  async channelWriter(processid, channel, opts) {
+    string(processid, 'processid')
+    string(channel, 'channel')
+    const o = options(opts, 'options')
+    const first = o.firstSequence === undefined ? 1 : integer(o.firstSequence, 'firstSequence')
+    const step = o.step === undefined ? 1 : integer(o.step, 'step')
+    const inFlight = o.maxInFlight === undefined ? 16 : integer(o.maxInFlight, 'maxInFlight')
+    const nativeWriter = await call(() =>
+      this.#native.channelWriter(processid, channel, first, step, inFlight),
+    )
+    return new ChannelWriter(nativeWriter)
+  }
+
   async acknowledge(processid, syncChannel) {
     string(processid, 'processid')
     string(syncChannel, 'syncChannel')
@@ -593,6 +675,7 @@ function keyId(prvkey) {
 module.exports = {
   Client,
   ChannelSubscription,
+  ChannelWriter,
   ProcessState,
   ExecutorState,
   generateKey,

@@ -4,6 +4,7 @@ import colonykit from './index.js'
 export const {
   Client,
   ChannelSubscription,
+  ChannelWriter,
   ProcessState,
   ExecutorState,
   generateKey,

@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 
 use colonykit::{
     ChannelEntry, Colony, Conditions, Executor, ExecutorState, FunctionSpec, Process, ProcessState,
-    ServerVersion, User,
+    ServerVersion, User, WriterStats,
 };
 
 use crate::error::invalid_argument;
@@ -354,6 +354,28 @@ impl From<ChannelEntry> for JsChannelEntry {
             payload: Buffer::from(e.payload),
             senderid: e.senderid,
             timestamp: e.timestamp,
+        }
+    }
+}
+
+/// What a channel writer did.
+#[napi(object, js_name = "WriterStats")]
+pub struct JsWriterStats {
+    /// Entries the server accepted.
+    pub written: f64,
+    /// Appends that were rate-limited and sent again.
+    pub retried: f64,
+    /// Entries that a later entry overtook.
+    pub reordered: f64,
+}
+
+impl From<WriterStats> for JsWriterStats {
+    fn from(s: WriterStats) -> Self {
+        // Counts stay far below 2^53: exact as f64.
+        JsWriterStats {
+            written: s.written as f64,
+            retried: s.retried as f64,
+            reordered: s.reordered as f64,
         }
     }
 }

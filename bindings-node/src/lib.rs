@@ -27,12 +27,13 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use colonykit::{
-    ChannelStream, Closer, EntryKind, FunctionSpec, NewEntry, PrivateKey, Process, SubscribeOptions,
+    ChannelStream, ChannelWriter, Closer, EntryKind, FunctionSpec, NewEntry, PrivateKey, Process,
+    SubscribeOptions, WriterOptions,
 };
 
 use crate::convert::{
     count_u32, count_u64, from_json, millis, process_state, to_json, JsChannelEntry, JsColony,
-    JsExecutor, JsNewExecutor, JsProcess, JsServerVersion, JsSubmitSpec, JsUser,
+    JsExecutor, JsNewExecutor, JsProcess, JsServerVersion, JsSubmitSpec, JsUser, JsWriterStats,
 };
 use crate::error::{aborted, from_core, from_panic, IntoNapi};
 
@@ -146,6 +147,63 @@ impl NativeSubscription {
     #[napi(catch_unwind)]
     pub fn close(&self) {
         self.closer.close();
+    }
+}
+
+/// A channel writer: ordered, pipelined appends that ride out the rate limit. The JS layer
+/// calls it one call at a time (it chains them), so entries are numbered in call order.
+#[napi]
+pub struct NativeWriter {
+    writer: Arc<tokio::sync::Mutex<Option<ChannelWriter>>>,
+}
+
+fn writer_finished() -> napi::Error {
+    error::invalid_argument("the writer is finished")
+}
+
+#[napi]
+impl NativeWriter {
+    /// Queues a `data` entry (answering `inreplyto` when given); resolves to its sequence.
+    #[napi(catch_unwind)]
+    pub fn send<'env>(
+        &self,
+        env: &'env Env,
+        payload: Buffer,
+        inreplyto: Option<i64>,
+    ) -> napi::Result<PromiseRaw<'env, i64>> {
+        let writer = Arc::clone(&self.writer);
+        let payload = payload.to_vec();
+        promise(env, None, async move {
+            let mut guard = writer.lock().await;
+            let writer = guard.as_mut().ok_or_else(writer_finished)?;
+            match inreplyto {
+                Some(inreplyto) => writer.reply(inreplyto, payload).await,
+                None => writer.send(payload).await,
+            }
+            .napi()
+        })
+    }
+
+    /// Sends `end` (`kind` "end") or an `error` entry with `message` (`kind` "error"), or
+    /// nothing (`kind` "finish"); resolves once every entry is written.
+    #[napi(catch_unwind)]
+    pub fn close<'env>(
+        &self,
+        env: &'env Env,
+        kind: String,
+        message: Option<Buffer>,
+    ) -> napi::Result<PromiseRaw<'env, JsWriterStats>> {
+        let writer = Arc::clone(&self.writer);
+        let message = message.map(|m| m.to_vec()).unwrap_or_default();
+        promise(env, None, async move {
+            let writer = writer.lock().await.take().ok_or_else(writer_finished)?;
+            let stats = match kind.as_str() {
+                "end" => writer.end().await,
+                "error" => writer.error(message).await,
+                _ => writer.finish().await,
+            };
+            stats.map(Into::into).napi()
+        })
     }
 }
 
@@ -642,6 +700,35 @@ impl NativeClient {
         Ok(NativeSubscription {
             closer: stream.closer(),
             stream: Arc::new(tokio::sync::Mutex::new(stream)),
+        })
+    }
+
+    /// Opens a channel writer (its own pipelined connection).
+    #[napi(catch_unwind)]
+    pub fn channel_writer<'env>(
+        &self,
+        env: &'env Env,
+        processid: String,
+        channel: String,
+        first_sequence: i64,
+        step: i64,
+        max_in_flight: f64,
+    ) -> napi::Result<PromiseRaw<'env, NativeWriter>> {
+        let client = self.inner.clone();
+        let options = WriterOptions {
+            first_sequence,
+            step,
+            max_in_flight: usize::try_from(count_u32(max_in_flight, "maxInFlight")?)
+                .map_err(|_| error::invalid_argument("maxInFlight is too large"))?,
+        };
+        promise(env, None, async move {
+            let writer = client
+                .channel_writer_with(&processid, &channel, options)
+                .await
+                .napi()?;
+            Ok(NativeWriter {
+                writer: Arc::new(tokio::sync::Mutex::new(Some(writer))),
+            })
         })
     }
 

@@ -63,7 +63,7 @@ test('require and import give the same package', () => {
   assert.equal(cjs.NotFoundError, NotFoundError)
   assert.equal(colonykit.default.Client, Client)
   const expected = [
-    'ChannelSubscription', 'Client', 'ColonyError', 'ConflictError', 'ConnectionError', 'ExecutorState',
+    'ChannelSubscription', 'ChannelWriter', 'Client', 'ColonyError', 'ConflictError', 'ConnectionError', 'ExecutorState',
     'InvalidArgumentError', 'InvalidRequestError', 'NotFoundError', 'ProcessClosedError', 'ProcessState',
     'ProtocolError', 'RateLimitedError', 'ServerError', 'TimeoutError', 'UnauthorizedError', 'generateKey', 'keyId',
   ]

@@ -324,3 +324,33 @@ test('waitForAck times out with TimeoutError', async (t) => {
     (e) => e.name === 'TimeoutError' && e.code === 'Timeout',
   )
 })
+
+test('channelWriter: ordered, numbered entries; reply; end; stats; finished writer', async (t) => {
+  const colony = await freshColony(t)
+  const { processid: pid } = await runningProcess(colony, 'writer', ['w', 'e'])
+  const writer = await colony.executor.channelWriter(pid, 'w')
+  // Not awaited one by one: calls still take effect in order.
+  const sequences = await Promise.all(Array.from({ length: 50 }, (_, i) => writer.send(`entry ${i + 1}`)))
+  assert.deepEqual(sequences, Array.from({ length: 50 }, (_, i) => i + 1))
+  assert.equal(await writer.reply(7, Buffer.from('answer')), 51)
+  const stats = await writer.end()
+  assert.deepEqual(Object.keys(stats).sort(), ['reordered', 'retried', 'written'])
+  assert.equal(stats.written, 52)
+  await assert.rejects(writer.send('late'), (e) => e instanceof InvalidArgumentError && /finished/.test(e.message))
+  await assert.rejects(writer.send(42), TypeError)
+
+  const entries = await colony.user.readChannel(pid, 'w')
+  assert.deepEqual(entries.map((e) => e.sequence), Array.from({ length: 52 }, (_, i) => i + 1))
+  assert.deepEqual(entries.slice(0, 50).map((e) => e.payload.toString()), Array.from({ length: 50 }, (_, i) => `entry ${i + 1}`))
+  assert.equal(entries[50].inreplyto, 7)
+  assert.equal(entries[51].kind, 'end')
+
+  // Odd numbering from 3, then an error entry.
+  const odd = await colony.executor.channelWriter(pid, 'e', { firstSequence: 3, step: 2, maxInFlight: 2 })
+  await odd.send('a')
+  await odd.send('b')
+  assert.equal((await odd.error('boom')).written, 3)
+  const e = await colony.user.readChannel(pid, 'e')
+  assert.deepEqual(e.map((x) => [x.sequence, x.kind, x.payload.toString()]), [[3, 'data', 'a'], [5, 'data', 'b'], [7, 'error', 'boom']])
+  await assert.rejects(colony.executor.channelWriter(pid, 'e', { step: 0 }), InvalidArgumentError)
+})
