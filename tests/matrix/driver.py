@@ -1,6 +1,6 @@
 """Runs the cross-language matrix: every executor language against every client language, on every
 scenario of scenarios.json, through the real server. Called by tests/matrix/run, which builds
-what it needs first; run with the Python of bindings-python/.venv (it uses colonykit to set up).
+what it needs first. Needs only Python's standard library (the Rust roles set up the colony).
 
 One colony per run; each cell gets its own executor with its own executor type, so cells never
 take each other's processes. Cells run MATRIX_JOBS at a time (default 2), each with a timeout.
@@ -9,12 +9,12 @@ not-applicable cells with their reasons, the first failure's details and a closi
 writes everything to tests/matrix/out/. Exits 1 if any applicable cell fails.
 
 Settings: MATRIX_JOBS, MATRIX_SCENARIOS_ONLY / MATRIX_LANGS (comma lists to run a subset),
-MATRIX_BROKEN ("lang=reason;..." from the runner: languages whose build failed).
+MATRIX_ORDER=executor-first, MATRIX_OUT (instead of tests/matrix/out), MATRIX_BROKEN
+("lang=reason;..." from the runner: languages whose build failed).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
@@ -28,11 +28,9 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import Optional
 
-import colonykit
-
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-OUT = HERE / "out"
+OUT = Path(os.environ.get("MATRIX_OUT") or HERE / "out")
 LANGS = ["rust", "python", "node", "pycolonies"]
 EXECUTOR_FIRST = os.environ.get("MATRIX_ORDER", "") == "executor-first"
 RUST_BIN = Path(
@@ -47,7 +45,8 @@ def command(lang: str, role: str, scenario: str) -> list[str]:
     if lang == "rust":
         return [str(RUST_BIN), role, scenario]
     if lang == "python":
-        return [sys.executable, str(HERE / "python" / "roles.py"), role, scenario]
+        python = ROOT / "bindings-python" / ".venv" / "bin" / "python"
+        return [str(python), str(HERE / "python" / "roles.py"), role, scenario]
     if lang == "node":
         return ["node", str(HERE / "node" / "roles.mjs"), role, scenario]
     if lang == "pycolonies":
@@ -102,34 +101,24 @@ def not_applicable(scenario: dict, executor: str, client: str, broken: dict) -> 
 # --- Setting up the colony ---------------------------------------------------------------------
 
 
-async def set_up(server: dict, cells: list[Cell], run_id: str) -> dict:
-    """One colony and user for the run, one approved executor (of its own type) per cell."""
-    address = (
-        f"{'https' if server.get('COLONIES_TLS') == 'true' else 'http'}://"
-        f"{server['COLONIES_SERVER_HOST']}:{server['COLONIES_SERVER_PORT']}"
+def set_up(server: dict, cells: list[Cell]) -> dict:
+    """One colony and user for the run, one approved executor (of its own type) per cell, made by
+    the Rust roles program (`matrix-roles setup`) with the server key."""
+    result = subprocess.run(
+        [str(RUST_BIN), "setup", str(len(cells))],
+        env={**os.environ, **server},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
-    base = colonykit.Client(address)
-    owner_key, user_key = colonykit.generate_key(), colonykit.generate_key()
-    colony = f"matrix-{run_id}"
-    await base.with_key(server["COLONIES_SERVER_PRVKEY"]).add_colony(
-        colonykit.key_id(owner_key), colony
-    )
-    owner = base.with_key(owner_key)
-    await owner.add_user(colony, colonykit.key_id(user_key), f"matrix-user-{run_id}")
-    limit = asyncio.Semaphore(8)
-
-    async def add(index: int, cell: Cell) -> None:
-        cell.executor_key = colonykit.generate_key()
-        cell.executor_type = f"matrix-{run_id}-{index}"
-        cell.executor_name = f"matrix-{run_id}-{index}-{cell.executor}"
-        async with limit:
-            await owner.add_executor(
-                colonykit.key_id(cell.executor_key), cell.executor_type, cell.executor_name, colony
-            )
-            await owner.approve_executor(colony, cell.executor_name)
-
-    await asyncio.gather(*(add(i, c) for i, c in enumerate(cells)))
-    return {"colony": colony, "owner_key": owner_key, "user_key": user_key, "address": address}
+    if result.returncode != 0:
+        raise SystemExit(f"matrix: setting up the colony failed: {result.stderr.strip()}")
+    settings = json.loads(result.stdout)
+    for cell, executor in zip(cells, settings["executors"]):
+        cell.executor_type, cell.executor_name = executor["type"], executor["name"]
+        cell.executor_key = executor["key"]
+    return {"colony": settings["colony"], "user_key": settings["user_key"]}
 
 
 # --- Running a cell ----------------------------------------------------------------------------
@@ -293,7 +282,7 @@ def run_cell(
                 details.append(
                     f"{role} ({roles[role][0]}) stderr:\n    " + err_tail.replace("\n", "\n    ")
                 )
-        details.append(f"logs: {folder.relative_to(ROOT)}")
+        details.append(f"logs: {folder}")
     cell.status = "pass" if ok else "fail"
     cell.details = details
     (folder / "cell.json").write_text(
@@ -361,8 +350,7 @@ def main() -> int:
                 cells.append(cell)
     to_run = [c for c in cells if c.status == "pending"]
     OUT.mkdir(parents=True, exist_ok=True)
-    run_id = colonykit.key_id(colonykit.generate_key())[:10]
-    colony = asyncio.run(set_up(server, to_run, run_id))
+    colony = set_up(server, to_run)
     print(
         f"matrix: colony {colony['colony']}: {len(to_run)} cells to run, "
         f"{len(cells) - len(to_run)} not run; {os.environ.get('MATRIX_JOBS', '2')} at a time",

@@ -191,10 +191,39 @@ async function runClient(timeouts, scenario, verdict) {
 
 // --- Executor --------------------------------------------------------------------------------
 
-/** Sends one executor entry with `append` (the Node binding has no channel writer). */
-async function send(client, pid, scenario, step) {
+/** A channel writer numbering entries as the transcript does, when the scenario asks for one. */
+async function openWriter(client, pid, scenario) {
+  if (scenario.executor_writes_with !== 'writer') return null
+  const sequences = scenario.transcript.filter((s) => s.from === 'executor').map((s) => s.sequence)
+  const first = sequences[0] ?? 1
+  const step = sequences.length > 1 ? sequences[1] - first : 1
+  if (sequences.some((s, i) => i > 0 && s - sequences[i - 1] !== step)) {
+    throw new Error('a writer needs evenly spaced executor sequences')
+  }
+  return client.channelWriter(pid, scenario.channel, { firstSequence: first, step })
+}
+
+/** Sends one executor entry; returns the writer (null once it has ended). */
+async function send(client, pid, scenario, writer, step) {
   const e = stepEntry(step)
-  await client.append(pid, scenario.channel, e.sequence, e.payload, { kind: e.kind, inreplyto: e.inreplyto })
+  if (writer === null) {
+    await client.append(pid, scenario.channel, e.sequence, e.payload, { kind: e.kind, inreplyto: e.inreplyto })
+    return null
+  }
+  if (e.kind === 'data') {
+    const sequence = e.inreplyto ? await writer.reply(e.inreplyto, e.payload) : await writer.send(e.payload)
+    if (sequence !== e.sequence) throw new Error(`the writer numbered an entry ${sequence}, the transcript ${e.sequence}`)
+    return writer
+  }
+  if (e.kind === 'end') {
+    await writer.end()
+    return null
+  }
+  if (e.kind === 'error') {
+    await writer.error(e.payload)
+    return null
+  }
+  throw new Error(`the writer cannot send an entry of kind ${JSON.stringify(e.kind)}`)
 }
 
 async function serve(client, pid, scenario, waitMs) {
@@ -207,9 +236,10 @@ async function serve(client, pid, scenario, waitMs) {
   const reads = transcript.some((s) => s.from === 'client')
   const entries = reads ? client.subscribeChannel(pid, scenario.channel, { idleTimeoutMs: waitMs }) : null
   try {
+    let writer = await openWriter(client, pid, scenario)
     for (const [index, step] of transcript.entries()) {
       if (step.from === 'executor') {
-        await send(client, pid, scenario, step)
+        writer = await send(client, pid, scenario, writer, step)
         continue
       }
       let entry
@@ -221,6 +251,7 @@ async function serve(client, pid, scenario, waitMs) {
       const differences = entryDifferences(index, entry, step, 'client')
       if (differences.length > 0) throw new Error(`unexpected client entry: ${differences.join('; ')}`)
     }
+    if (writer !== null) await writer.finish()
   } finally {
     entries?.close()
   }
@@ -253,9 +284,6 @@ async function runExecutor(timeouts, scenario, status) {
   }
   const pid = assigned.processid
   status.processid = pid
-  if (scenario.executor_writes_with === 'writer') {
-    status.note = 'the Node binding has no channel writer: entries sent with append'
-  }
   try {
     await serve(client, pid, scenario, waitMs)
   } catch (error) {

@@ -1,6 +1,9 @@
 //! The matrix's Rust roles: `matrix-roles client <scenario>` and `matrix-roles executor <scenario>`.
 //!
-//! Both read the scenario from `scenarios.json` (`MATRIX_SCENARIOS`, default `../scenarios.json`
+//! `matrix-roles setup <cells>` makes the run's colony (signed with COLONIES_SERVER_PRVKEY): a
+//! user, and one approved executor per cell, each of its own type; it prints them as JSON.
+//!
+//! Both roles read the scenario from `scenarios.json` (`MATRIX_SCENARIOS`, default `../scenarios.json`
 //! next to this crate) and the server and identity from the environment: COLONIES_SERVER_HOST,
 //! COLONIES_SERVER_PORT, COLONIES_TLS, COLONIES_PRVKEY (the role's key), MATRIX_COLONY and
 //! MATRIX_EXECUTOR_TYPE. Each prints one line of JSON: the client its verdict, the executor its
@@ -10,10 +13,10 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use colonykit::{
-    ChannelEntry, ChannelStream, ChannelWriter, Client, EntryKind, FunctionSpec, NewEntry,
-    ProcessState, SubscribeOptions, WriterOptions,
+    ChannelEntry, ChannelStream, ChannelWriter, Client, EntryKind, Executor, FunctionSpec,
+    NewEntry, PrivateKey, ProcessState, SubscribeOptions, User, WriterOptions,
 };
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -558,15 +561,72 @@ async fn serve(
     Ok(())
 }
 
+// --- Setup ---------------------------------------------------------------------------------------
+
+/// One colony for the run, its user, and `cells` approved executors of distinct types.
+async fn run_setup(cells: usize) -> Outcome<Value> {
+    let server_key = PrivateKey::from_hex(&env("COLONIES_SERVER_PRVKEY")?)?;
+    let base = Client::from_env()?;
+    let owner_key = PrivateKey::generate();
+    let user_key = PrivateKey::generate();
+    let run = owner_key.id()[..10].to_string();
+    let colony = format!("matrix-{run}");
+    base.with_key(server_key)
+        .add_colony(owner_key.id(), &colony)
+        .await?;
+    let owner = base.with_key(owner_key);
+    let user = User {
+        colonyname: colony.clone(),
+        userid: user_key.id().to_string(),
+        name: format!("matrix-user-{run}"),
+        ..User::default()
+    };
+    owner.add_user(&user).await?;
+    let executors: Vec<Value> = futures::stream::iter(0..cells)
+        .map(|index| {
+            let (owner, colony, run) = (owner.clone(), colony.clone(), run.clone());
+            async move {
+                let key = PrivateKey::generate();
+                let kind = format!("matrix-{run}-{index}");
+                let executor = Executor::new(key.id(), &kind, &kind, &colony);
+                owner.add_executor(&executor).await?;
+                owner.approve_executor(&colony, &kind).await?;
+                Ok::<_, colonykit::Error>(json!({"type": kind, "name": kind, "key": key.to_hex()}))
+            }
+        })
+        .buffered(8)
+        .try_collect()
+        .await?;
+    Ok(json!({"colony": colony, "user_key": user_key.to_hex(), "executors": executors}))
+}
+
 // --- Main ----------------------------------------------------------------------------------------
 
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [setup, cells] = args.as_slice() {
+        if setup == "setup" {
+            let result = match cells.parse() {
+                Ok(cells) => run_setup(cells).await,
+                Err(_) => Err(format!("not a number of cells: {cells}").into()),
+            };
+            match result {
+                Ok(settings) => println!("{settings}"),
+                Err(error) => {
+                    eprintln!("matrix-roles setup: {error}");
+                    std::process::exit(1);
+                }
+            }
+            return;
+        }
+    }
     let (role, name) = match args.as_slice() {
         [role, name] if role == "client" || role == "executor" => (role.clone(), name.clone()),
         _ => {
-            eprintln!("usage: matrix-roles client|executor <scenario>");
+            eprintln!(
+                "usage: matrix-roles client|executor <scenario> | matrix-roles setup <cells>"
+            );
             std::process::exit(2);
         }
     };
