@@ -110,6 +110,16 @@ def describe(cmd):
     return f"{os.path.basename(script)} {mode}"
 
 
+def error_line(stderr, code):
+    """The most telling line of a failed program's stderr."""
+    lines = [l.strip() for l in stderr.strip().splitlines() if l.strip()]
+    for pick in (lambda l: l.startswith("bench:"), lambda l: "Error" in l or "error" in l):
+        found = [l for l in lines if pick(l)]
+        if found:
+            return found[0][:300]
+    return lines[-1][:300] if lines else exit_text(code)
+
+
 def exit_text(code):
     return f"killed by signal {-code}" if code < 0 else f"exit {code}"
 
@@ -120,7 +130,7 @@ def run(cmd, timeout, cwd=HERE):
         try:
             result = last_json(r.stdout)
         except ValueError:
-            tail = (r.stderr.strip().splitlines() or [exit_text(r.returncode)])[-1]
+            tail = error_line(r.stderr, r.returncode)
             raise RuntimeError(f"{describe(cmd)}: {tail} ({exit_text(r.returncode)})") from None
         # The program reported its result, then failed on the way out: keep the measurement.
         NOTES.append(f"{describe(cmd)}: {exit_text(r.returncode)} after reporting its result")
@@ -160,7 +170,7 @@ class Background:
             if self.proc.poll() is not None:
                 break
         self.kill()
-        raise RuntimeError("subscriber not ready: " + ("".join(self.err[-1:]).strip() or "timed out"))
+        raise RuntimeError("subscriber not ready: " + (error_line("".join(self.err), 0) if self.err else "timed out"))
 
     def result(self, timeout):
         try:
@@ -172,7 +182,7 @@ class Background:
         try:
             result = last_json("".join(self.lines))
         except ValueError:
-            raise RuntimeError("subscriber: " + ("".join(self.err[-1:]).strip() or exit_text(self.proc.returncode))) from None
+            raise RuntimeError("subscriber: " + error_line("".join(self.err), self.proc.returncode)) from None
         if self.proc.returncode != 0:
             NOTES.append(f"{describe(self.proc.args)}: {exit_text(self.proc.returncode)} after reporting its result")
         return result

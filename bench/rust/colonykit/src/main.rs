@@ -59,8 +59,17 @@ impl Roles {
     }
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    // BENCH_TOKIO=current runs everything on one thread (an experiment: the figures in the table
+    // use tokio's default multi-thread runtime, as `#[tokio::main]` gives).
+    let runtime = match std::env::var("BENCH_TOKIO").as_deref() {
+        Ok("current") => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+        _ => tokio::runtime::Builder::new_multi_thread().enable_all().build(),
+    };
+    runtime.unwrap_or_else(|e| die(&e.to_string())).block_on(run());
+}
+
+async fn run() {
     let args = Args::parse();
     match args.mode.as_str() {
         "work" => work(&args).await,
@@ -69,6 +78,7 @@ async fn main() {
         "stream" => stream(&args).await,
         "stream-paged" => stream_paged(&args).await,
         "rss-probe" => rss_probe(&args).await,
+        "encode-cost" => encode_cost(&args),
         other => die(&format!("unknown mode {other}")),
     }
 }
@@ -310,5 +320,28 @@ async fn rss_probe(args: &Args) {
         task.await.unwrap();
     }
     report.set("concurrent_16_kb", status_kb("VmRSS"));
+    report.print();
+}
+
+/// `encode-cost <setup>`: µs of client CPU per append spent in colonykit's envelope code alone
+/// (encode + sign, reply parse), without the network: to compare with the raw floor's.
+fn encode_cost(args: &Args) {
+    let setup = Setup::load(&args.setup);
+    let key = PrivateKey::from_hex(&setup.exec_key).unwrap();
+    let n: usize = args.get("n", 5000);
+    let pid = "f".repeat(64);
+    let reply = br#"{"payloadtype":"channelappendmsg","payload":"e30=","error":false}"#;
+    let mut report = Report::default();
+    report.set("encode_us", time_per_call(n, || {
+        let message = colonykit::messages::ChannelAppend::new(&pid, CHANNEL, NewEntry::data(7, stamped_payload(now_ns())));
+        std::hint::black_box(colonykit::rpc::encode(&message, Some(&key)).unwrap());
+    }));
+    report.set("parse_us", time_per_call(n, || {
+        let payload = colonykit::rpc::parse_reply(200, std::hint::black_box(reply)).unwrap();
+        std::hint::black_box(colonykit::rpc::decode_payload::<serde_json::Value>("channelappendmsg", &payload).unwrap());
+    }));
+    report.set("sign_us", time_per_call(n, || {
+        std::hint::black_box(key.sign(std::hint::black_box(b"eyJwcm9jZXNzaWQiOiJmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZm")));
+    }));
     report.print();
 }

@@ -263,6 +263,7 @@ fn main() {
         "work" => work(&args),
         "pub" => publish(&args),
         "sub" => subscribe(&args),
+        "encode-cost" => encode_cost(&args),
         other => die(&format!("unknown mode {other}")),
     }
 }
@@ -575,5 +576,25 @@ fn subscribe(args: &Args) {
     }
     let mut report = Report::default();
     report.latencies("delivery", &latencies);
+    report.print();
+}
+
+/// `encode-cost <setup>`: µs per append in the floor's envelope code alone (no network).
+fn encode_cost(args: &Args) {
+    let roles = Roles::load(&args.setup);
+    let n: usize = args.get("n", 5000);
+    let pid = "f".repeat(64);
+    let reply = Reply { status: 200, body: br#"{"payloadtype":"channelappendmsg","payload":"e30=","error":false}"#.to_vec() };
+    let mut report = Report::default();
+    report.set("encode_us", time_per_call(n, || {
+        let fields = format!(
+            "\"processid\":\"{pid}\",\"name\":\"{CHANNEL}\",\"sequence\":7,\"inreplyto\":0,\"payload\":\"{}\",\"payloadtype\":\"\"",
+            BASE64.encode(stamped_payload(now_ns()))
+        );
+        std::hint::black_box(envelope("channelappendmsg", &fields, &roles.exec));
+    }));
+    report.set("parse_us", time_per_call(n, || {
+        std::hint::black_box(std::hint::black_box(&reply).ok());
+    }));
     report.print();
 }
