@@ -1,4 +1,10 @@
-"""The three channel patterns of examples/python/, client and executor running concurrently."""
+"""The three channel patterns of examples/python/, client and executor running concurrently.
+
+The executor starts assigning once the client's submit has returned: server v1.9.12 creates a
+process's channels just after storing the process, and an assign that lands in between leaves
+the channels without their executor, whose appends then fail with 403 "Not authorized to write
+to channel" for good.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +16,40 @@ import progress_client
 import progress_executor
 import sync_client
 import sync_executor
+from colonykit import Client, FunctionSpec, Process
+
+
+class Submitter:
+    """The client, telling when its submit has returned."""
+
+    def __init__(self, client: Client):
+        self.client = client
+        self.submitted = asyncio.Event()
+
+    def __getattr__(self, name: str):
+        return getattr(self.client, name)
+
+    async def submit(self, spec: FunctionSpec) -> Process:
+        process = await self.client.submit(spec)
+        self.submitted.set()
+        return process
+
+
+async def both(colony, client_run, executor_run, **executor_options):
+    """Runs a client and, once it has submitted, an executor; returns the client's result."""
+    submitter = Submitter(colony.user)
+    client = asyncio.create_task(client_run(submitter, colony.colonyname, colony.executortype))
+    await asyncio.wait_for(submitter.submitted.wait(), 30)
+    executor = asyncio.create_task(
+        executor_run(colony.executor, colony.colonyname, **executor_options)
+    )
+    result = await asyncio.wait_for(client, 60)
+    await asyncio.wait_for(executor, 10)
+    return result
 
 
 async def test_progress(colony, capsys):
-    executor = asyncio.create_task(
-        progress_executor.run(colony.executor, colony.colonyname, delay=0.02)
-    )
-    entries, output = await asyncio.wait_for(
-        progress_client.run(colony.user, colony.colonyname, colony.executortype), 60
-    )
-    await asyncio.wait_for(executor, 10)
+    entries, output = await both(colony, progress_client.run, progress_executor.run, delay=0.02)
     assert [(e.sequence, e.kind, e.payload.decode()) for e in entries] == [
         (i, "data", f"step {i}/10") for i in range(1, 11)
     ] + [(11, "end", "")]
@@ -29,11 +59,7 @@ async def test_progress(colony, capsys):
 
 
 async def test_chat(colony):
-    executor = asyncio.create_task(chat_executor.run(colony.executor, colony.colonyname))
-    answers = await asyncio.wait_for(
-        chat_client.run(colony.user, colony.colonyname, colony.executortype), 60
-    )
-    await asyncio.wait_for(executor, 10)
+    answers = await both(colony, chat_client.run, chat_executor.run)
     assert answers == ["Hello! How can I help you?", "I received your message.", "Goodbye!"]
 
 
@@ -60,10 +86,6 @@ async def test_chat_log_before_close(colony):
 
 
 async def test_sync(colony):
-    executor = asyncio.create_task(sync_executor.run(colony.executor, colony.colonyname))
-    results, output = await asyncio.wait_for(
-        sync_client.run(colony.user, colony.colonyname, colony.executortype), 60
-    )
-    await asyncio.wait_for(executor, 10)
+    results, output = await both(colony, sync_client.run, sync_executor.run)
     assert results == [f"result {i}" for i in range(1, 6)]
     assert output == ["synced"]
