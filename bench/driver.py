@@ -312,6 +312,7 @@ class Bench:
             "runs": runs,
             "commit": git_commit(),
             "server": self.settings.get("COLONIES_VERSION", "?"),
+            "baselines": runtime_baselines(),
             "machine": f"{os.cpu_count()} cores, {platform.machine()}, Linux {platform.release()}",
         }
         text = render(sdks, self.results, self.errors, self.stream_live, meta)
@@ -324,6 +325,26 @@ class Bench:
                       f, indent=1)
         print(text)
         log(f"written to {os.path.relpath(out, ROOT)}")
+
+
+def runtime_baselines():
+    """Peak RSS (kB) of the bare runtimes, to tell theirs from colonykit's share."""
+    probes = {
+        "Python with asyncio imported": [PY, "-c", "import asyncio, re; "
+                                         "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())[1])"],
+        "Python with asyncio and colonykit imported": [PY, "-c", "import asyncio, re, colonykit; "
+                                         "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())[1])"],
+        "Node": ["node", "-e", "console.log(require('fs').readFileSync('/proc/self/status','utf8')"
+                 ".match(/VmHWM:\\s+(\\d+)/)[1])"],
+    }
+    out = {}
+    for name, cmd in probes.items():
+        try:
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd=HERE)
+            out[name] = int(r.stdout.strip())
+        except (OSError, ValueError, subprocess.TimeoutExpired):
+            pass
+    return out
 
 
 def git_commit():
