@@ -8,14 +8,14 @@ SERVER_ENV := tests/server/run/server.env
 COLONY_ENV := examples/run/colony.env
 CARGO_TESTED := -p colonykit -p colonykit-examples
 
-.PHONY: test test-all test-rust test-examples test-python test-node test-fuzz lint demo bootstrap server-up server-down
+.PHONY: test test-all test-rust test-examples test-python test-node test-fuzz matrix bench lint demo bootstrap server-up server-down
 
 ## Everything, against a real server that is started first and stopped at the end.
 test:
 	tests/server/up
 	status=0; $(MAKE) --no-print-directory test-all || status=$$?; tests/server/down; exit $$status
 
-test-all: lint test-rust test-fuzz test-examples test-python test-node
+test-all: lint test-rust test-fuzz test-python test-node test-examples matrix
 
 lint:
 	cargo fmt --all -- --check
@@ -28,15 +28,27 @@ test-rust:
 test-fuzz:
 	core/fuzz/run
 
-## The three channel patterns, client and executor as separate programs.
+## The three channel patterns, client and executor as separate programs, in each language
+## (after test-python and test-node, which install the bindings).
 test-examples: bootstrap
 	examples/check rust
+	examples/check python
+	cd examples/node && npm install --no-audit --no-fund --silent
+	examples/check node
 
 test-python:
 	bindings-python/test.sh
 
 test-node:
 	bindings-node/test.sh
+
+## Every client language against every executor language (and pycolonies), on every scenario.
+matrix: server-up
+	tests/matrix/run
+
+## colonykit against pycolonies, the colonyos crate and a raw floor client; bench/results/latest.md.
+bench: server-up
+	bench/run
 
 ## Streams progress entries from a Rust executor to a Rust client through the real server.
 demo: bootstrap
