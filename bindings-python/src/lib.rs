@@ -3,7 +3,7 @@
 //! The binding only converts: Python values to core types and back, core errors to
 //! `colonykit` exceptions, core futures to asyncio awaitables. Everything the protocol needs
 //! lives in the core crate `colonykit`. The pure-Python package around this module adds the
-//! exception classes and the state enums.
+//! exception classes, the state enums and the coroutine wrapper of the async methods.
 
 use colonykit::PrivateKey;
 use pyo3::prelude::*;

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import asyncio
 
+import _common
 import chat_client
 import chat_executor
+import colonykit
 import progress_client
 import progress_executor
+import pytest
 import sync_client
 import sync_executor
 from colonykit import Client, FunctionSpec, Process
@@ -89,3 +92,19 @@ async def test_sync(colony):
     results, output = await both(colony, sync_client.run, sync_executor.run)
     assert results == [f"result {i}" for i in range(1, 6)]
     assert output == ["synced"]
+
+
+async def test_a_failing_executor_ends_the_clients_stream(colony):
+    """The examples' executors fail the process on an error: the client stops waiting."""
+
+    pid = (await colony.user.submit(colony.spec("p", channels=["progress"]))).processid
+    assert (await colony.executor.assign(colony.colonyname, 10)).processid == pid
+    with pytest.raises(colonykit.NotFoundError):
+        async with _common.failing_on_error(colony.executor, pid):
+            await colony.executor.append(pid, "undeclared", 1, "x")
+    with pytest.raises(colonykit.ProcessClosedError):
+        async for _ in colony.user.subscribe_channel(pid, "progress"):
+            pass
+    failed = await colony.user.get_process(pid)
+    assert failed.state == colonykit.ProcessState.FAILED
+    assert failed.errors[0].startswith("NotFoundError: ")

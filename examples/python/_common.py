@@ -7,9 +7,11 @@ COLONIES_EXECUTOR_TYPE, COLONIES_USER_PRVKEY (clients) and COLONIES_EXECUTOR_PRV
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import AsyncIterator
 
-from colonykit import Client, FunctionSpec, Process
+from colonykit import Client, ColonyError, FunctionSpec, Process
 
 
 def required(name: str) -> str:
@@ -56,3 +58,15 @@ async def assign_one(
             return process
         await executor.fail(process.processid, [f"this executor only runs {funcname}"])
     raise SystemExit(f"no {funcname} process within {attempts * wait:g} seconds")
+
+
+@contextlib.asynccontextmanager
+async def failing_on_error(executor: Client, processid: str) -> AsyncIterator[None]:
+    """Fails the process if the body raises, so that the client's stream ends (with
+    ProcessClosedError) instead of waiting for entries that will never come."""
+    try:
+        yield
+    except Exception as error:
+        with contextlib.suppress(ColonyError):
+            await executor.fail(processid, [f"{type(error).__name__}: {error}"])
+        raise

@@ -23,19 +23,20 @@ async def run(executor: Client, colonyname: str) -> str:
     """Runs one chat process; returns its ID."""
     process = await _common.assign_one(executor, colonyname, "chat")
     pid = process.processid
-    async with executor.subscribe_channel(pid, "chat") as chat:
-        async for entry in chat:
-            if entry.senderid == executor.id:
-                continue  # our own answers come back too
-            message = entry.payload.decode()
-            print(f"executor: got #{entry.sequence} {message!r}", flush=True)
-            await executor.append(
-                pid, "chat", entry.sequence + 1, answer(message), inreplyto=entry.sequence
-            )
-            if message.lower() == "bye":
-                await executor.append(pid, "chat", entry.sequence + 3, b"", kind="end")
-                break
-    await executor.close(pid)
+    async with _common.failing_on_error(executor, pid):
+        async with executor.subscribe_channel(pid, "chat") as chat:
+            async for entry in chat:
+                if entry.senderid == executor.id:
+                    continue  # our own answers come back too
+                message = entry.payload.decode()
+                print(f"executor: got #{entry.sequence} {message!r}", flush=True)
+                await executor.append(
+                    pid, "chat", entry.sequence + 1, answer(message), inreplyto=entry.sequence
+                )
+                if message.lower() == "bye":
+                    await executor.append(pid, "chat", entry.sequence + 3, b"", kind="end")
+                    break
+        await executor.close(pid)
     return pid
 
 

@@ -15,11 +15,12 @@ async def run(executor: Client, colonyname: str, *, delay: float = 0.1) -> str:
     """Runs one progress process; returns its ID."""
     process = await _common.assign_one(executor, colonyname, "progress")
     pid = process.processid
-    for step in range(1, STEPS + 1):
-        await asyncio.sleep(delay)  # the work
-        await executor.append(pid, "progress", step, f"step {step}/{STEPS}")
-    await executor.append(pid, "progress", STEPS + 1, b"", kind="end")
-    await executor.close(pid, ["done"])
+    async with _common.failing_on_error(executor, pid):
+        for step in range(1, STEPS + 1):
+            await asyncio.sleep(delay)  # the work
+            await executor.append(pid, "progress", step, f"step {step}/{STEPS}")
+        await executor.append(pid, "progress", STEPS + 1, b"", kind="end")
+        await executor.close(pid, ["done"])
     print(f"executor: process {pid} done", flush=True)
     return pid
 

@@ -13,10 +13,11 @@ async def run(executor: Client, colonyname: str) -> str:
     """Runs one sync process; returns its ID."""
     process = await _common.assign_one(executor, colonyname, "sync")
     pid = process.processid
-    for i in range(1, 6):
-        await executor.append(pid, "output", i, f"result {i}")
-    await executor.append(pid, "output", 6, b"", kind="end")
-    await executor.close_after_ack(pid, "sync", ["synced"], timeout=30)
+    async with _common.failing_on_error(executor, pid):
+        for i in range(1, 6):
+            await executor.append(pid, "output", i, f"result {i}")
+        await executor.append(pid, "output", 6, b"", kind="end")
+        await executor.close_after_ack(pid, "sync", ["synced"], timeout=30)
     print(f"executor: acknowledged, process {pid} closed", flush=True)
     return pid
 
