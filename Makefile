@@ -54,8 +54,8 @@ bench: server-up
 demo: bootstrap
 	cargo build --quiet -p colonykit-examples
 	set -a; . $(COLONY_ENV); set +a; \
-	target/debug/progress_executor & executor=$$!; \
-	target/debug/progress_client; wait $$executor
+	target/debug/progress_client & client=$$!; \
+	sleep 1; target/debug/progress_executor; wait $$client
 
 ## A fresh colony, executor and user for the examples, in examples/run/colony.env.
 bootstrap: server-up
