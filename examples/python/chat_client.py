@@ -15,6 +15,7 @@ async def run(client: Client, colonyname: str, executortype: str) -> list[str]:
     """Submits a chat process and talks to it; returns the answers."""
     process = await client.submit(_common.spec("chat", ["chat"], colonyname, executortype))
     pid = process.processid
+    print(f"client: submitted {pid}", flush=True)
     answers = []
     # Subscribe first, so that no answer can be missed.
     async with client.subscribe_channel(pid, "chat") as chat:

@@ -15,6 +15,7 @@ async def run(client: Client, colonyname: str, executortype: str) -> tuple[list[
     spec = _common.spec("sync", ["output", "sync"], colonyname, executortype)
     process = await client.submit(spec)
     pid = process.processid
+    print(f"client: submitted {pid}", flush=True)
     results = []
     async for entry in client.subscribe_channel(pid, "output"):
         print(f"client: #{entry.sequence} {entry.kind} {entry.payload.decode()}", flush=True)
