@@ -6,6 +6,7 @@ import { spec, user } from './_common.mjs'
 const client = user()
 const process = await client.submit(spec('chat', ['chat']))
 const pid = process.processid
+console.log(`client: submitted ${pid}`)
 // Subscribe first, so that no answer can be missed.
 const chat = client.subscribeChannel(pid, 'chat')
 const messages = ['hello', 'how are you?', 'bye']

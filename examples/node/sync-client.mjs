@@ -7,6 +7,7 @@ import { spec, user } from './_common.mjs'
 const client = user()
 const process = await client.submit(spec('sync', ['output', 'sync']))
 const pid = process.processid
+console.log(`client: submitted ${pid}`)
 for await (const entry of client.subscribeChannel(pid, 'output')) {
   console.log(`client: #${entry.sequence} ${entry.kind} ${entry.payload.toString()}`)
 }
