@@ -459,7 +459,12 @@ export declare class Client {
   ): Promise<void>
   /** Reads entries of a channel's log. */
   readChannel(processid: string, channel: string, options?: ReadOptions): Promise<ChannelEntry[]>
-  /** Subscribes to a channel: an async iterable of its entries (see {@link ChannelSubscription}). */
+  /**
+   * Subscribes to a channel: an async iterable of its entries (see {@link ChannelSubscription}).
+   * Bad arguments throw at once (`TypeError`, {@link InvalidArgumentError}, e.g. a client
+   * without a key); what the server says comes from `next()`. A pending `next()` keeps Node
+   * running like any pending promise: close the subscription when you stop reading.
+   */
   subscribeChannel(processid: string, channel: string, options?: SubscribeOptions): ChannelSubscription
 
   /**
