@@ -368,6 +368,7 @@ COLUMNS = [
     ("append_p99_ms", "append p99 ms", "{:.2f}", "low"),
     ("seq_appends_per_s", "appends/s seq", "{:.0f}", "high"),
     ("cpu_per_append_us", "client CPU µs/append", "{:.0f}", "low"),
+    ("switches_per_append", "context switches/append", "{:.1f}", "low"),
     ("flight_appends_per_s", "appends/s 16 in flight", "{:.0f}", "high"),
     ("delivery_p50_ms", "delivery p50 ms", "{:.2f}", "low"),
     ("rt_seq_per_s", "round trips/s seq", "{:.0f}", "high"),
@@ -476,7 +477,7 @@ def render(sdks, results, errors, stream_live, meta):
         f"OS process, both using the SDK; {DELIVERY_N} entries, one every {DELIVERY_INTERVAL_MS} ms.",
         f"- **round trips/s**: submit (user) → assign (executor) → close (executor); {WORK_PARAMS['rt_seq']} "
         f"sequentially, {WORK_PARAMS['rt_flight']} with 16 in flight.",
-        "- **client CPU µs/append**: CPU time of the client process (all threads, from /proc/self/task/*/schedstat) during the sequential appends, per append: the client's own cost, which competes with the server for the 2 cores.",
+        "- **client CPU µs/append**: CPU time of the client process (all threads, from /proc/self/task/*/schedstat) during the sequential appends, per append: the client's own cost, which competes with the server for the 2 cores; **context switches/append**: the same for the client's thread switches (voluntary + involuntary, /proc/self/task/*/status).",
         "- **client peak RSS**: VmHWM of the process that ran all of the above (sign, appends, round trips).",
         f"- **RSS growth, 10k backlog**: a subscriber reads a channel holding {STREAM_N:,} entries from the start; "
         "growth = peak RSS while reading (VmHWM, reset just before) − RSS before subscribing (client warmed up "

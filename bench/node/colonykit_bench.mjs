@@ -62,6 +62,16 @@ function cpuNs() {
   return total
 }
 
+function contextSwitches() {
+  let total = 0
+  for (const task of fs.readdirSync('/proc/self/task')) {
+    try {
+      for (const m of fs.readFileSync(`/proc/self/task/${task}/status`, 'utf8').matchAll(/ctxt_switches:\s+(\d+)/g)) total += Number(m[1])
+    } catch {}
+  }
+  return total
+}
+
 function resetPeakRss() {
   try {
     fs.writeFileSync('/proc/self/clear_refs', '5')
@@ -122,6 +132,7 @@ async function work(a) {
   let pid = await roles.running()
   const samples = []
   const cpu = cpuNs()
+  const switches = contextSwitches()
   let began = perf()
   for (let sequence = 1; sequence <= nSeq; sequence++) {
     const t = perf()
@@ -130,6 +141,7 @@ async function work(a) {
   }
   report.seq_appends_per_s = nSeq / ((perf() - began) / 1e3)
   report.cpu_per_append_us = (cpuNs() - cpu) / 1e3 / nSeq
+  report.switches_per_append = (contextSwitches() - switches) / nSeq
   report.append_p50_ms = percentile(samples, 50)
   report.append_p99_ms = percentile(samples, 99)
   report.hwm_after_seq_kb = statusKb('VmHWM')

@@ -125,6 +125,20 @@ def cpu_ns() -> int:
     return total
 
 
+def context_switches() -> int:
+    """Context switches so far, all threads of this process."""
+    import os
+
+    total = 0
+    for task in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{task}/status") as f:
+                total += sum(int(l.split()[1]) for l in f if "ctxt_switches:" in l)
+        except OSError:
+            pass
+    return total
+
+
 def reset_peak_rss():
     try:
         with open("/proc/self/clear_refs", "w") as f:

@@ -23,6 +23,7 @@ from common import (  # noqa: E402
     Args,
     Report,
     Setup,
+    context_switches,
     cpu_ns,
     die,
     now_ns,
@@ -82,7 +83,7 @@ def work(a: Args):
 
     pid = roles.running()
     samples = []
-    cpu = cpu_ns()
+    cpu, switches = cpu_ns(), context_switches()
     began = time.perf_counter()
     for sequence in range(1, n_seq + 1):
         t = time.perf_counter()
@@ -90,6 +91,7 @@ def work(a: Args):
         samples.append((time.perf_counter() - t) * 1e3)
     report["seq_appends_per_s"] = n_seq / (time.perf_counter() - began)
     report["cpu_per_append_us"] = (cpu_ns() - cpu) / 1e3 / n_seq
+    report["switches_per_append"] = (context_switches() - switches) / n_seq
     report.latencies("append", samples)
     roles.close(pid)
 

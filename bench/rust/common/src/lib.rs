@@ -180,6 +180,21 @@ pub fn cpu_ns() -> u64 {
         .sum()
 }
 
+/// Context switches so far, all threads of this process (voluntary + involuntary).
+pub fn context_switches() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0 };
+    tasks
+        .filter_map(|t| t.ok())
+        .filter_map(|t| std::fs::read_to_string(t.path().join("status")).ok())
+        .map(|text| {
+            text.lines()
+                .filter(|l| l.contains("ctxt_switches:"))
+                .filter_map(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+                .sum::<u64>()
+        })
+        .sum()
+}
+
 /// Resets the peak RSS (VmHWM) to the current RSS (Linux ≥ 4.0).
 pub fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");

@@ -372,6 +372,7 @@ fn work(args: &Args) {
     let pid = roles.running(&mut conn);
     let mut samples = Vec::with_capacity(n_seq as usize);
     let cpu = cpu_ns();
+    let switches = context_switches();
     let began = Instant::now();
     for sequence in 1..=n_seq {
         let t = Instant::now();
@@ -380,6 +381,7 @@ fn work(args: &Args) {
     }
     report.set("seq_appends_per_s", n_seq as f64 / began.elapsed().as_secs_f64());
     report.set("cpu_per_append_us", cpu_ns().saturating_sub(cpu) as f64 / 1e3 / n_seq as f64);
+    report.set("switches_per_append", context_switches().saturating_sub(switches) as f64 / n_seq as f64);
     report.latencies("append", &samples);
     roles.close(&mut conn, &pid).expect("close");
 
