@@ -14,7 +14,9 @@
 //! * A dropped connection is resumed from where the stream stood: the log position (`afterseq`
 //!   is a position, not a sequence) is kept, and entries seen twice (the server can repeat the
 //!   last backlog entry as the first live one) are skipped by `(senderid, sequence, timestamp)`.
-//! * Buffering is bounded: a slow consumer slows the stream; it does not grow memory.
+//! * Buffering is bounded: a slow consumer slows the stream; it does not grow memory. A long
+//!   backlog is read in pages over HTTP before the websocket subscription starts, because the
+//!   server would send the whole backlog as one frame.
 
 use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
@@ -38,6 +40,8 @@ const ROUND_SECONDS: i64 = 60;
 const LIVENESS_CHECK: Duration = Duration::from_secs(2);
 /// Consecutive failed reconnections before the stream gives up.
 const MAX_RECONNECTS: u32 = 8;
+/// How many entries one catch-up read asks for.
+const CATCH_UP_PAGE: u32 = 500;
 /// How many recent entries are remembered to skip repeats.
 const REPEAT_WINDOW: usize = 256;
 
@@ -87,12 +91,12 @@ impl Client {
     }
 }
 
-/// What ended one server-side subscription.
-enum RoundEnd {
+/// Whether the stream goes on.
+enum Flow {
     /// The stream is over: a terminal entry was delivered, or the consumer left.
     Finished,
-    /// The server's subscription timed out; subscribe again from the current position.
-    Renew,
+    /// It goes on (at the end of a round: subscribe again from the current position).
+    Continue,
 }
 
 /// The background task behind a [`ChannelStream`].
@@ -136,6 +140,9 @@ impl ChannelReader {
     async fn connection(&mut self, feed: &Feed<ChannelEntry>) -> Result<()> {
         let mut socket = ws::connect(&self.client).await?;
         self.ever_connected = true;
+        if let Flow::Finished = self.catch_up(feed).await? {
+            return Ok(());
+        }
         loop {
             let subscribe = SubscribeChannel {
                 processid: self.processid.clone(),
@@ -145,17 +152,13 @@ impl ChannelReader {
             };
             ws::send(&self.client, &mut socket, &subscribe).await?;
             match self.round(&mut socket, feed).await? {
-                RoundEnd::Finished => return Ok(()),
-                RoundEnd::Renew => continue,
+                Flow::Finished => return Ok(()),
+                Flow::Continue => continue,
             }
         }
     }
 
-    async fn round(
-        &mut self,
-        socket: &mut ws::Socket,
-        feed: &Feed<ChannelEntry>,
-    ) -> Result<RoundEnd> {
+    async fn round(&mut self, socket: &mut ws::Socket, feed: &Feed<ChannelEntry>) -> Result<Flow> {
         loop {
             let payload = match ws::receive(socket, self.quiet_wait()).await {
                 Ok(Incoming::Payload(payload)) => payload,
@@ -174,7 +177,7 @@ impl ChannelReader {
             let List(entries) =
                 rpc::decode_payload::<List<ChannelEntry>>("subscribechannelmsg", &payload)?;
             if entries.is_empty() {
-                return Ok(RoundEnd::Renew);
+                return Ok(Flow::Continue);
             }
             for entry in entries {
                 if !entry.error.is_empty() {
@@ -184,18 +187,55 @@ impl ChannelReader {
                         entry.error
                     )));
                 }
-                if !self.recent.insert(&entry) {
-                    continue;
-                }
-                self.position += 1;
-                self.progressed = true;
-                self.last_entry_at = Instant::now();
-                let terminal = entry.kind.is_terminal();
-                if !feed.send(Ok(entry)).await || terminal {
-                    return Ok(RoundEnd::Finished);
+                if let Flow::Finished = self.deliver(entry, feed).await {
+                    return Ok(Flow::Finished);
                 }
             }
         }
+    }
+
+    /// Reads the log up to its end in pages over HTTP before subscribing, so that a long backlog
+    /// never arrives as one huge websocket frame (the server sends the whole backlog at once).
+    async fn catch_up(&mut self, feed: &Feed<ChannelEntry>) -> Result<Flow> {
+        loop {
+            let after = u64::try_from(self.position).unwrap_or_default();
+            let page = match self
+                .client
+                .read_channel(&self.processid, &self.channel, after, CATCH_UP_PAGE)
+                .await
+            {
+                Ok(page) => page,
+                Err(error) if error.kind() == ErrorKind::NotFound => {
+                    return Err(self.explain_not_found(error).await)
+                }
+                Err(error) => return Err(error),
+            };
+            let last_page = page.len() < CATCH_UP_PAGE as usize;
+            for entry in page {
+                if let Flow::Finished = self.deliver(entry, feed).await {
+                    return Ok(Flow::Finished);
+                }
+            }
+            if last_page {
+                return Ok(Flow::Continue);
+            }
+        }
+    }
+
+    /// Hands one entry to the consumer unless it was delivered already; `Finished` after a
+    /// terminal entry or when the consumer has gone.
+    async fn deliver(&mut self, entry: ChannelEntry, feed: &Feed<ChannelEntry>) -> Flow {
+        if !self.recent.insert(&entry) {
+            return Flow::Continue;
+        }
+        self.position += 1;
+        self.progressed = true;
+        self.last_entry_at = Instant::now();
+        let terminal = entry.kind.is_terminal();
+        if !feed.send(Ok(entry)).await || terminal {
+            return Flow::Finished;
+        }
+        Flow::Continue
     }
 
     /// How long to wait for a frame before checking on the process (and the idle timeout).

@@ -45,6 +45,16 @@ async fn a_long_stream_keeps_its_order_through_the_rate_limit() {
     assert_eq!(received.last().unwrap().kind, EntryKind::End);
     assert_eq!(received[41].payload, b"entry 42");
 
+    // A late subscriber reads the long backlog in pages, then ends at the `end` entry.
+    let replayed: Vec<i64> = colony
+        .user
+        .subscribe_channel(&pid, "data")
+        .unwrap()
+        .map(|entry| entry.unwrap().sequence)
+        .collect()
+        .await;
+    assert_eq!(replayed, sequences);
+
     let stored = colony.user.read_channel(&pid, "data", 0, 0).await.unwrap();
     let stored: Vec<i64> = stored.iter().map(|e| e.sequence).collect();
     assert_eq!(stored, (1..=ENTRIES + 1).collect::<Vec<_>>());
