@@ -12,7 +12,8 @@
 //!     process whenever the socket has been quiet for a while);
 //!   - with a [`ErrorKind::Connection`] error when the server cannot be reached again.
 //! * A dropped connection is resumed from where the stream stood: the log position (`afterseq`
-//!   is a position, not a sequence) is kept, and entries seen twice (the server can repeat the
+//!   is a position, not a sequence) is kept, re-reading the last few positions in case a late
+//!   entry was sorted in before them, and entries seen twice (the server can repeat the
 //!   last backlog entry as the first live one) are skipped by `(senderid, sequence, timestamp)`.
 //! * Buffering is bounded: a slow consumer slows the stream; it does not grow memory. A long
 //!   backlog is read in pages over HTTP before the websocket subscription starts, because the
@@ -81,6 +82,7 @@ impl Client {
             processid: processid.to_string(),
             channel: channel.to_string(),
             position,
+            start: position,
             idle_timeout: options.idle_timeout,
             last_entry_at: Instant::now(),
             recent: RecentEntries::default(),
@@ -104,8 +106,10 @@ struct ChannelReader {
     client: Client,
     processid: String,
     channel: String,
-    /// How many log entries have been delivered: the `afterseq` to resume from.
+    /// The log position (`afterseq`) the stream has read up to.
     position: i64,
+    /// Where the caller asked the stream to start; a resume never goes back before it.
+    start: i64,
     idle_timeout: Option<Duration>,
     last_entry_at: Instant,
     recent: RecentEntries,
@@ -140,10 +144,10 @@ impl ChannelReader {
     async fn connection(&mut self, feed: &Feed<ChannelEntry>) -> Result<()> {
         let mut socket = ws::connect(&self.client).await?;
         self.ever_connected = true;
-        if let Flow::Finished = self.catch_up(feed).await? {
-            return Ok(());
-        }
         loop {
+            if let Flow::Finished = self.catch_up(feed).await? {
+                return Ok(());
+            }
             let subscribe = SubscribeChannel {
                 processid: self.processid.clone(),
                 name: self.channel.clone(),
@@ -187,16 +191,27 @@ impl ChannelReader {
                         entry.error
                     )));
                 }
-                if let Flow::Finished = self.deliver(entry, feed).await {
-                    return Ok(Flow::Finished);
+                // A repeat here is the server sending one log entry twice: no new position.
+                if let Some(flow) = self.deliver(entry, feed).await {
+                    self.position += 1;
+                    if let Flow::Finished = flow {
+                        return Ok(Flow::Finished);
+                    }
                 }
             }
         }
     }
 
-    /// Reads the log up to its end in pages over HTTP before subscribing, so that a long backlog
-    /// never arrives as one huge websocket frame (the server sends the whole backlog at once).
+    /// Reads the log up to its end in pages over HTTP before (re)subscribing, so that a long
+    /// backlog never arrives as one huge websocket frame (the server sends the whole backlog at
+    /// once).
+    ///
+    /// It starts a little before the current position: the server keeps each sender's entries
+    /// sorted by sequence, so an entry that arrived late (a retried append) can have been sorted
+    /// in before entries already delivered. Re-reading the last positions finds it; the entries
+    /// delivered already are skipped as repeats.
     async fn catch_up(&mut self, feed: &Feed<ChannelEntry>) -> Result<Flow> {
+        self.position = (self.position - REPEAT_WINDOW as i64).max(self.start);
         loop {
             let after = u64::try_from(self.position).unwrap_or_default();
             let page = match self
@@ -212,7 +227,8 @@ impl ChannelReader {
             };
             let last_page = page.len() < CATCH_UP_PAGE as usize;
             for entry in page {
-                if let Flow::Finished = self.deliver(entry, feed).await {
+                self.position += 1;
+                if let Some(Flow::Finished) = self.deliver(entry, feed).await {
                     return Ok(Flow::Finished);
                 }
             }
@@ -222,20 +238,19 @@ impl ChannelReader {
         }
     }
 
-    /// Hands one entry to the consumer unless it was delivered already; `Finished` after a
+    /// Hands one entry to the consumer; `None` if it was delivered already, `Finished` after a
     /// terminal entry or when the consumer has gone.
-    async fn deliver(&mut self, entry: ChannelEntry, feed: &Feed<ChannelEntry>) -> Flow {
+    async fn deliver(&mut self, entry: ChannelEntry, feed: &Feed<ChannelEntry>) -> Option<Flow> {
         if !self.recent.insert(&entry) {
-            return Flow::Continue;
+            return None;
         }
-        self.position += 1;
         self.progressed = true;
         self.last_entry_at = Instant::now();
         let terminal = entry.kind.is_terminal();
         if !feed.send(Ok(entry)).await || terminal {
-            return Flow::Finished;
+            return Some(Flow::Finished);
         }
-        Flow::Continue
+        Some(Flow::Continue)
     }
 
     /// How long to wait for a frame before checking on the process (and the idle timeout).

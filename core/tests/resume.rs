@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,10 +13,11 @@ use futures::StreamExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
-/// Forwards connections to the server and can cut all of them at once.
+/// Forwards connections to the server; can cut all of them at once, and refuse new ones.
 struct Proxy {
     address: String,
     connections: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    refusing: Arc<AtomicBool>,
 }
 
 impl Proxy {
@@ -28,9 +30,14 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let connections: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
+        let refusing: Arc<AtomicBool> = Arc::default();
         let live = Arc::clone(&connections);
+        let refuse = Arc::clone(&refusing);
         tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
+                if refuse.load(Ordering::SeqCst) {
+                    continue; // dropping the socket closes it
+                }
                 let upstream = upstream.clone();
                 let forward = tokio::spawn(async move {
                     if let Ok(mut outbound) = TcpStream::connect(upstream).await {
@@ -43,7 +50,12 @@ impl Proxy {
         Proxy {
             address,
             connections,
+            refusing,
         }
+    }
+
+    fn refuse(&self, refuse: bool) {
+        self.refusing.store(refuse, Ordering::SeqCst);
     }
 
     /// Cuts every open connection (the sockets close on both sides).
@@ -114,4 +126,58 @@ async fn a_stream_survives_a_hundred_dropped_connections() {
 
     let state = colony.user.get_process(&pid).await.unwrap().state;
     assert_eq!(state, ProcessState::Running);
+}
+
+#[tokio::test]
+async fn an_entry_sorted_in_before_the_position_while_away_is_not_lost() {
+    // The server sorts one sender's entries by sequence: 15 appended after 10, 20, 30 lands
+    // between 10 and 20, before the position a resumed stream stands at.
+    let colony = TestColony::new().await;
+    let process = colony.running(&["data"]).await;
+    let pid = process.processid.clone();
+    let proxy = Proxy::start().await;
+    let through_proxy = Client::new(&proxy.address, colony.user.key().unwrap().clone()).unwrap();
+    let mut stream = through_proxy.subscribe_channel(&pid, "data").unwrap();
+    for seq in [10, 20, 30] {
+        colony
+            .executor
+            .append(&pid, "data", NewEntry::data(seq, "x"))
+            .await
+            .unwrap();
+    }
+    for expected in [10, 20, 30] {
+        let entry = stream.next().await.unwrap().unwrap();
+        assert_eq!(entry.sequence, expected);
+    }
+    proxy.refuse(true);
+    proxy.drop_all();
+    colony
+        .executor
+        .append(&pid, "data", NewEntry::data(15, "late"))
+        .await
+        .unwrap();
+    let log: Vec<i64> = colony
+        .user
+        .read_channel(&pid, "data", 0, 0)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.sequence)
+        .collect();
+    assert_eq!(log, vec![10, 15, 20, 30]);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    proxy.refuse(false);
+    let late = tokio::time::timeout(Duration::from_secs(10), stream.next())
+        .await
+        .expect("the resumed stream delivers the late entry")
+        .unwrap()
+        .unwrap();
+    assert_eq!((late.sequence, late.payload.as_slice()), (15, &b"late"[..]));
+    colony
+        .executor
+        .append(&pid, "data", NewEntry::end(40))
+        .await
+        .unwrap();
+    let rest: Vec<i64> = stream.map(|e| e.unwrap().sequence).collect().await;
+    assert_eq!(rest, vec![40], "nothing repeated after the resume");
 }
