@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -219,6 +220,11 @@ class Bench:
         metrics = {}
         setup = self.setup(f"{sdk.key}-{r}")
         metrics.update(run(sdk.cmd + ["work", setup] + params({**WORK_PARAMS, **sdk.work_extra}), 900, self.cwd(sdk)))
+        if sdk.key == "ck-rust":
+            # Signing, core vs floor code alternated in one process: immune to the load swings
+            # between two programs' runs.
+            ab = run(sdk.cmd + ["sign-ab", setup, "n=3000", "rounds=6"], 300)
+            metrics["sign_ab_ratio"] = ab["core_sign_us"] / ab["floor_sign_us"]
         # Delivery: this SDK appends (as the executor), this SDK subscribes (as the user) in
         # another process; entries carry their append start time.
         pid = self.mkproc(setup)
@@ -325,6 +331,7 @@ class Bench:
                       f, indent=1)
         print(text)
         log(f"written to {os.path.relpath(out, ROOT)}")
+        shutil.rmtree(self.tmp, ignore_errors=True)  # the throw-away colonies' keys
 
 
 def runtime_baselines():
@@ -385,7 +392,7 @@ TARGETS = [
     ("ck-rust", "flight_appends_per_s", "ratio>=", 0.95, "appends/s, 16 in flight ≥ 0.95× floor"),
     ("ck-python", "flight_appends_per_s", "ratio>=", 0.90, "appends/s, 16 in flight ≥ 0.90× floor"),
     ("ck-node", "flight_appends_per_s", "ratio>=", 0.90, "appends/s, 16 in flight ≥ 0.90× floor"),
-    ("ck-rust", "sign_us", "ratio<=", 1.10, "signing ≤ 1.1× floor"),
+    ("ck-rust", "sign_ab_ratio", "value<=", 1.10, "signing ≤ 1.1× floor (core vs floor code, alternated in one process)"),
     ("ck-rust", "peak_rss_kb", "mb<=", 8, "client peak RSS ≤ 8 MB"),
     ("ck-python", "peak_rss_kb", "mb<=", 25, "client peak RSS ≤ 25 MB"),
     ("ck-node", "peak_rss_kb", "mb<=", 60, "client peak RSS ≤ 60 MB"),
@@ -400,7 +407,7 @@ TARGETS = [
 
 def render(sdks, results, errors, stream_live, meta):
     labels = {s.key: s.label for s in sdks}
-    med = {s.key: {c[0]: median(results[s.key], c[0]) for c in COLUMNS} for s in sdks}
+    med = {s.key: {c[0]: median(results[s.key], c[0]) for c in COLUMNS + [("sign_ab_ratio",)]} for s in sdks}
     for key, live in stream_live.items():
         med.setdefault(key, {})["live_growth_kb"] = live.get("stream_growth_kb")
     floor = med.get("raw", {})
@@ -457,6 +464,9 @@ def render(sdks, results, errors, stream_live, meta):
             ratio = v / f
             ok = ratio <= limit if kind == "ratio<=" else ratio >= limit
             measured = f"{ratio:.2f}× ({v:.2f} vs {f:.2f})"
+        elif kind == "value<=":
+            ok = v <= limit
+            measured = f"{v:.2f}×"
         else:
             ok = v / 1024 <= limit
             measured = f"{v / 1024:.1f} MB"
@@ -467,7 +477,9 @@ def render(sdks, results, errors, stream_live, meta):
         "",
         "- **sign µs**: one signature (SHA3-256 + secp256k1 + hex) of a typical append payload, mean of 2,000 "
         "(pycolonies: 100). The Python and Node bindings do not expose signing (the Rust core signs inside every "
-        "call), so their cell is empty.",
+        "call), so their cell is empty. The cells come from different programs run at different moments, so load swings "
+        "show in them; the signing target is judged on `rust/colonykit sign-ab` instead, which alternates the core's "
+        "`PrivateKey::sign` and the floor's code in one process (6 × 3,000 signatures each, medians).",
         f"- **append p50/p99, appends/s seq**: {WORK_PARAMS['n_seq']} sequential appends of 100 bytes by the "
         "executor to a fresh process's channel (inside the server's burst of 500 per process).",
         f"- **appends/s 16 in flight**: {WORK_PARAMS['n_flight']} appends to another fresh process, 16 at a time "

@@ -79,6 +79,7 @@ async fn run() {
         "stream-paged" => stream_paged(&args).await,
         "rss-probe" => rss_probe(&args).await,
         "encode-cost" => encode_cost(&args),
+        "sign-ab" => sign_ab(&args),
         other => die(&format!("unknown mode {other}")),
     }
 }
@@ -345,5 +346,42 @@ fn encode_cost(args: &Args) {
     report.set("sign_us", time_per_call(n, || {
         std::hint::black_box(key.sign(std::hint::black_box(b"eyJwcm9jZXNzaWQiOiJmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZm")));
     }));
+    report.print();
+}
+
+/// `sign-ab <setup> n= rounds=`: the core's `PrivateKey::sign` and the floor's signing code
+/// (secp256k1 + sha3 + hex, as in bench/rust/raw), alternated in one process: µs per signature.
+fn sign_ab(args: &Args) {
+    use sha3::Digest;
+    let setup = Setup::load(&args.setup);
+    let n: usize = args.get("n", 5000);
+    let rounds: usize = args.get("rounds", 6);
+    let key = PrivateKey::from_hex(&setup.exec_key).unwrap();
+    let secp = secp256k1::Secp256k1::new();
+    let secret = secp256k1::SecretKey::from_slice(&hex::decode(&setup.exec_key).unwrap()).unwrap();
+    let floor_sign = |text: &[u8]| {
+        let digest = secp256k1::Message::from_digest(sha3::Sha3_256::digest(text).into());
+        let (recid, compact) = secp.sign_ecdsa_recoverable(&digest, &secret).serialize_compact();
+        let mut out = [0u8; 65];
+        out[..64].copy_from_slice(&compact);
+        out[64] = recid.to_i32() as u8;
+        hex::encode(out)
+    };
+    let sample = sign_sample();
+    assert_eq!(floor_sign(sample.as_bytes()), key.sign(sample.as_bytes()));
+    let (mut core, mut floor) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        core.push(time_per_call(n, || {
+            std::hint::black_box(key.sign(std::hint::black_box(sample.as_bytes())));
+        }));
+        floor.push(time_per_call(n, || {
+            std::hint::black_box(floor_sign(std::hint::black_box(sample.as_bytes())));
+        }));
+    }
+    let mut report = Report::default();
+    report.set("core_sign_us", percentile(&core, 50.0));
+    report.set("floor_sign_us", percentile(&floor, 50.0));
+    report.set("core_runs", core);
+    report.set("floor_runs", floor);
     report.print();
 }
