@@ -26,49 +26,11 @@ from crypto import Crypto  # pycolonies' signing module
 from pycolonies import Colonies, func_spec
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from scenario import env, load, step_entry  # noqa: E402
+
 STATES = {0: "WAITING", 1: "RUNNING", 2: "SUCCESS", 3: "FAILED", 4: "CANCELLED"}
 TERMINAL = ("end", "error")
-
-
-# --- The scenario file (the same helpers as the colonykit roles) -------------------------------
-
-
-def load(name: str) -> tuple[dict, dict]:
-    path = Path(os.environ.get("MATRIX_SCENARIOS") or HERE.parent / "scenarios.json")
-    data = json.loads(path.read_text(encoding="utf-8"))
-    for scenario in data["scenarios"]:
-        if scenario["name"] == name:
-            return data["timeouts"], scenario
-    raise SystemExit(f"no scenario {name!r} in {path}")
-
-
-def payload_bytes(description: Optional[dict]) -> bytes:
-    if description is None:
-        return b""
-    if "utf8" in description:
-        return description["utf8"].encode("utf-8")
-    if "hex" in description:
-        return bytes.fromhex("".join(description["hex"].split()))
-    if "repeat" in description:
-        pattern, length = payload_bytes(description["repeat"]), description["length"]
-        return (pattern * (length // len(pattern) + 1))[:length]
-    raise ValueError(f"unknown payload description {description}")
-
-
-def step_entry(step: dict) -> dict:
-    return {
-        "sequence": step["sequence"],
-        "inreplyto": step.get("inreplyto", 0),
-        "kind": step.get("kind", "data"),
-        "payload": payload_bytes(step.get("payload")),
-    }
-
-
-def env(name: str) -> str:
-    value = os.environ.get(name, "")
-    if not value:
-        raise RuntimeError(f"{name} is not set")
-    return value
 
 
 class Peer:
