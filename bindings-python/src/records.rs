@@ -60,6 +60,9 @@ impl Conv<String> for WorkflowText {
         }
     }
     fn set(value: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
+        if value.is_none() {
+            return Ok(String::new());
+        }
         if value.is_instance_of::<PyString>() {
             return value.extract();
         }

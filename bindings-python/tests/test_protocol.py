@@ -417,6 +417,10 @@ def test_records_are_typed_and_compare_by_value():
     assert cron.workflowspec is None and cron.cronid == "" and cron.random is False
     cron.random = True
     assert cron.random
+    cron.workflowspec = WorkflowSpec(colonyname="c")
+    assert cron.workflowspec == WorkflowSpec(colonyname="c")
+    cron.workflowspec = None
+    assert cron.workflowspec is None
     with pytest.raises(TypeError, match=r"Cron\.interval must be an int, not str"):
         Cron(interval="5")
     with pytest.raises(TypeError, match=r"unexpected keyword argument 'nmae'"):
