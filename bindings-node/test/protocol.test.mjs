@@ -387,10 +387,16 @@ test('files, snapshots and labels', async (t) => {
 
 test('subscribeProcesses yields processes as they reach the state', async (t) => {
   const colony = await freshColony(t)
-  const events = colony.executor.subscribeProcesses(colony.executortype, 'waiting')
+  // Events are per executor type across colonies: a type of its own keeps other tests' out.
+  const executortype = uniqueName('watcher')
+  const key = generateKey()
+  const executorname = uniqueName('watcher')
+  await colony.owner.addExecutor({ executorid: keyId(key), executortype, executorname, colonyname: colony.colonyname })
+  await colony.owner.approveExecutor(colony.colonyname, executorname)
+  const events = colony.server.withKey(key).subscribeProcesses(executortype, 'waiting')
   assert.ok(events instanceof ProcessSubscription)
   await sleep(300)
-  const submitted = await colony.user.submit(colony.spec('watched'))
+  const submitted = await colony.user.submit(colony.spec('watched', { executortype }))
   const { value: seen } = await within(10_000, events.next())
   assert.equal(seen.processid, submitted.processid)
   assert.equal(seen.state, 'WAITING')
@@ -399,7 +405,7 @@ test('subscribeProcesses yields processes as they reach the state', async (t) =>
   assert.deepEqual(await events.next(), { value: undefined, done: true })
 
   // A user is no executor: the server refuses its subscription.
-  const refused = colony.user.subscribeProcesses(colony.executortype, 'waiting')
+  const refused = colony.user.subscribeProcesses(executortype, 'waiting')
   await assert.rejects(within(10_000, refused.next()), UnauthorizedError)
 })
 
