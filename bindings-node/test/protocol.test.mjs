@@ -449,6 +449,8 @@ test('table methods check their arguments', async () => {
   await assert.rejects(client.addFunction('f'), /function must be an object, got string/)
   await assert.rejects(client.getFileLabels('c', '', 'yes'), /exact must be a boolean/)
   await assert.rejects(client.getCrons('c', 1.5), /count must be an integer/)
+  await assert.rejects(client.getProcessGraphs('c', 'asleep'), (e) => e instanceof InvalidArgumentError && /unknown process state/.test(e.message))
+  assert.throws(() => client.subscribeProcesses('t', 'asleep'), InvalidArgumentError)
   await assert.rejects(client.reportAllocations('c', 'e', { n: 1n }), /allocations must be JSON-serializable/)
   await assert.rejects(
     client.submitWorkflow({ colonyname: 'c', functionspecs: [{ funcname: 'f' }] }),
