@@ -14,6 +14,7 @@
 
 mod convert;
 mod error;
+mod runtime;
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
