@@ -178,8 +178,44 @@ export interface SubmitSpec {
   /** -50000..50000; higher runs first. Default 0. */
   priority?: number
   label?: string
+  /** The node's name in a workflow (what other nodes' `conditions.dependencies` name). */
   nodename?: string
   env?: Record<string, string>
+  /** Where the process may run and what it needs (besides `colonyname` and `executortype`). */
+  conditions?: SubmitConditions
+  /** File system mounts and snapshots (free-form JSON, the server's format). */
+  fs?: JsonValue
+}
+
+/** The {@link Conditions} a spec may set (all optional). */
+export interface SubmitConditions {
+  /** Only executors with these names may take the process (default: any). */
+  executornames?: string[]
+  locationname?: string
+  /** In a workflow: the `nodename`s of the parents this node waits for. */
+  dependencies?: string[]
+  nodes?: number
+  processes?: number
+  processespernode?: number
+  /** Millicores, e.g. `'500m'`. */
+  cpu?: string
+  /** A size with unit, e.g. `'1Gi'` (the server reads it back in `Mi`). */
+  mem?: string
+  storage?: string
+  gpu?: JsonValue
+  walltime?: number
+}
+
+/** A node of a {@link WorkflowSpec}: a spec whose colony defaults to the workflow's. */
+export interface WorkflowNode extends Omit<SubmitSpec, 'colonyname'> {
+  colonyname?: string
+  nodename: string
+}
+
+/** A workflow to submit: nodes that wait for their `conditions.dependencies`. */
+export interface WorkflowSpec {
+  colonyname: string
+  functionspecs: WorkflowNode[]
 }
 
 /** A process: one run of a function spec. */
@@ -229,6 +265,350 @@ export interface ChannelEntry {
   senderid: string
   /** When the server received it (RFC 3339). */
   timestamp: string
+}
+
+/** What the server says about its build and endpoints. */
+export interface ServerInfo {
+  buildversion: string
+  buildtime: string
+  /** `{ type, host, port, tls?, insecure? }` per endpoint (free-form JSON). */
+  backends: JsonObject[]
+}
+
+/** Counts over the server, or over one colony. */
+export interface Statistics {
+  colonies: number
+  executors: number
+  activeexecutors: number
+  unregisteredexecutors: number
+  waitingprocesses: number
+  runningprocesses: number
+  successfulprocesses: number
+  failedprocesses: number
+  cancelledprocesses: number
+  waitingworkflows: number
+  runningworkflows: number
+  successfulworkflows: number
+  failedworkflows: number
+  cancelledworkflows: number
+}
+
+/** One server of a cluster. */
+export interface ClusterNode {
+  name: string
+  host: string
+  port: number
+  peerport: number
+  relayport: number
+  apiport: number
+}
+
+/** The servers of a cluster and its leader. */
+export interface Cluster {
+  nodes: ClusterNode[]
+  leader: ClusterNode
+}
+
+/** A function an executor offers, with its statistics (seconds). */
+export interface ExecutorFunction {
+  functionid: string
+  executorname: string
+  executortype: string
+  colonyname: string
+  funcname: string
+  description: string
+  /** Argument descriptions (free-form JSON). */
+  args: JsonValue[]
+  counter: number
+  minwaittime: number
+  maxwaittime: number
+  minexectime: number
+  maxexectime: number
+  avgwaittime: number
+  avgexectime: number
+  locationname: string
+}
+
+/** What {@link Client.addFunction} needs. */
+export interface NewFunction {
+  executorname: string
+  executortype: string
+  colonyname: string
+  funcname: string
+  description?: string
+  args?: JsonValue[]
+  locationname?: string
+}
+
+/** A place where executors run. */
+export interface Location {
+  locationid: string
+  name: string
+  colonyname: string
+  description: string
+  long: number
+  lat: number
+}
+
+/** What {@link Client.addLocation} needs. */
+export interface NewLocation {
+  /** A unique ID, e.g. `keyId(generateKey())`. */
+  locationid: string
+  name: string
+  colonyname: string
+  description?: string
+  long?: number
+  lat?: number
+}
+
+/** Whether a colony's assignments are paused. */
+export interface PauseStatus {
+  colonyname: string
+  ispaused: boolean
+}
+
+/** A submitted workflow. */
+export interface ProcessGraph {
+  processgraphid: string
+  initiatorid: string
+  initiatorname: string
+  colonyname: string
+  rootprocessids: string[]
+  state: ProcessStateName | 'UNKNOWN'
+  submissiontime: string
+  starttime: string
+  endtime: string
+  processids: string[]
+  /** UI layout, filled only when the graph is read back. */
+  nodes: JsonValue[]
+  edges: JsonValue[]
+}
+
+/** A log line of a process or an executor. */
+export interface Log {
+  processid: string
+  colonyname: string
+  executorname: string
+  message: string
+  /** Unix nanoseconds as a decimal string (exceeds 2^53): `BigInt(log.timestamp)`. */
+  timestamp: string
+}
+
+/** Unix nanoseconds: a safe integer, a bigint, or a decimal string. */
+export type Nanos = number | bigint | string
+
+/** A key/value attribute of a process. */
+export interface Attribute {
+  attributeid: string
+  /** The process it belongs to. */
+  targetid: string
+  targetcolonyname: string
+  targetprocessgraphid: string
+  state: number
+  /** 0 IN, 1 OUT, 2 ERR, 3 ENV. */
+  attributetype: number
+  key: string
+  value: string
+}
+
+/** What {@link Client.addAttribute} needs. */
+export interface NewAttribute {
+  /** The process (running, assigned to the caller). */
+  targetid: string
+  key: string
+  value: string
+  /** 0 IN (default), 1 OUT, 2 ERR, 3 ENV. */
+  attributetype?: number
+  targetcolonyname?: string
+  targetprocessgraphid?: string
+}
+
+/** A workflow run on a schedule. */
+export interface Cron {
+  cronid: string
+  initiatorid: string
+  initiatorname: string
+  colonyname: string
+  name: string
+  cronexpression: string
+  interval: number
+  random: boolean
+  nextrun: string
+  lastrun: string
+  /** The workflow as JSON text (the server's format): `JSON.parse` reads it. */
+  workflowspec: string
+  prevprocessgraphid: string
+  waitforprevprocessgraph: boolean
+  checkerperiod: number
+}
+
+/** What {@link Client.addCron} needs. */
+export interface NewCron {
+  colonyname: string
+  name: string
+  /** Six fields, seconds first (`'0 0 3 * * *'`: 03:00 daily); empty to use `interval`. */
+  cronexpression?: string
+  /** Seconds between runs; -1 to use `cronexpression`. */
+  interval?: number
+  random?: boolean
+  /** The workflow (or its JSON text). */
+  workflowspec: WorkflowSpec | string
+  waitforprevprocessgraph?: boolean
+  checkerperiod?: number
+}
+
+/** A workflow started when enough arguments have been packed. */
+export interface Generator {
+  generatorid: string
+  initiatorid: string
+  initiatorname: string
+  colonyname: string
+  name: string
+  /** The workflow as JSON text (the server's format). */
+  workflowspec: string
+  /** How many packed arguments start a run. */
+  trigger: number
+  /** Seconds after which fewer arguments start a run too. */
+  timeout: number
+  firstpack: string
+  lastrun: string
+  queuesize: number
+  checkerperiod: number
+}
+
+/** What {@link Client.addGenerator} needs. */
+export interface NewGenerator {
+  colonyname: string
+  name: string
+  /** The workflow (or its JSON text). */
+  workflowspec: WorkflowSpec | string
+  trigger: number
+  timeout?: number
+  checkerperiod?: number
+}
+
+/** Name, colony and bookkeeping of a blueprint or definition (camelCase, as on the wire). */
+export interface BlueprintMetadata {
+  name: string
+  colonyname: string
+  locationname: string
+  labels: JsonObject
+  annotations: JsonObject
+  generation: number
+  createdAt: string
+  updatedAt: string
+  lastReconciliationProcess: string
+  lastReconciliationTime: string
+}
+
+/** The metadata a new blueprint or definition needs. */
+export interface NewBlueprintMetadata {
+  name: string
+  colonyname: string
+  locationname?: string
+  labels?: JsonObject
+  annotations?: JsonObject
+}
+
+/** Declares a kind of blueprint: its schema and the executor type that reconciles it. */
+export interface BlueprintDefinition {
+  blueprintdefinitionid: string
+  kind: string
+  metadata: BlueprintMetadata
+  /** `{ group, version, names, scope, schema?, handler: { executorType, functionName } }`. */
+  spec: JsonValue
+}
+
+/** What {@link Client.addBlueprintDefinition} needs. */
+export interface NewBlueprintDefinition {
+  kind: string
+  metadata: NewBlueprintMetadata
+  spec: JsonValue
+}
+
+/** A declarative resource of a defined kind. */
+export interface Blueprint {
+  blueprintid: string
+  kind: string
+  metadata: BlueprintMetadata
+  spec: JsonValue
+  /** As its reconciler last reported it (`null`: never). */
+  status: JsonValue
+}
+
+/** What {@link Client.addBlueprint} needs (and {@link Client.updateBlueprint}: a read blueprint, changed). */
+export interface NewBlueprint {
+  kind: string
+  metadata: NewBlueprintMetadata
+  spec: JsonValue
+  blueprintid?: string
+  status?: JsonValue
+}
+
+/** One change of a blueprint. */
+export interface BlueprintHistory {
+  historyid: string
+  blueprintid: string
+  kind: string
+  namespace: string
+  name: string
+  generation: number
+  spec: JsonValue
+  status: JsonValue
+  timestamp: string
+  changedby: string
+  changetype: string
+}
+
+/** File metadata (the data itself lives in S3). */
+export interface ColonyFile {
+  fileid: string
+  colonyname: string
+  label: string
+  name: string
+  size: number
+  sequencenr: number
+  checksum: string
+  checksumalg: string
+  /** `{ protocol, s3object: { ... } }` (free-form JSON). */
+  ref: JsonValue
+  added: string
+}
+
+/** What {@link Client.addFile} needs. */
+export interface NewFile {
+  colonyname: string
+  label: string
+  name: string
+  size: number
+  checksum: string
+  checksumalg: string
+  ref: JsonValue
+  sequencenr?: number
+}
+
+/** The latest revision of a file under a label. */
+export interface FileData {
+  name: string
+  checksum: string
+  size: number
+  s3filename: string
+}
+
+/** A file label and how many files it holds. */
+export interface FileLabel {
+  name: string
+  files: number
+}
+
+/** The files of a label, frozen. */
+export interface Snapshot {
+  snapshotid: string
+  colonyname: string
+  label: string
+  name: string
+  fileids: string[]
+  added: string
 }
 
 /** A payload: a Buffer or Uint8Array as it is, a string as UTF-8. */
@@ -283,30 +663,62 @@ export interface SubscribeOptions {
 // --- Subscriptions -----------------------------------------------------------------------------
 
 /**
- * A channel subscription, used with `for await`.
+ * A stream from the server, used with `for await`: {@link ChannelSubscription} (channel
+ * entries) and {@link ProcessSubscription} (process events, assignments).
  *
- * Entries come in log order (backlog, then live), none twice, none skipped. It ends after an
- * `end` or `error` entry (which is yielded), when closed (`break`, `return()`, {@link close},
- * the `AbortSignal`: the socket closes at once, also while a `next()` is pending), with a
- * {@link TimeoutError} after `idleTimeoutMs`, with a {@link ProcessClosedError} when the process
- * is closed while subscribed, or with a {@link ConnectionError} when the server cannot be
- * reached again. Nothing it holds keeps Node running once it is closed.
+ * Leaving the loop (`break`, `return()`, an exception), {@link close} or the `AbortSignal` ends
+ * it at once, also while a `next()` is pending (its socket or poll is dropped). A failure is
+ * thrown once by `next()`, then the stream is done. Nothing it holds keeps Node running once it
+ * is closed; a pending `next()` does, like any pending promise.
  */
-export declare class ChannelSubscription implements AsyncIterableIterator<ChannelEntry> {
-  private constructor()
-  [Symbol.asyncIterator](): ChannelSubscription
-  /** The next entry; `done` once the stream has ended or was closed. */
-  next(): Promise<IteratorResult<ChannelEntry, undefined>>
+export declare class Subscription<T> implements AsyncIterableIterator<T> {
+  protected constructor()
+  [Symbol.asyncIterator](): this
+  /** The next item; `done` once the stream has ended or was closed. */
+  next(): Promise<IteratorResult<T, undefined>>
   /** Closes the subscription (what `break` calls). */
-  return(value?: undefined): Promise<IteratorResult<ChannelEntry, undefined>>
+  return(value?: undefined): Promise<IteratorResult<T, undefined>>
   /** Closes the subscription and rejects with `error`. */
-  throw(error?: unknown): Promise<IteratorResult<ChannelEntry, undefined>>
+  throw(error?: unknown): Promise<IteratorResult<T, undefined>>
   /** Closes the subscription now. */
   close(): void
   /** Whether the subscription has ended or was closed. */
   readonly closed: boolean
   /** Closes the subscription (`await using`). */
   [Symbol.asyncDispose](): Promise<void>
+}
+
+/**
+ * A channel subscription.
+ *
+ * Entries come in log order (backlog, then live), none twice, none skipped. It ends after an
+ * `end` or `error` entry (which is yielded), when closed, with a {@link TimeoutError} after
+ * `idleTimeoutMs`, with a {@link ProcessClosedError} when the process is closed while
+ * subscribed, or with a {@link ConnectionError} when the server cannot be reached again.
+ */
+export declare class ChannelSubscription extends Subscription<ChannelEntry> {
+  private constructor()
+}
+
+/** Processes as they come ({@link Client.subscribeProcesses}, {@link Client.assignments}). */
+export declare class ProcessSubscription extends Subscription<Process> {
+  private constructor()
+}
+
+/** Options of {@link Client.subscribeProcesses}. */
+export interface ProcessSubscribeOptions {
+  /** Closes the subscription; the pending or next `next()` rejects with `signal.reason`. */
+  signal?: AbortSignal
+}
+
+/** Options of {@link Client.assignments}. */
+export interface AssignmentsOptions {
+  /** How long one poll waits for work, in milliseconds (rounded up to whole seconds). */
+  pollMs?: number
+  /** The same in seconds (default 10); `pollMs` wins when both are given. */
+  pollSeconds?: number
+  /** Ends the loop; the pending or next `next()` rejects with `signal.reason`. */
+  signal?: AbortSignal
 }
 
 // --- Channel writers ---------------------------------------------------------------------------
@@ -484,6 +896,196 @@ export declare class Client {
     output: JsonValue[],
     options: WaitOptions,
   ): Promise<void>
+
+  // --- Server, colonies, users, executors ---
+
+  /** The server's build and endpoints (unsigned: works without a key). */
+  serverInfo(): Promise<ServerInfo>
+  /** Counts over the whole server (signed by the server key). */
+  getStatistics(): Promise<Statistics>
+  /** The servers of the cluster and its leader (signed by the server key). */
+  getCluster(): Promise<Cluster>
+  /** Gives the server to another key (signed by the server key). */
+  changeServerId(serverid: string): Promise<void>
+  /** Counts of a colony's executors, processes and workflows (signed by a member). */
+  getColonyStatistics(colonyname: string): Promise<Statistics>
+  /** Gives a colony to another key (signed by the colony key). */
+  changeColonyId(colonyname: string, colonyid: string): Promise<void>
+  /** A user, by colony and name (a missing one: {@link ServerError}, as the server says). */
+  getUser(colonyname: string, name: string): Promise<User>
+  /** A user, by colony and key ID. */
+  getUserById(colonyname: string, userid: string): Promise<User>
+  /** Moves the calling user to the key with ID `userid` (signed by the user). */
+  changeUserId(colonyname: string, userid: string): Promise<void>
+  /** An executor, by colony and key ID. */
+  getExecutorById(colonyname: string, executorid: string): Promise<Executor>
+  /** Reports the calling executor's resource allocations (free-form JSON). */
+  reportAllocations(colonyname: string, executorname: string, allocations: JsonValue): Promise<void>
+  /** Updates the calling executor's capabilities (free-form JSON). */
+  updateExecutor(colonyname: string, executorname: string, capabilities: JsonValue): Promise<void>
+  /** Moves the calling executor to the key with ID `executorid` (signed by the executor). */
+  changeExecutorId(colonyname: string, executorid: string): Promise<void>
+
+  // --- Functions and locations ---
+
+  /** Registers a function of the calling executor. */
+  addFunction(func: NewFunction): Promise<ExecutorFunction>
+  /** The functions of one executor, or of the whole colony (`executorname` `''`, the default). */
+  getFunctions(colonyname: string, executorname?: string): Promise<ExecutorFunction[]>
+  /** Removes a function of the calling executor. */
+  removeFunction(functionid: string): Promise<void>
+  /** Adds a location (signed by the colony key). */
+  addLocation(location: NewLocation): Promise<Location>
+  /** The locations of a colony. */
+  getLocations(colonyname: string): Promise<Location[]>
+  /** A location, by colony and name. */
+  getLocation(colonyname: string, name: string): Promise<Location>
+  /** Removes a location (signed by the colony key). */
+  removeLocation(colonyname: string, name: string): Promise<void>
+
+  // --- Processes ---
+
+  /**
+   * Processes of a colony in `state` that ended within the last `seconds`, of one executor
+   * (`executorid` `''`: all).
+   */
+  getProcessHistory(colonyname: string, executorid: string, seconds: number, state: ProcessStateLike): Promise<Process[]>
+  /** Removes every process of a colony in `state`, or in any state but running (signed by the colony key). */
+  removeAllProcesses(colonyname: string, state?: ProcessStateLike): Promise<void>
+  /** Pauses the assignment of a colony's processes (signed by the colony key). */
+  pauseAssignments(colonyname: string): Promise<void>
+  /** Resumes the assignment of a colony's processes (signed by the colony key). */
+  resumeAssignments(colonyname: string): Promise<void>
+  /** Whether a colony's assignments are paused. */
+  getPauseStatus(colonyname: string): Promise<PauseStatus>
+
+  // --- Workflows ---
+
+  /** Submits a workflow (a graph of processes). */
+  submitWorkflow(workflow: WorkflowSpec): Promise<ProcessGraph>
+  /** A workflow, by ID. */
+  getProcessGraph(processgraphid: string): Promise<ProcessGraph>
+  /** Up to `count` (default and at most 100) workflows of a colony in `state`. */
+  getProcessGraphs(colonyname: string, state: ProcessStateLike, count?: number): Promise<ProcessGraph[]>
+  /** Removes a workflow that is not running, with its processes. */
+  removeProcessGraph(processgraphid: string): Promise<void>
+  /** Removes every workflow of a colony in `state`, or in any state but running (signed by the colony key). */
+  removeAllProcessGraphs(colonyname: string, state?: ProcessStateLike): Promise<void>
+  /**
+   * Adds a process to a running workflow as a child of `parentprocessid` (assigned to the
+   * caller); with `insert`, between the parent and its children.
+   */
+  addChild(processgraphid: string, parentprocessid: string, spec: SubmitSpec, insert?: boolean): Promise<Process>
+  /** Cancels every waiting or running process of a workflow. */
+  cancelProcessGraph(processgraphid: string): Promise<void>
+
+  // --- Logs and attributes ---
+
+  /** Adds a log line to a running process (by its executor). */
+  addLog(processid: string, message: string): Promise<void>
+  /** Adds a log line of the calling executor. */
+  addExecutorLog(colonyname: string, executorname: string, message: string): Promise<void>
+  /** Up to `count` (1..500, default 100) log lines of a process newer than `since` (default 0). */
+  getLogs(colonyname: string, processid: string, count?: number, since?: Nanos): Promise<Log[]>
+  /** Up to `count` (1..500, default 100) log lines of an executor newer than `since` (default 0). */
+  getExecutorLogs(colonyname: string, executorname: string, count?: number, since?: Nanos): Promise<Log[]>
+  /** Up to `count` (default 100) log lines of the last `days` (default 1) that contain `text`. */
+  searchLogs(colonyname: string, text: string, days?: number, count?: number): Promise<Log[]>
+  /** Adds an attribute to a running process (by its executor). */
+  addAttribute(attribute: NewAttribute): Promise<Attribute>
+  /** An attribute, by ID. */
+  getAttribute(attributeid: string): Promise<Attribute>
+
+  // --- Crons and generators ---
+
+  /** Adds a cron; the server fills in its ID and initiator. */
+  addCron(cron: NewCron): Promise<Cron>
+  /** A cron, by ID. */
+  getCron(cronid: string): Promise<Cron>
+  /** Up to `count` (default 100) crons of a colony. */
+  getCrons(colonyname: string, count?: number): Promise<Cron[]>
+  /** Runs a cron now. */
+  runCron(cronid: string): Promise<Cron>
+  /** Removes a cron. */
+  removeCron(cronid: string): Promise<void>
+  /** Adds a generator; the server fills in its ID and initiator. */
+  addGenerator(generator: NewGenerator): Promise<Generator>
+  /** A generator, by ID. */
+  getGenerator(generatorid: string): Promise<Generator>
+  /** A generator, by colony and name. */
+  resolveGenerator(colonyname: string, generatorname: string): Promise<Generator>
+  /** Up to `count` (default 100) generators of a colony. */
+  getGenerators(colonyname: string, count?: number): Promise<Generator[]>
+  /** Queues an argument for a generator's next run. */
+  packGenerator(generatorid: string, arg: string): Promise<void>
+  /** Removes a generator. */
+  removeGenerator(generatorid: string): Promise<void>
+
+  // --- Blueprints ---
+
+  /** Adds a blueprint definition (signed by the colony key). */
+  addBlueprintDefinition(definition: NewBlueprintDefinition): Promise<BlueprintDefinition>
+  /** A blueprint definition, by colony and name. */
+  getBlueprintDefinition(colonyname: string, name: string): Promise<BlueprintDefinition>
+  /** The blueprint definitions of a colony. */
+  getBlueprintDefinitions(colonyname: string): Promise<BlueprintDefinition[]>
+  /** Removes a blueprint definition that no blueprint uses (signed by the colony key). */
+  removeBlueprintDefinition(colonyname: string, name: string): Promise<void>
+  /** Adds a blueprint of a defined kind. */
+  addBlueprint(blueprint: NewBlueprint): Promise<Blueprint>
+  /** A blueprint, by colony and name. */
+  getBlueprint(colonyname: string, name: string): Promise<Blueprint>
+  /** The blueprints of a colony, of one `kind` and at one location (`''`, the default: all). */
+  getBlueprints(colonyname: string, kind?: string, locationname?: string): Promise<Blueprint[]>
+  /** Updates a blueprint; `forceGeneration` bumps its generation even if the spec is equal. */
+  updateBlueprint(blueprint: NewBlueprint, forceGeneration?: boolean): Promise<Blueprint>
+  /** Removes a blueprint. */
+  removeBlueprint(colonyname: string, name: string): Promise<void>
+  /** The last `limit` changes of a blueprint (default 0: all). */
+  getBlueprintHistory(blueprintid: string, limit?: number): Promise<BlueprintHistory[]>
+  /** Sets a blueprint's status (free-form JSON), as its reconciler sees it. */
+  updateBlueprintStatus(colonyname: string, name: string, status: JsonValue): Promise<void>
+  /** Submits a reconcile process for a blueprint to its definition's handler. */
+  reconcileBlueprint(colonyname: string, name: string, force?: boolean): Promise<Process>
+
+  // --- Files and snapshots (metadata; the data lives in S3) ---
+
+  /** Adds a file's metadata; the server fills in its ID. */
+  addFile(file: NewFile): Promise<ColonyFile>
+  /** A file's revisions, by ID. */
+  getFile(colonyname: string, fileid: string): Promise<ColonyFile[]>
+  /** The latest revision of each file under a label. */
+  getFiles(colonyname: string, label: string): Promise<FileData[]>
+  /** The labels of a colony that start with `name` (default `''`: all), or equal it with `exact`. */
+  getFileLabels(colonyname: string, name?: string, exact?: boolean): Promise<FileLabel[]>
+  /** Removes a file's metadata, by ID. */
+  removeFile(colonyname: string, fileid: string): Promise<void>
+  /** Freezes the files under a label as a named snapshot. */
+  createSnapshot(colonyname: string, label: string, name: string): Promise<Snapshot>
+  /** A snapshot, by name. */
+  getSnapshot(colonyname: string, name: string): Promise<Snapshot>
+  /** The snapshots of a colony. */
+  getSnapshots(colonyname: string): Promise<Snapshot[]>
+  /** Removes a snapshot, by name. */
+  removeSnapshot(colonyname: string, name: string): Promise<void>
+  /** Removes every snapshot of a colony. */
+  removeAllSnapshots(colonyname: string): Promise<void>
+
+  // --- Process streams ---
+
+  /**
+   * Processes of `executortype` as they reach `state` (e.g. new waiting ones), for watching.
+   * Only a registered executor may subscribe (others: {@link UnauthorizedError} from `next()`).
+   * The server wakes one listener per event among these and assign polls: take work with
+   * {@link assignments}.
+   */
+  subscribeProcesses(executortype: string, state: ProcessStateLike, options?: ProcessSubscribeOptions): ProcessSubscription
+  /**
+   * The executor's loop: the processes assigned to it, one by one (`for await`). No work is
+   * waiting, not an end; a lost connection is retried a few times; any other error is thrown by
+   * `next()` and ends the loop. `break`, `return()` and the signal end it at once, also mid-poll.
+   */
+  assignments(colonyname: string, options?: AssignmentsOptions): ProcessSubscription
 }
 
 /** A fresh random private key, as 64 hex characters. Keep it secret. */

@@ -183,23 +183,26 @@ function wrapSync(fn) {
   }
 }
 
-// --- Channel subscriptions ---------------------------------------------------------------------
+// --- Subscriptions -----------------------------------------------------------------------------
 
 /**
- * A channel subscription: an async iterator of entries (use it in `for await`). Leaving the loop
- * (`break`, `return()`, an exception), `close()` or the `AbortSignal` closes the socket at once.
+ * A stream from the server as an async iterator (use it in `for await`): channel entries,
+ * process events, assignments. Leaving the loop (`break`, `return()`, an exception), `close()`
+ * or the `AbortSignal` closes it at once, also while a `next()` is pending.
  */
-class ChannelSubscription {
+class Subscription {
   #native
   #signal
   #onAbort
+  #convert
   #done = false
   #abortPending = false
 
   /** @internal */
-  constructor(nativeSubscription, signal) {
+  constructor(nativeSubscription, signal, convert = (item) => item) {
     this.#native = nativeSubscription
     this.#signal = signal
+    this.#convert = convert
     if (signal) {
       if (signal.aborted) {
         this.#abortPending = true
@@ -218,7 +221,7 @@ class ChannelSubscription {
     return this
   }
 
-  /** The next entry; `done` after an `end`/`error` entry, or once closed. */
+  /** The next item; `done` once the stream has ended, or was closed. */
   async next() {
     if (this.#done) return this.#ended()
     let entry
@@ -233,7 +236,7 @@ class ChannelSubscription {
       this.#finish()
       return this.#ended()
     }
-    return { value: entry, done: false }
+    return { value: this.#convert(entry), done: false }
   }
 
   /** Closes the subscription (called by `break`). */
@@ -275,13 +278,24 @@ class ChannelSubscription {
   }
 
   [inspect.custom](depth, opts, inspectFn = inspect) {
-    return `ChannelSubscription ${inspectFn({ closed: this.#done }, opts)}`
+    return `${this.constructor.name} ${inspectFn({ closed: this.#done }, opts)}`
   }
 }
 
 if (typeof Symbol.asyncDispose === 'symbol') {
-  ChannelSubscription.prototype[Symbol.asyncDispose] = async function asyncDispose() {
+  Subscription.prototype[Symbol.asyncDispose] = async function asyncDispose() {
     this.close()
+  }
+}
+
+/** A channel subscription: its entries in log order, ending after an `end` or `error` entry. */
+class ChannelSubscription extends Subscription {}
+
+/** Processes as they come: events of `subscribeProcesses`, or `assignments`. */
+class ProcessSubscription extends Subscription {
+  /** @internal */
+  constructor(nativeSubscription, signal) {
+    super(nativeSubscription, signal, JSON.parse)
   }
 }
 
@@ -352,6 +366,184 @@ class ChannelWriter {
   [inspect.custom]() {
     return 'ChannelWriter {}'
   }
+}
+
+// --- Specs and workflows -----------------------------------------------------------------------
+// The inputs users write, turned into the core's wire shape (which the addon reads with serde):
+// members left undefined take the core's defaults (maxexectime -1, ...).
+
+function optionalStringArray(value, name) {
+  return value === undefined || value === null ? undefined : stringArray(value, name)
+}
+
+/** A JSON value (checked by `check`), or undefined. */
+function optionalJson(value, name, check = json) {
+  if (value === undefined || value === null) return undefined
+  check(value, name)
+  return value
+}
+
+function object(value, name) {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badType(name, 'an object', value)
+  return value
+}
+
+/** A SubmitSpec as the core's FunctionSpec (`colonyname` defaults to a workflow's). */
+function functionSpec(spec, name, colonyname) {
+  const s = options(spec, name)
+  const c = options(s.conditions, `${name}.conditions`)
+  return {
+    nodename: optionalString(s.nodename, `${name}.nodename`),
+    funcname: string(s.funcname, `${name}.funcname`),
+    args: optionalJson(s.args, `${name}.args`, jsonArray),
+    kwargs: optionalJson(s.kwargs, `${name}.kwargs`, jsonObject),
+    priority: optionalInteger(s.priority, `${name}.priority`),
+    maxwaittime: optionalInteger(s.maxwaittime, `${name}.maxwaittime`),
+    maxexectime: optionalInteger(s.maxexectime, `${name}.maxexectime`),
+    maxretries: optionalInteger(s.maxretries, `${name}.maxretries`),
+    label: optionalString(s.label, `${name}.label`),
+    fs: optionalJson(s.fs, `${name}.fs`),
+    env: s.env == null ? undefined : stringMap(s.env, `${name}.env`),
+    channels: optionalStringArray(s.channels, `${name}.channels`),
+    conditions: {
+      colonyname: string(s.colonyname ?? colonyname, `${name}.colonyname`),
+      executortype: string(s.executortype, `${name}.executortype`),
+      executornames: optionalStringArray(c.executornames, `${name}.conditions.executornames`),
+      locationname: optionalString(c.locationname, `${name}.conditions.locationname`),
+      dependencies: optionalStringArray(c.dependencies, `${name}.conditions.dependencies`),
+      nodes: optionalInteger(c.nodes, `${name}.conditions.nodes`),
+      processes: optionalInteger(c.processes, `${name}.conditions.processes`),
+      processespernode: optionalInteger(c.processespernode, `${name}.conditions.processespernode`),
+      cpu: optionalString(c.cpu, `${name}.conditions.cpu`),
+      mem: optionalString(c.mem, `${name}.conditions.mem`),
+      storage: optionalString(c.storage, `${name}.conditions.storage`),
+      gpu: optionalJson(c.gpu, `${name}.conditions.gpu`),
+      walltime: optionalInteger(c.walltime, `${name}.conditions.walltime`),
+    },
+  }
+}
+
+/** A WorkflowSpec as the core's. */
+function workflowSpec(workflow, name) {
+  const w = object(workflow, name)
+  const colonyname = string(w.colonyname, `${name}.colonyname`)
+  if (!Array.isArray(w.functionspecs)) throw badType(`${name}.functionspecs`, 'an array of specs', w.functionspecs)
+  const functionspecs = w.functionspecs.map((s, i) => functionSpec(s, `${name}.functionspecs[${i}]`, colonyname))
+  return { colonyname, functionspecs }
+}
+
+/** A cron or generator: its workflow travels as JSON text (the server's format). */
+function scheduled(value, name) {
+  const o = object(value, name)
+  const w = o.workflowspec
+  const workflowspec = typeof w === 'string' ? w : JSON.stringify(workflowSpec(w, `${name}.workflowspec`))
+  return { ...o, workflowspec }
+}
+
+// --- The table of plain methods ----------------------------------------------------------------
+// Each method is a list of its arguments; each argument checks its JS type (a TypeError names
+// it) and gives what the addon takes. The addon resolves to JSON text (null for none).
+
+const str = (name, fallback) => (v) => string(v === undefined ? fallback : v, name)
+const int = (name, fallback) => (v) => integer(v === undefined ? fallback : v, name)
+const bool = (name) => (v) => {
+  if (v !== undefined && typeof v !== 'boolean') throw badType(name, 'a boolean', v)
+  return v ?? false
+}
+/** A process state, or null (every state but running). */
+const optionalState = (name) => (v) => optionalString(v, name) ?? null
+/** Unix nanoseconds (they exceed 2^53): a safe integer, a bigint or a decimal string. */
+const nanos = (name) => (v) => {
+  if (v === undefined) return '0'
+  if (typeof v === 'bigint' || (typeof v === 'string' && /^-?\d+$/.test(v))) return String(v)
+  return String(integer(v, name))
+}
+/** Any JSON value. */
+const value = (name) => (v) => json(v, name)
+/** An object, in the core's shape as `wire` makes it. */
+const obj = (name, wire = object) => (v) => json(wire(v, name), name)
+
+const API = {
+  // Server, colonies, users, executors.
+  serverInfo: [],
+  getStatistics: [],
+  getCluster: [],
+  changeServerId: [str('serverid')],
+  getColonyStatistics: [str('colonyname')],
+  changeColonyId: [str('colonyname'), str('colonyid')],
+  getUser: [str('colonyname'), str('name')],
+  getUserById: [str('colonyname'), str('userid')],
+  changeUserId: [str('colonyname'), str('userid')],
+  getExecutorById: [str('colonyname'), str('executorid')],
+  reportAllocations: [str('colonyname'), str('executorname'), value('allocations')],
+  updateExecutor: [str('colonyname'), str('executorname'), value('capabilities')],
+  changeExecutorId: [str('colonyname'), str('executorid')],
+  // Functions and locations.
+  addFunction: [obj('function')],
+  getFunctions: [str('colonyname'), str('executorname', '')],
+  removeFunction: [str('functionid')],
+  addLocation: [obj('location')],
+  getLocations: [str('colonyname')],
+  getLocation: [str('colonyname'), str('name')],
+  removeLocation: [str('colonyname'), str('name')],
+  // Processes.
+  getProcessHistory: [str('colonyname'), str('executorid'), int('seconds'), str('state')],
+  removeAllProcesses: [str('colonyname'), optionalState('state')],
+  pauseAssignments: [str('colonyname')],
+  resumeAssignments: [str('colonyname')],
+  getPauseStatus: [str('colonyname')],
+  // Workflows.
+  submitWorkflow: [obj('workflow', workflowSpec)],
+  getProcessGraph: [str('processgraphid')],
+  getProcessGraphs: [str('colonyname'), str('state'), int('count', 100)],
+  removeProcessGraph: [str('processgraphid')],
+  removeAllProcessGraphs: [str('colonyname'), optionalState('state')],
+  addChild: [str('processgraphid'), str('parentprocessid'), obj('spec', functionSpec), bool('insert')],
+  cancelProcessGraph: [str('processgraphid')],
+  // Logs and attributes.
+  addLog: [str('processid'), str('message')],
+  addExecutorLog: [str('colonyname'), str('executorname'), str('message')],
+  getLogs: [str('colonyname'), str('processid'), int('count', 100), nanos('since')],
+  getExecutorLogs: [str('colonyname'), str('executorname'), int('count', 100), nanos('since')],
+  searchLogs: [str('colonyname'), str('text'), int('days', 1), int('count', 100)],
+  addAttribute: [obj('attribute')],
+  getAttribute: [str('attributeid')],
+  // Crons and generators.
+  addCron: [obj('cron', scheduled)],
+  getCron: [str('cronid')],
+  getCrons: [str('colonyname'), int('count', 100)],
+  runCron: [str('cronid')],
+  removeCron: [str('cronid')],
+  addGenerator: [obj('generator', scheduled)],
+  getGenerator: [str('generatorid')],
+  resolveGenerator: [str('colonyname'), str('generatorname')],
+  getGenerators: [str('colonyname'), int('count', 100)],
+  packGenerator: [str('generatorid'), str('arg')],
+  removeGenerator: [str('generatorid')],
+  // Blueprints.
+  addBlueprintDefinition: [obj('definition')],
+  getBlueprintDefinition: [str('colonyname'), str('name')],
+  getBlueprintDefinitions: [str('colonyname')],
+  removeBlueprintDefinition: [str('colonyname'), str('name')],
+  addBlueprint: [obj('blueprint')],
+  getBlueprint: [str('colonyname'), str('name')],
+  getBlueprints: [str('colonyname'), str('kind', ''), str('locationname', '')],
+  updateBlueprint: [obj('blueprint'), bool('forceGeneration')],
+  removeBlueprint: [str('colonyname'), str('name')],
+  getBlueprintHistory: [str('blueprintid'), int('limit', 0)],
+  updateBlueprintStatus: [str('colonyname'), str('name'), value('status')],
+  reconcileBlueprint: [str('colonyname'), str('name'), bool('force')],
+  // Files and snapshots.
+  addFile: [obj('file')],
+  getFile: [str('colonyname'), str('fileid')],
+  getFiles: [str('colonyname'), str('label')],
+  getFileLabels: [str('colonyname'), str('name', ''), bool('exact')],
+  removeFile: [str('colonyname'), str('fileid')],
+  createSnapshot: [str('colonyname'), str('label'), str('name')],
+  getSnapshot: [str('colonyname'), str('name')],
+  getSnapshots: [str('colonyname')],
+  removeSnapshot: [str('colonyname'), str('name')],
+  removeAllSnapshots: [str('colonyname')],
 }
 
 // --- Client ------------------------------------------------------------------------------------
@@ -507,22 +699,7 @@ class Client {
   // --- Processes ---
 
   async submit(spec) {
-    const s = options(spec, 'spec')
-    const arg = {
-      funcname: string(s.funcname, 'spec.funcname'),
-      executortype: string(s.executortype, 'spec.executortype'),
-      colonyname: string(s.colonyname, 'spec.colonyname'),
-      channels: s.channels == null ? undefined : stringArray(s.channels, 'spec.channels'),
-      args: s.args == null ? undefined : jsonArray(s.args, 'spec.args'),
-      kwargs: jsonObject(s.kwargs, 'spec.kwargs'),
-      maxexectime: optionalInteger(s.maxexectime, 'spec.maxexectime'),
-      maxwaittime: optionalInteger(s.maxwaittime, 'spec.maxwaittime'),
-      maxretries: optionalInteger(s.maxretries, 'spec.maxretries'),
-      priority: optionalInteger(s.priority, 'spec.priority'),
-      label: optionalString(s.label, 'spec.label'),
-      nodename: optionalString(s.nodename, 'spec.nodename'),
-      env: s.env == null ? undefined : stringMap(s.env, 'spec.env'),
-    }
+    const arg = json(functionSpec(spec, 'spec'), 'spec')
     return parse(await call(() => this.#native.submit(arg)))
   }
 
@@ -659,6 +836,41 @@ class Client {
       this.#native.closeAfterAck(processid, syncChannel, values, timeoutMs, token),
     )
   }
+
+  // --- Process streams ---
+
+  subscribeProcesses(executortype, state, opts) {
+    string(executortype, 'executortype')
+    string(state, 'state')
+    const signal = abortSignal(options(opts, 'options').signal)
+    const sub = wrapSync(() => this.#native.subscribeProcesses(executortype, state))
+    return new ProcessSubscription(sub, signal)
+  }
+
+  assignments(colonyname, opts) {
+    string(colonyname, 'colonyname')
+    const o = options(opts, 'options')
+    const pollMs =
+      o.pollMs !== undefined ? number(o.pollMs, 'pollMs') : 1000 * (optionalNumber(o.pollSeconds, 'pollSeconds') ?? 10)
+    const signal = abortSignal(o.signal)
+    const sub = wrapSync(() => this.#native.assignments(colonyname, pollMs))
+    return new ProcessSubscription(sub, signal)
+  }
+
+  // --- The table of plain methods (API above) ---
+
+  static {
+    for (const [method, params] of Object.entries(API)) {
+      const { [method]: fn } = {
+        async [method](...args) {
+          const native = params.map((param, i) => param(args[i]))
+          const text = await call(() => this.#native[method](...native))
+          return JSON.parse(text) ?? undefined
+        },
+      }
+      Object.defineProperty(Client.prototype, method, { value: fn, writable: true, configurable: true })
+    }
+  }
 }
 
 /** A fresh random private key (64 hex characters). */
@@ -674,7 +886,9 @@ function keyId(prvkey) {
 
 module.exports = {
   Client,
+  Subscription,
   ChannelSubscription,
+  ProcessSubscription,
   ChannelWriter,
   ProcessState,
   ExecutorState,

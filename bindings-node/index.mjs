@@ -3,7 +3,9 @@ import colonykit from './index.js'
 
 export const {
   Client,
+  Subscription,
   ChannelSubscription,
+  ProcessSubscription,
   ChannelWriter,
   ProcessState,
   ExecutorState,

@@ -226,55 +226,6 @@ impl From<FunctionSpec> for JsFunctionSpec {
     }
 }
 
-/// What `submit` takes (the JS layer has checked the types).
-#[napi(object, js_name = "SubmitSpec")]
-pub struct JsSubmitSpec {
-    pub funcname: String,
-    pub executortype: String,
-    pub colonyname: String,
-    pub channels: Option<Vec<String>>,
-    /// JSON text of an array.
-    pub args: Option<String>,
-    /// JSON text of an object.
-    pub kwargs: Option<String>,
-    pub maxexectime: Option<i64>,
-    pub maxwaittime: Option<i64>,
-    pub maxretries: Option<i64>,
-    pub priority: Option<i64>,
-    pub label: Option<String>,
-    pub nodename: Option<String>,
-    pub env: Option<HashMap<String, String>>,
-}
-
-impl TryFrom<JsSubmitSpec> for FunctionSpec {
-    type Error = napi::Error;
-
-    fn try_from(s: JsSubmitSpec) -> napi::Result<Self> {
-        let args: Vec<Value> = match s.args {
-            Some(text) => from_json(&text, "spec.args")?,
-            None => Vec::new(),
-        };
-        let kwargs: Map<String, Value> = match s.kwargs {
-            Some(text) => from_json(&text, "spec.kwargs")?,
-            None => Map::new(),
-        };
-        let defaults = FunctionSpec::new(s.funcname, s.executortype, s.colonyname);
-        Ok(FunctionSpec {
-            channels: s.channels.unwrap_or_default(),
-            args,
-            kwargs,
-            maxexectime: s.maxexectime.unwrap_or(defaults.maxexectime),
-            maxwaittime: s.maxwaittime.unwrap_or(defaults.maxwaittime),
-            maxretries: s.maxretries.unwrap_or(defaults.maxretries),
-            priority: s.priority.unwrap_or(defaults.priority),
-            label: s.label.unwrap_or_default(),
-            nodename: s.nodename.unwrap_or_default(),
-            env: s.env.unwrap_or_default(),
-            ..defaults
-        })
-    }
-}
-
 /// A process (crosses as JSON text).
 #[derive(Serialize)]
 pub struct JsProcess {
@@ -417,21 +368,4 @@ pub fn count_u64(value: f64, what: &str) -> napi::Result<u64> {
 pub fn count_u32(value: f64, what: &str) -> napi::Result<u32> {
     let value = count_u64(value, what)?;
     u32::try_from(value).map_err(|_| invalid_argument(format!("{what} is too large")))
-}
-
-/// Parses JSON text made by `JSON.stringify` in the JS layer.
-pub fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> napi::Result<T> {
-    serde_json::from_str(text)
-        .map_err(|e| invalid_argument(format!("{what} is not the expected JSON: {e}")))
-}
-
-/// JSON text for the JS layer's `JSON.parse`.
-pub fn to_json<T: Serialize>(value: &T) -> napi::Result<String> {
-    serde_json::to_string(value).map_err(|e| {
-        crate::error::encode(
-            crate::error::INTERNAL,
-            None,
-            &format!("cannot encode a result as JSON: {e}"),
-        )
-    })
 }

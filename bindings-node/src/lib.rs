@@ -12,9 +12,13 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod api;
 mod convert;
 mod error;
+mod json;
+mod output;
 mod runtime;
+mod subscription;
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -28,15 +32,17 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use colonykit::{
-    ChannelStream, ChannelWriter, Closer, EntryKind, FunctionSpec, NewEntry, PrivateKey, Process,
-    SubscribeOptions, WriterOptions,
+    ChannelWriter, EntryKind, FunctionSpec, NewEntry, PrivateKey, Process, SubscribeOptions,
+    WriterOptions,
 };
 
 use crate::convert::{
-    count_u32, count_u64, from_json, millis, process_state, to_json, JsChannelEntry, JsColony,
-    JsExecutor, JsNewExecutor, JsProcess, JsServerVersion, JsSubmitSpec, JsUser, JsWriterStats,
+    count_u32, count_u64, millis, process_state, JsChannelEntry, JsColony, JsExecutor,
+    JsNewExecutor, JsProcess, JsServerVersion, JsUser, JsWriterStats,
 };
-use crate::error::{aborted, from_core, from_panic, IntoNapi};
+use crate::error::{aborted, from_panic, IntoNapi};
+use crate::json::{from_json, to_json};
+use crate::subscription::NativeSubscription;
 
 /// Runs `future` on the shared runtime and returns its promise.
 ///
@@ -114,40 +120,6 @@ impl CancelToken {
 impl Default for CancelToken {
     fn default() -> Self {
         CancelToken::new()
-    }
-}
-
-/// A channel subscription: `next()` resolves to the next entry, or `null` when the stream has
-/// ended; `close()` ends it at once, also while a `next()` is pending.
-#[napi]
-pub struct NativeSubscription {
-    stream: Arc<tokio::sync::Mutex<ChannelStream>>,
-    closer: Closer,
-}
-
-#[napi]
-impl NativeSubscription {
-    /// The next entry, or `null` once the stream has ended (or was closed).
-    #[napi(catch_unwind, ts_return_type = "Promise<ChannelEntry | null>")]
-    pub fn next<'env>(
-        &self,
-        env: &'env Env,
-    ) -> napi::Result<PromiseRaw<'env, Option<JsChannelEntry>>> {
-        let stream = Arc::clone(&self.stream);
-        promise(env, None, async move {
-            let mut stream = stream.lock().await;
-            match stream.next_item().await {
-                None => Ok(None),
-                Some(Ok(entry)) => Ok(Some(entry.into())),
-                Some(Err(error)) => Err(from_core(error)),
-            }
-        })
-    }
-
-    /// Closes the subscription: its socket closes, a pending `next()` resolves to `null`.
-    #[napi(catch_unwind)]
-    pub fn close(&self) {
-        self.closer.close();
     }
 }
 
@@ -474,10 +446,10 @@ impl NativeClient {
     pub fn submit<'env>(
         &self,
         env: &'env Env,
-        spec: JsSubmitSpec,
+        spec: String,
     ) -> napi::Result<PromiseRaw<'env, String>> {
         let client = self.inner.clone();
-        let spec = FunctionSpec::try_from(spec)?;
+        let spec: FunctionSpec = from_json(&spec, "spec")?;
         promise(env, None, async move {
             client.submit(&spec).await.napi().and_then(process_json)
         })
@@ -698,10 +670,7 @@ impl NativeClient {
                 .subscribe_channel_with(&processid, &channel, options)
         })
         .napi()?;
-        Ok(NativeSubscription {
-            closer: stream.closer(),
-            stream: Arc::new(tokio::sync::Mutex::new(stream)),
-        })
+        Ok(subscription::channel(stream))
     }
 
     /// Opens a channel writer (its own pipelined connection).

@@ -65,7 +65,8 @@ test('require and import give the same package', () => {
   const expected = [
     'ChannelSubscription', 'ChannelWriter', 'Client', 'ColonyError', 'ConflictError', 'ConnectionError', 'ExecutorState',
     'InvalidArgumentError', 'InvalidRequestError', 'NotFoundError', 'ProcessClosedError', 'ProcessState',
-    'ProtocolError', 'RateLimitedError', 'ServerError', 'TimeoutError', 'UnauthorizedError', 'generateKey', 'keyId',
+    'ProcessSubscription', 'ProtocolError', 'RateLimitedError', 'ServerError', 'Subscription', 'TimeoutError',
+    'UnauthorizedError', 'generateKey', 'keyId',
   ]
   assert.deepEqual(Object.keys(cjs).sort(), expected)
   assert.deepEqual(Object.keys(colonykit).filter((k) => k !== 'default').sort(), expected)

@@ -9,7 +9,7 @@ use crate::convert::{
 };
 use crate::errors::{guard, IntoPyResult};
 use crate::runtime::{awaitable, in_runtime, ready};
-use crate::stream::PySubscription;
+use crate::stream::PyChannelSubscription;
 use crate::types::PyFunctionSpec;
 use crate::writer::NewWriter;
 
@@ -25,7 +25,7 @@ use crate::writer::NewWriter;
 ///     timeout: the longest an ordinary call may take, in seconds.
 #[pyclass(frozen, module = "colonykit", name = "Client")]
 pub struct PyClient {
-    inner: Client,
+    pub(crate) inner: Client,
 }
 
 #[pymethods]
@@ -460,14 +460,14 @@ impl PyClient {
     /// with ``TimeoutError`` when no entry arrives for that long. The stream ends after an
     /// ``end`` or ``error`` entry, and with ``ProcessClosedError`` if the process is closed.
     #[pyo3(signature = (processid, channel, *, after = 0, idle_timeout = None))]
-    fn subscribe_channel(
+    fn subscribe_channel<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         processid: String,
         channel: String,
         after: i64,
         idle_timeout: Option<f64>,
-    ) -> PyResult<PySubscription> {
+    ) -> PyResult<Bound<'py, PyChannelSubscription>> {
         let after: u64 = non_negative(py, after, "after")?;
         let idle_timeout = match idle_timeout {
             Some(t) => Some(seconds(py, t, "idle_timeout")?),
@@ -481,7 +481,7 @@ impl PyClient {
         let stream = guard(py, || {
             in_runtime(|| client.subscribe_channel_with(&processid, &channel, options)).py_err(py)
         })?;
-        Ok(PySubscription::new(stream, processid, channel))
+        PyChannelSubscription::new(py, stream, processid, channel)
     }
 
     /// A writer for a channel (see ``ChannelWriter``): ordered appends, several in flight,

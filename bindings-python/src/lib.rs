@@ -8,9 +8,12 @@
 use colonykit::PrivateKey;
 use pyo3::prelude::*;
 
+mod api;
 mod client;
 mod convert;
 mod errors;
+mod fields;
+mod records;
 mod runtime;
 mod stream;
 mod types;
@@ -49,6 +52,8 @@ fn _panic(py: Python<'_>, in_coroutine: bool) -> PyResult<Bound<'_, PyAny>> {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::PyClient>()?;
     m.add_class::<stream::PySubscription>()?;
+    m.add_class::<stream::PyChannelSubscription>()?;
+    m.add_class::<stream::PyProcessSubscription>()?;
     m.add_class::<types::PyFunctionSpec>()?;
     m.add_class::<types::PyProcess>()?;
     m.add_class::<types::PyChannelEntry>()?;
@@ -56,6 +61,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<types::PyUser>()?;
     m.add_class::<types::PyExecutor>()?;
     m.add_class::<types::PyServerVersion>()?;
+    records::register(m)?;
     m.add_class::<writer::PyWriter>()?;
     m.add_class::<writer::PyWriterStats>()?;
     m.add_class::<runtime::Start>()?;

@@ -13,6 +13,8 @@ use serde_json::Value;
 use crate::convert::{
     json_list_to_py, json_to_py, py_to_env, py_to_json_list, py_to_json_map, py_to_strings,
 };
+use crate::fields::{FromPy, ToPy};
+use crate::records::{self, Fields};
 use crate::runtime::ToPython;
 
 /// The Python module that defines the state enums.
@@ -37,7 +39,7 @@ fn enum_member<'py>(
     }
 }
 
-fn process_state<'py>(
+pub(crate) fn process_state<'py>(
     py: Python<'py>,
     state: colonykit::ProcessState,
 ) -> PyResult<Bound<'py, PyAny>> {
@@ -52,7 +54,7 @@ fn executor_state<'py>(
 }
 
 /// `name=repr(value), ...` for a repr.
-fn fields(items: &[(&str, Bound<'_, PyAny>)]) -> PyResult<String> {
+pub(crate) fn fields(items: &[(&str, Bound<'_, PyAny>)]) -> PyResult<String> {
     let mut parts = Vec::with_capacity(items.len());
     for (name, value) in items {
         parts.push(format!("{name}={}", value.repr()?));
@@ -91,10 +93,10 @@ impl PyFunctionSpec {
     #[pyo3(signature = (
         funcname, *, executortype, colonyname, channels = None, args = None, kwargs = None,
         maxexectime = -1, maxwaittime = -1, maxretries = 0, priority = 0, label = String::new(),
-        nodename = String::new(), env = None
+        nodename = String::new(), env = None, fs = None, **conditions
     ))]
     #[pyo3(
-        text_signature = "(funcname, *, executortype, colonyname, channels=(), args=(), kwargs=None, maxexectime=-1, maxwaittime=-1, maxretries=0, priority=0, label='', nodename='', env=None)"
+        text_signature = "(funcname, *, executortype, colonyname, channels=(), args=(), kwargs=None, maxexectime=-1, maxwaittime=-1, maxretries=0, priority=0, label='', nodename='', env=None, fs=None, **conditions)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -111,8 +113,14 @@ impl PyFunctionSpec {
         label: String,
         nodename: String,
         env: Option<&Bound<'_, PyAny>>,
+        fs: Option<&Bound<'_, PyAny>>,
+        conditions: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let mut inner = FunctionSpec::new(funcname, executortype, colonyname);
+        records::apply(&mut inner.conditions, conditions, "FunctionSpec")?;
+        if let Some(fs) = fs {
+            inner.fs = Value::from_py(fs, "fs")?;
+        }
         if let Some(channels) = channels {
             inner.channels = py_to_strings(channels, "channels")?;
         }
@@ -314,12 +322,50 @@ impl PyFunctionSpec {
         if !self.inner.env.is_empty() {
             items.push(("env", self.env(py)?.into_any()));
         }
+        if !self.inner.fs.is_null() {
+            items.push(("fs", self.inner.fs.to_py(py)?));
+        }
+        // The other conditions, as the constructor takes them.
+        let mut rest = self.inner.conditions.clone();
+        rest.colonyname.clear();
+        rest.executortype.clear();
+        items.extend(rest.changed(py)?);
         Ok(format!(
             "FunctionSpec({}, {})",
             text(py, &self.inner.funcname).repr()?,
             fields(&items)?
         ))
     }
+}
+
+/// Properties of `FunctionSpec` that convert with [`ToPy`] and [`FromPy`]:
+/// `python_name: setter_name => field of the core spec`.
+macro_rules! spec_properties {
+    ($($(#[doc = $doc:literal])* $name:ident: $setter:ident => $($path:ident).+;)*) => {
+        #[pymethods]
+        impl PyFunctionSpec {
+            $(
+                $(#[doc = $doc])*
+                #[getter]
+                fn $name<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                    self.inner.$($path).+.to_py(py)
+                }
+                #[setter]
+                fn $setter(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
+                    self.inner.$($path).+ = FromPy::from_py(value, stringify!($name))?;
+                    Ok(())
+                }
+            )*
+        }
+    };
+}
+
+spec_properties! {
+    /// Where the process may run and what it needs (a copy: assign a changed one back). The
+    /// constructor takes its fields as keyword arguments too (``dependencies=[...]``).
+    conditions: set_conditions => conditions;
+    /// File-system sync settings for the executor (free-form JSON, None if unset).
+    fs: set_fs => fs;
 }
 
 // --- Process --------------------------------------------------------------------------------

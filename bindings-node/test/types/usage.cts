@@ -6,7 +6,11 @@ export async function demo(): Promise<void> {
   const version: { buildversion: string; buildtime: string } = await client.serverVersion()
   const entries: colonykit.ChannelEntry[] = await client.readChannel('pid', 'channel', { after: 1, limit: 10 })
   const error: colonykit.ColonyError = new colonykit.TimeoutError('late')
+  const stats: colonykit.Statistics = await client.getColonyStatistics('dev')
+  const work: colonykit.Subscription<colonykit.Process> = client.assignments('dev', { pollMs: 2000 })
+  work.close()
   void version
+  void stats
   void entries
   void error
 }

@@ -13,6 +13,12 @@ import {
   type Executor,
   type JsonValue,
   type SubmitSpec,
+  type ProcessGraph,
+  type Log,
+  type Cron,
+  type Blueprint,
+  type ProcessSubscription,
+  type WorkflowSpec,
 } from 'colonykit'
 import colonykit from 'colonykit'
 
@@ -64,6 +70,40 @@ export async function demo(): Promise<void> {
   const approved: boolean = executors.some((e) => e.state === ExecutorState.APPROVED)
   void approved
   void closed
+
+  // Workflows, logs, crons, blueprints, process streams.
+  const workflow: WorkflowSpec = {
+    colonyname: 'dev',
+    functionspecs: [
+      { nodename: 'a', funcname: 'a', executortype: 'cli' },
+      { nodename: 'b', funcname: 'b', executortype: 'cli', conditions: { dependencies: ['a'], cpu: '500m', mem: '1Gi' } },
+    ],
+  }
+  const graph: ProcessGraph = await client.submitWorkflow(workflow)
+  const graphState: 'WAITING' | 'RUNNING' | 'SUCCESS' | 'FAILED' | 'CANCELLED' | 'UNKNOWN' = graph.state
+  const logs: Log[] = await client.getLogs('dev', process.processid, 100, 0n)
+  const newest: bigint = BigInt(logs[0]?.timestamp ?? '0')
+  await client.getLogs('dev', process.processid, 100, '1700000000000000000')
+  const cron: Cron = await client.addCron({ colonyname: 'dev', name: 'n', cronexpression: '0 0 3 * * *', interval: -1, workflowspec: workflow })
+  const parsed: unknown = JSON.parse(cron.workflowspec)
+  const blueprint: Blueprint = await client.getBlueprint('dev', 'desk')
+  await client.updateBlueprint({ ...blueprint, spec: { on: false } }, true)
+  await client.removeAllProcesses('dev')
+  // @ts-expect-error a spec needs a funcname
+  await client.addChild(graph.processgraphid, process.processid, { executortype: 'cli', colonyname: 'dev' })
+  void graphState
+  void newest
+  void parsed
+
+  const events: ProcessSubscription = client.subscribeProcesses('cli', ProcessState.WAITING, { signal: AbortSignal.timeout(1000) })
+  for await (const event of events) {
+    const p: Process = event
+    void p
+    break
+  }
+  for await (const job of client.assignments('dev', { pollSeconds: 5 })) {
+    await client.close(job.processid, [job.spec.funcname])
+  }
 
   try {
     await client.getProcess('nope')

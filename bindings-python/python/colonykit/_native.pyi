@@ -2,9 +2,9 @@
 
 from collections.abc import Coroutine, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Optional, Union, final
+from typing import Any, Generic, Optional, TypeVar, Union, final
 
-from typing_extensions import Self
+from typing_extensions import Self, dataclass_transform
 
 from colonykit._enums import ExecutorState, ProcessState
 
@@ -12,7 +12,12 @@ JSON = Any
 """A JSON value: None, bool, int, float, str, list/tuple of JSON values, dict of str to JSON."""
 
 Payload = Union[bytes, bytearray, str]
+JSONList = list[JSON]
+Strings = list[str]
+OptionalWorkflow = Optional["WorkflowSpec"]
+"""A cron's or generator's workflow: None when unset (its JSON text is accepted too)."""
 StateLike = Union[ProcessState, int, str]
+T = TypeVar("T")
 
 ACK: bytes
 """The payload of a sync-channel acknowledgement (b"ack")."""
@@ -189,27 +194,247 @@ class Client:
     ) -> Coroutine[Any, Any, None]:
         """Executor side: waits for the acknowledgement, then closes with ``output``."""
 
-@final
-class ChannelSubscription:
-    """The entries of a channel, as an async iterator.
+    # Server and statistics
+    def server_info(self) -> Coroutine[Any, Any, ServerInfo]:
+        """The server's build and endpoints (works without a key)."""
+    def get_statistics(self) -> Coroutine[Any, Any, Statistics]:
+        """Counts over the whole server (signed by the server key)."""
+    def get_cluster(self) -> Coroutine[Any, Any, Cluster]:
+        """The servers of the cluster and its leader (signed by the server key)."""
+    def get_colony_statistics(self, colonyname: str) -> Coroutine[Any, Any, Statistics]:
+        """Counts of a colony's executors, processes and workflows (signed by a member)."""
 
-    Yields the backlog, then live entries; ends after an ``end`` or ``error`` entry. Leaving an
-    ``async for`` early (break, exception, cancellation) closes the subscription; so do
-    ``close()``, ``aclose()`` and leaving ``async with``. ``await sub.next()`` reads one entry
+    # Users, executors and functions
+    def get_user(self, colonyname: str, name: str) -> Coroutine[Any, Any, User]:
+        """A user, by colony and name."""
+    def get_user_by_id(self, colonyname: str, userid: str) -> Coroutine[Any, Any, User]:
+        """A user, by colony and key ID."""
+    def get_executor_by_id(self, colonyname: str, executorid: str) -> Coroutine[Any, Any, Executor]:
+        """An executor, by colony and key ID."""
+    def report_allocations(
+        self, colonyname: str, executorname: str, allocations: JSON
+    ) -> Coroutine[Any, Any, None]:
+        """Reports the calling executor's resource allocations (free-form JSON)."""
+    def update_executor(
+        self, colonyname: str, executorname: str, capabilities: JSON
+    ) -> Coroutine[Any, Any, None]:
+        """Updates the calling executor's capabilities (free-form JSON)."""
+    def add_function(self, function: Function) -> Coroutine[Any, Any, Function]:
+        """Registers a function of the calling executor; the server fills in its ID."""
+    def get_functions(
+        self, colonyname: str, executorname: str = ""
+    ) -> Coroutine[Any, Any, list[Function]]:
+        """The functions of one executor, or of the whole colony when ``executorname`` is ""."""
+    def remove_function(self, functionid: str) -> Coroutine[Any, Any, None]:
+        """Removes a function of the calling executor."""
+
+    # Locations
+    def add_location(self, location: Location) -> Coroutine[Any, Any, Location]:
+        """Adds a location (signed by the colony key)."""
+    def get_locations(self, colonyname: str) -> Coroutine[Any, Any, list[Location]]:
+        """The locations of a colony."""
+    def get_location(self, colonyname: str, name: str) -> Coroutine[Any, Any, Location]:
+        """A location, by colony and name."""
+    def remove_location(self, colonyname: str, name: str) -> Coroutine[Any, Any, None]:
+        """Removes a location (signed by the colony key)."""
+
+    # New keys
+    def change_user_id(self, colonyname: str, userid: str) -> Coroutine[Any, Any, None]:
+        """Moves the calling user to the key with ID ``userid`` (signed by the user)."""
+    def change_executor_id(self, colonyname: str, executorid: str) -> Coroutine[Any, Any, None]:
+        """Moves the calling executor to the key with ID ``executorid`` (signed by the executor)."""
+    def change_colony_id(self, colonyname: str, colonyid: str) -> Coroutine[Any, Any, None]:
+        """Gives a colony to the key with ID ``colonyid`` (signed by the colony key)."""
+    def change_server_id(self, serverid: str) -> Coroutine[Any, Any, None]:
+        """Gives the server to the key with ID ``serverid`` (signed by the server key)."""
+
+    # Processes
+    def get_process_history(
+        self, colonyname: str, state: StateLike, seconds: int, executorid: str = ""
+    ) -> Coroutine[Any, Any, list[Process]]:
+        """Processes of a colony in ``state`` that ended within the last ``seconds``; only those of
+        one executor if ``executorid`` is given."""
+    def remove_all_processes(
+        self, colonyname: str, state: Optional[StateLike] = None
+    ) -> Coroutine[Any, Any, None]:
+        """Removes every process of a colony in ``state``, or in any state but RUNNING with None
+        (signed by the colony key)."""
+    def pause_assignments(self, colonyname: str) -> Coroutine[Any, Any, None]:
+        """Pauses the assignment of a colony's processes (signed by the colony key)."""
+    def resume_assignments(self, colonyname: str) -> Coroutine[Any, Any, None]:
+        """Resumes the assignment of a colony's processes (signed by the colony key)."""
+    def get_pause_status(self, colonyname: str) -> Coroutine[Any, Any, PauseStatus]:
+        """Whether a colony's assignments are paused."""
+
+    # Workflows
+    def submit_workflow(self, workflow: WorkflowSpec) -> Coroutine[Any, Any, ProcessGraph]:
+        """Submits a workflow (a graph of processes); returns its ``ProcessGraph``."""
+    def get_process_graph(self, processgraphid: str) -> Coroutine[Any, Any, ProcessGraph]:
+        """A workflow, by ID."""
+    def get_process_graphs(
+        self, colonyname: str, state: StateLike, count: int = 100
+    ) -> Coroutine[Any, Any, list[ProcessGraph]]:
+        """Up to ``count`` (at most 100) workflows of a colony in ``state``."""
+    def remove_process_graph(self, processgraphid: str) -> Coroutine[Any, Any, None]:
+        """Removes a workflow that is not running, with its processes."""
+    def remove_all_process_graphs(
+        self, colonyname: str, state: Optional[StateLike] = None
+    ) -> Coroutine[Any, Any, None]:
+        """Removes every workflow of a colony in ``state``, or in any state but RUNNING with None
+        (signed by the colony key)."""
+    def add_child(
+        self, processgraphid: str, parentprocessid: str, spec: FunctionSpec, insert: bool = False
+    ) -> Coroutine[Any, Any, Process]:
+        """Adds a process to a running workflow as a child of ``parentprocessid`` (assigned to the
+        caller); with ``insert``, between the parent and its children."""
+    def cancel_process_graph(self, processgraphid: str) -> Coroutine[Any, Any, None]:
+        """Cancels every waiting or running process of a workflow."""
+
+    # Logs and attributes
+    def add_log(self, processid: str, message: str) -> Coroutine[Any, Any, None]:
+        """Adds a log line to a running process (by its executor)."""
+    def add_executor_log(
+        self, colonyname: str, executorname: str, message: str
+    ) -> Coroutine[Any, Any, None]:
+        """Adds a log line of the calling executor."""
+    def get_logs(
+        self, colonyname: str, processid: str, count: int = 100, since: int = 0
+    ) -> Coroutine[Any, Any, list[Log]]:
+        """Up to ``count`` (1..500) log lines of a process newer than ``since`` (Unix ns)."""
+    def get_executor_logs(
+        self, colonyname: str, executorname: str, count: int = 100, since: int = 0
+    ) -> Coroutine[Any, Any, list[Log]]:
+        """Up to ``count`` (1..500) log lines of an executor newer than ``since`` (Unix ns)."""
+    def search_logs(
+        self, colonyname: str, text: str, days: int = 1, count: int = 100
+    ) -> Coroutine[Any, Any, list[Log]]:
+        """Up to ``count`` log lines of the last ``days`` days that contain ``text``."""
+    def add_attribute(self, attribute: Attribute) -> Coroutine[Any, Any, Attribute]:
+        """Adds an attribute to a running process (by its executor)."""
+    def get_attribute(self, attributeid: str) -> Coroutine[Any, Any, Attribute]:
+        """An attribute, by ID."""
+
+    # Crons and generators
+    def add_cron(self, cron: Cron) -> Coroutine[Any, Any, Cron]:
+        """Adds a cron; the server fills in its ID and initiator."""
+    def get_cron(self, cronid: str) -> Coroutine[Any, Any, Cron]:
+        """A cron, by ID."""
+    def get_crons(self, colonyname: str, count: int = 100) -> Coroutine[Any, Any, list[Cron]]:
+        """Up to ``count`` crons of a colony."""
+    def run_cron(self, cronid: str) -> Coroutine[Any, Any, Cron]:
+        """Runs a cron now."""
+    def remove_cron(self, cronid: str) -> Coroutine[Any, Any, None]:
+        """Removes a cron."""
+    def add_generator(self, generator: Generator) -> Coroutine[Any, Any, Generator]:
+        """Adds a generator; the server fills in its ID and initiator."""
+    def get_generator(self, generatorid: str) -> Coroutine[Any, Any, Generator]:
+        """A generator, by ID."""
+    def resolve_generator(
+        self, colonyname: str, generatorname: str
+    ) -> Coroutine[Any, Any, Generator]:
+        """A generator, by colony and name."""
+    def get_generators(
+        self, colonyname: str, count: int = 100
+    ) -> Coroutine[Any, Any, list[Generator]]:
+        """Up to ``count`` generators of a colony."""
+    def pack_generator(self, generatorid: str, arg: str) -> Coroutine[Any, Any, None]:
+        """Queues an argument for a generator's next run."""
+    def remove_generator(self, generatorid: str) -> Coroutine[Any, Any, None]:
+        """Removes a generator."""
+
+    # Blueprints
+    def add_blueprint_definition(
+        self, definition: BlueprintDefinition
+    ) -> Coroutine[Any, Any, BlueprintDefinition]:
+        """Adds a blueprint definition (signed by the colony key)."""
+    def get_blueprint_definition(
+        self, colonyname: str, name: str
+    ) -> Coroutine[Any, Any, BlueprintDefinition]:
+        """A blueprint definition, by colony and name."""
+    def get_blueprint_definitions(
+        self, colonyname: str
+    ) -> Coroutine[Any, Any, list[BlueprintDefinition]]:
+        """The blueprint definitions of a colony."""
+    def remove_blueprint_definition(self, colonyname: str, name: str) -> Coroutine[Any, Any, None]:
+        """Removes a blueprint definition that no blueprint uses (signed by the colony key)."""
+    def add_blueprint(self, blueprint: Blueprint) -> Coroutine[Any, Any, Blueprint]:
+        """Adds a blueprint of a defined kind."""
+    def get_blueprint(self, colonyname: str, name: str) -> Coroutine[Any, Any, Blueprint]:
+        """A blueprint, by colony and name."""
+    def get_blueprints(
+        self, colonyname: str, kind: str = "", locationname: str = ""
+    ) -> Coroutine[Any, Any, list[Blueprint]]:
+        """The blueprints of a colony, of one ``kind`` and at one location ("" : all)."""
+    def update_blueprint(
+        self, blueprint: Blueprint, force_generation: bool = False
+    ) -> Coroutine[Any, Any, Blueprint]:
+        """Updates a blueprint; ``force_generation`` bumps its generation even if unchanged."""
+    def remove_blueprint(self, colonyname: str, name: str) -> Coroutine[Any, Any, None]:
+        """Removes a blueprint."""
+    def get_blueprint_history(
+        self, blueprintid: str, limit: int = 0
+    ) -> Coroutine[Any, Any, list[BlueprintHistory]]:
+        """The last ``limit`` changes of a blueprint (0: all)."""
+    def update_blueprint_status(
+        self, colonyname: str, name: str, status: JSON
+    ) -> Coroutine[Any, Any, None]:
+        """Sets a blueprint's status (free-form JSON), as its reconciler sees it."""
+    def reconcile_blueprint(
+        self, colonyname: str, name: str, force: bool = False
+    ) -> Coroutine[Any, Any, Process]:
+        """Submits a reconcile process for a blueprint to its definition's handler."""
+
+    # Files and snapshots
+    def add_file(self, file: File) -> Coroutine[Any, Any, File]:
+        """Adds a file's metadata; the server fills in its ID."""
+    def get_file(self, colonyname: str, fileid: str) -> Coroutine[Any, Any, list[File]]:
+        """A file's revisions, by ID."""
+    def get_files(self, colonyname: str, label: str) -> Coroutine[Any, Any, list[FileData]]:
+        """The latest revision of each file under a label."""
+    def get_file_labels(
+        self, colonyname: str, name: str = "", exact: bool = False
+    ) -> Coroutine[Any, Any, list[Label]]:
+        """The file labels of a colony that start with ``name`` (or equal it, with ``exact``)."""
+    def remove_file(self, colonyname: str, fileid: str) -> Coroutine[Any, Any, None]:
+        """Removes a file's metadata, by ID."""
+    def create_snapshot(
+        self, colonyname: str, label: str, name: str
+    ) -> Coroutine[Any, Any, Snapshot]:
+        """Freezes the files under a label as a named snapshot."""
+    def get_snapshot(self, colonyname: str, name: str) -> Coroutine[Any, Any, Snapshot]:
+        """A snapshot, by name."""
+    def get_snapshots(self, colonyname: str) -> Coroutine[Any, Any, list[Snapshot]]:
+        """The snapshots of a colony."""
+    def remove_snapshot(self, colonyname: str, name: str) -> Coroutine[Any, Any, None]:
+        """Removes a snapshot, by name."""
+    def remove_all_snapshots(self, colonyname: str) -> Coroutine[Any, Any, None]:
+        """Removes every snapshot of a colony."""
+
+    # Process streams
+    def subscribe_processes(self, executortype: str, state: StateLike) -> ProcessSubscription:
+        """Processes of ``executortype`` as they reach ``state`` (e.g. new WAITING ones), as an
+        async iterator. Only a registered executor may subscribe; use ``assignments`` to take
+        work, this stream is for watching."""
+    def assignments(self, colonyname: str, poll: float = 10.0) -> ProcessSubscription:
+        """The processes assigned to this executor, one by one, as an async iterator. Each poll
+        waits up to ``poll`` seconds; no work means waiting, not an error. Leaving the loop (or
+        ``close()``) ends it at once."""
+
+class Subscription(Generic[T]):
+    """A stream from the server, as an async iterator.
+
+    Leaving an ``async for`` early (break, exception, cancellation) closes the subscription; so
+    do ``close()``, ``aclose()`` and leaving ``async with``. ``await sub.next()`` reads one item
     (None at the end) without closing anything.
     """
 
     @property
-    def processid(self) -> str: ...
-    @property
-    def channel(self) -> str: ...
-    @property
     def closed(self) -> bool:
         """Whether the subscription was closed or has ended."""
-    def __aiter__(self) -> _ChannelIteration: ...
-    def __anext__(self) -> Coroutine[Any, Any, ChannelEntry]: ...
-    def next(self) -> Coroutine[Any, Any, Optional[ChannelEntry]]:
-        """The next entry, or None when the stream has ended."""
+    def __aiter__(self) -> _Iteration[T]: ...
+    def __anext__(self) -> Coroutine[Any, Any, T]: ...
+    def next(self) -> Coroutine[Any, Any, Optional[T]]:
+        """The next item, or None when the stream has ended."""
     def close(self) -> None:
         """Closes the subscription now: its socket closes, a pending ``next`` ends."""
     async def aclose(self) -> None:
@@ -223,11 +448,25 @@ class ChannelSubscription:
     ) -> None: ...
 
 @final
-class _ChannelIteration:
+class ChannelSubscription(Subscription[ChannelEntry]):
+    """The entries of a channel: the backlog, then live entries; ends after an ``end`` or
+    ``error`` entry."""
+
+    @property
+    def processid(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+
+@final
+class ProcessSubscription(Subscription[Process]):
+    """Processes: the events of ``subscribe_processes``, or the work of ``assignments``."""
+
+@final
+class _Iteration(Generic[T]):
     """The iterator behind ``async for``: closes its subscription when released."""
 
     def __aiter__(self) -> Self: ...
-    def __anext__(self) -> Coroutine[Any, Any, ChannelEntry]: ...
+    def __anext__(self) -> Coroutine[Any, Any, T]: ...
 
 @final
 class ChannelWriter:
@@ -291,6 +530,9 @@ class FunctionSpec:
     label: str
     nodename: str
     env: dict[str, str]
+    conditions: Conditions
+    """Where it may run and what it needs (a copy: assign a changed one back)."""
+    fs: JSON
     def __init__(
         self,
         funcname: str,
@@ -307,7 +549,20 @@ class FunctionSpec:
         label: str = "",
         nodename: str = "",
         env: Optional[Mapping[str, str]] = None,
-    ) -> None: ...
+        fs: JSON = None,
+        executornames: Sequence[str] = (),
+        locationname: str = "",
+        dependencies: Sequence[str] = (),
+        nodes: int = 0,
+        processes: int = 0,
+        processespernode: int = 0,
+        cpu: str = "",
+        mem: str = "",
+        storage: str = "",
+        gpu: JSON = None,
+        walltime: int = 0,
+    ) -> None:
+        """``executornames`` ... ``walltime`` set the same fields of ``conditions``."""
 
 @final
 class Process:
@@ -435,3 +690,321 @@ class ServerVersion:
     def buildversion(self) -> str: ...
     @property
     def buildtime(self) -> str: ...
+
+@dataclass_transform(kw_only_default=True, eq_default=True)
+class _Record:
+    """The record classes below (not a runtime base class): built with keyword arguments,
+    every field an attribute that can be read and assigned (reading gives a copy of lists,
+    dicts and nested records), compared by value. A cron's or generator's ``workflowspec``
+    can also be given as JSON text."""
+
+@final
+class Attribute(_Record):
+    """A key/value attribute of a process (``attributetype``: 0 IN, 1 OUT, 2 ERR, 3 ENV)."""
+
+    attributeid: str = ...
+    """Filled in by the server."""
+    targetid: str = ...
+    """The process it belongs to."""
+    targetcolonyname: str = ...
+    targetprocessgraphid: str = ...
+    state: int = ...
+    attributetype: int = ...
+    """0 IN, 1 OUT, 2 ERR, 3 ENV."""
+    key: str = ...
+    value: str = ...
+
+@final
+class Blueprint(_Record):
+    """A declarative resource of a kind that a ``BlueprintDefinition`` declares."""
+
+    blueprintid: str = ...
+    kind: str = ...
+    metadata: BlueprintMetadata = ...
+    spec: JSON = ...
+    status: JSON = ...
+    """As its reconciler reports it (free-form JSON)."""
+
+@final
+class BlueprintDefinition(_Record):
+    """Declares a kind of blueprint: its schema and the executor type that reconciles it."""
+
+    blueprintdefinitionid: str = ...
+    kind: str = ...
+    metadata: BlueprintMetadata = ...
+    spec: JSON = ...
+    """``{group, version, names, scope, schema, handler}`` (free-form JSON)."""
+
+@final
+class BlueprintHistory(_Record):
+    """One change of a blueprint."""
+
+    historyid: str = ...
+    blueprintid: str = ...
+    kind: str = ...
+    namespace: str = ...
+    name: str = ...
+    generation: int = ...
+    spec: JSON = ...
+    status: JSON = ...
+    timestamp: str = ...
+    changedby: str = ...
+    changetype: str = ...
+    """What changed (e.g. "create", "update")."""
+
+@final
+class BlueprintMetadata(_Record):
+    """Name, colony and bookkeeping of a blueprint or a blueprint definition."""
+
+    name: str = ...
+    colonyname: str = ...
+    locationname: str = ...
+    labels: JSON = ...
+    annotations: JSON = ...
+    generation: int = ...
+    created_at: str = ...
+    updated_at: str = ...
+    last_reconciliation_process: str = ...
+    last_reconciliation_time: str = ...
+
+@final
+class Cluster(_Record):
+    """The servers of a cluster and its leader."""
+
+    nodes: list[ClusterNode] = ...
+    leader: ClusterNode = ...
+
+@final
+class ClusterNode(_Record):
+    """One server of a cluster."""
+
+    name: str = ...
+    host: str = ...
+    port: int = ...
+    peerport: int = ...
+    relayport: int = ...
+    apiport: int = ...
+
+@final
+class Conditions(_Record):
+    """Where a process may run and what it needs (``FunctionSpec.conditions``)."""
+
+    colonyname: str = ...
+    executortype: str = ...
+    executornames: Strings = ...
+    """Only executors with these names may take the process (empty: any)."""
+    locationname: str = ...
+    dependencies: Strings = ...
+    """Workflow parents (node names)."""
+    nodes: int = ...
+    processes: int = ...
+    processespernode: int = ...
+    cpu: str = ...
+    """Millicores, e.g. ``"500m"``."""
+    mem: str = ...
+    """A size with unit, e.g. ``"1Gi"``."""
+    storage: str = ...
+    gpu: JSON = ...
+    walltime: int = ...
+
+@final
+class Cron(_Record):
+    """A workflow run on a schedule: ``cronexpression`` (six fields, seconds first) or ``interval``
+    seconds (-1: use the expression)."""
+
+    cronid: str = ...
+    """Filled in by the server."""
+    initiatorid: str = ...
+    initiatorname: str = ...
+    colonyname: str = ...
+    name: str = ...
+    cronexpression: str = ...
+    """Six fields, seconds first (``0 */5 * * * *``), or empty when ``interval`` is used."""
+    interval: int = ...
+    """Seconds between runs; -1 to use the expression."""
+    random: bool = ...
+    nextrun: str = ...
+    """When it runs next (RFC 3339)."""
+    lastrun: str = ...
+    workflowspec: OptionalWorkflow = ...
+    """The workflow (None if unset); its JSON text is accepted too."""
+    prevprocessgraphid: str = ...
+    waitforprevprocessgraph: bool = ...
+    checkerperiod: int = ...
+
+@final
+class File(_Record):
+    """File metadata (the data itself lives in S3; ``reference`` says where)."""
+
+    fileid: str = ...
+    """Filled in by the server."""
+    colonyname: str = ...
+    label: str = ...
+    name: str = ...
+    size: int = ...
+    sequencenr: int = ...
+    checksum: str = ...
+    checksumalg: str = ...
+    reference: JSON = ...
+    """``{protocol, s3object: {...}}`` (free-form JSON)."""
+    added: str = ...
+
+@final
+class FileData(_Record):
+    """The latest revision of a file under a label."""
+
+    name: str = ...
+    """The file name under the label."""
+    checksum: str = ...
+    size: int = ...
+    s3filename: str = ...
+
+@final
+class Function(_Record):
+    """A function an executor offers, with its statistics."""
+
+    functionid: str = ...
+    """Filled in by the server."""
+    executorname: str = ...
+    executortype: str = ...
+    colonyname: str = ...
+    funcname: str = ...
+    description: str = ...
+    args: JSONList = ...
+    """Argument descriptions (free-form JSON)."""
+    counter: int = ...
+    """How many times it ran; the times below are in seconds."""
+    minwaittime: float = ...
+    maxwaittime: float = ...
+    minexectime: float = ...
+    maxexectime: float = ...
+    avgwaittime: float = ...
+    avgexectime: float = ...
+    locationname: str = ...
+
+@final
+class Generator(_Record):
+    """A workflow started when ``trigger`` arguments have been packed (or after ``timeout`` seconds
+    with fewer)."""
+
+    generatorid: str = ...
+    initiatorid: str = ...
+    initiatorname: str = ...
+    colonyname: str = ...
+    name: str = ...
+    workflowspec: OptionalWorkflow = ...
+    """The workflow (None if unset); its JSON text is accepted too."""
+    trigger: int = ...
+    """How many packed arguments start a run."""
+    timeout: int = ...
+    """Seconds after which fewer arguments start a run too."""
+    firstpack: str = ...
+    lastrun: str = ...
+    queuesize: int = ...
+    """How many packed arguments wait."""
+    checkerperiod: int = ...
+
+@final
+class Label(_Record):
+    """A file label and how many files it holds."""
+
+    name: str = ...
+    files: int = ...
+
+@final
+class Location(_Record):
+    """A place where executors run."""
+
+    locationid: str = ...
+    """Chosen by the caller (e.g. a key ID)."""
+    name: str = ...
+    colonyname: str = ...
+    description: str = ...
+    long: float = ...
+    lat: float = ...
+
+@final
+class Log(_Record):
+    """A log line of a process or an executor (``timestamp``: Unix nanoseconds)."""
+
+    processid: str = ...
+    colonyname: str = ...
+    executorname: str = ...
+    message: str = ...
+    """The log line."""
+    timestamp: int = ...
+    """Unix time in nanoseconds."""
+
+@final
+class PauseStatus(_Record):
+    """Whether a colony's assignments are paused."""
+
+    colonyname: str = ...
+    ispaused: bool = ...
+
+@final
+class ProcessGraph(_Record):
+    """A submitted workflow (a process graph)."""
+
+    processgraphid: str = ...
+    initiatorid: str = ...
+    initiatorname: str = ...
+    colonyname: str = ...
+    rootprocessids: Strings = ...
+    state: ProcessState = ...
+    submissiontime: str = ...
+    starttime: str = ...
+    endtime: str = ...
+    processids: Strings = ...
+    """Every process of the workflow."""
+    nodes: JSONList = ...
+    """UI layout, filled only when the graph is read back."""
+    edges: JSONList = ...
+
+@final
+class ServerInfo(_Record):
+    """What the server says about its build and endpoints."""
+
+    buildversion: str = ...
+    buildtime: str = ...
+    backends: JSONList = ...
+    """``[{type, port, host, tls, insecure}]`` (free-form JSON)."""
+
+@final
+class Snapshot(_Record):
+    """The files of a label, frozen under a name."""
+
+    snapshotid: str = ...
+    colonyname: str = ...
+    label: str = ...
+    name: str = ...
+    fileids: Strings = ...
+    """The files it holds."""
+    added: str = ...
+
+@final
+class Statistics(_Record):
+    """Counts of colonies, executors, processes and workflows (of a colony, or the server)."""
+
+    colonies: int = ...
+    executors: int = ...
+    activeexecutors: int = ...
+    unregisteredexecutors: int = ...
+    waitingprocesses: int = ...
+    runningprocesses: int = ...
+    successfulprocesses: int = ...
+    failedprocesses: int = ...
+    cancelledprocesses: int = ...
+    waitingworkflows: int = ...
+    runningworkflows: int = ...
+    successfulworkflows: int = ...
+    failedworkflows: int = ...
+    cancelledworkflows: int = ...
+
+@final
+class WorkflowSpec(_Record):
+    """A workflow to submit: function specs whose ``conditions.dependencies`` name their parents (by
+    ``nodename``)."""
+
+    colonyname: str = ...
+    functionspecs: list[FunctionSpec] = ...

@@ -1,0 +1,323 @@
+//! The core's plain data types (functions, workflows, logs, crons, blueprints, files, ...) as
+//! Python classes, declared once in a table.
+//!
+//! Each class wraps its core value and is built with keyword arguments (`Cron(colonyname=...,
+//! name=...)`; unset fields take the core's defaults). Every field is an attribute that can be
+//! read and assigned; reading gives a new Python value (a copy for lists, dicts and nested
+//! records: change them by assigning the whole value back). Equality compares the values; the
+//! repr shows the fields that are not at their defaults. Wrong types raise `TypeError` naming
+//! the field (`Cron.interval must be an int, not str`).
+
+use colonykit::{
+    Attribute, Blueprint, BlueprintDefinition, BlueprintHistory, BlueprintMetadata, Cluster,
+    ClusterNode, Conditions, Cron, Error, ErrorKind, File, FileData, Function, Generator, Label,
+    Location, Log, PauseStatus, ProcessGraph, ServerInfo, Snapshot, Statistics, WorkflowSpec,
+};
+use pyo3::exceptions::{PyAttributeError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+
+use crate::errors::{to_pyerr, wrong_type};
+use crate::fields::{FromPy, Object, ToPy};
+use crate::runtime::ToPython;
+
+/// How a record reads and assigns one of its fields.
+pub trait Conv<T> {
+    fn get<'py>(value: &T, py: Python<'py>) -> PyResult<Bound<'py, PyAny>>;
+    fn set(value: &Bound<'_, PyAny>, what: &str) -> PyResult<T>;
+}
+
+/// The usual way: the field's own [`ToPy`] and [`FromPy`].
+pub struct Plain;
+
+impl<T: ToPy + FromPy> Conv<T> for Plain {
+    fn get<'py>(value: &T, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        value.to_py(py)
+    }
+    fn set(value: &Bound<'_, PyAny>, what: &str) -> PyResult<T> {
+        T::from_py(value, what)
+    }
+}
+
+/// A cron's or a generator's workflow: JSON text in the core (the server's format), a
+/// `WorkflowSpec` in Python (None when unset). A `str` is taken as the JSON text itself.
+pub struct WorkflowText;
+
+impl Conv<String> for WorkflowText {
+    fn get<'py>(value: &String, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if value.is_empty() {
+            return Ok(py.None().into_bound(py));
+        }
+        match serde_json::from_str::<WorkflowSpec>(value) {
+            Ok(workflow) => workflow.to_py(py),
+            Err(error) => Err(to_pyerr(
+                py,
+                &Error::new(
+                    ErrorKind::Protocol,
+                    format!("the workflow spec is not a workflow: {error}"),
+                ),
+            )),
+        }
+    }
+    fn set(value: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
+        if value.is_none() {
+            return Ok(String::new());
+        }
+        if value.is_instance_of::<PyString>() {
+            return value.extract();
+        }
+        let workflow = WorkflowSpec::from_py(value, what)
+            .map_err(|_| wrong_type(what, "a colonykit.WorkflowSpec or its JSON text", value))?;
+        serde_json::to_string(&workflow).map_err(|error| {
+            crate::errors::invalid_argument(value.py(), format!("{what}: {error}"))
+        })
+    }
+}
+
+/// The fields of a record type, by name.
+pub trait Fields: Default + Sized {
+    /// The Python class's name.
+    const NAME: &'static str;
+    /// Assigns the field `name`; None if there is no such field.
+    fn set(&mut self, name: &str, value: &Bound<'_, PyAny>) -> Option<PyResult<()>>;
+    /// The fields that are not at their defaults, for the repr.
+    fn changed<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>>;
+}
+
+/// Assigns `name`, or raises `AttributeError` for a field the record does not have.
+pub fn set_field<T: Fields>(record: &mut T, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
+    record.set(name, value).unwrap_or_else(|| {
+        Err(PyAttributeError::new_err(format!(
+            "'{}' object has no attribute '{name}'",
+            T::NAME
+        )))
+    })
+}
+
+/// Assigns the keyword arguments of a constructor (`who` names it in errors).
+pub fn apply<T: Fields>(
+    record: &mut T,
+    fields: Option<&Bound<'_, PyDict>>,
+    who: &str,
+) -> PyResult<()> {
+    for (key, value) in fields.into_iter().flat_map(|dict| dict.iter()) {
+        let key: String = key.extract()?;
+        record.set(&key, &value).unwrap_or_else(|| {
+            Err(PyTypeError::new_err(format!(
+                "{who}() got an unexpected keyword argument '{key}'"
+            )))
+        })?;
+    }
+    Ok(())
+}
+
+/// `Name(field=value, ...)`, with the fields that are not at their defaults.
+pub fn repr<T: Fields>(record: &T, py: Python<'_>) -> PyResult<String> {
+    Ok(format!(
+        "{}({})",
+        T::NAME,
+        crate::types::fields(&record.changed(py)?)?
+    ))
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
+/// The converter of a field: [`Plain`] unless the table names another.
+macro_rules! conv {
+    () => {
+        Plain
+    };
+    ($conv:ty) => {
+        $conv
+    };
+}
+
+/// Declares record classes: `"PyName" => RustClass(CoreType) { field, field as Conv, ... }`.
+macro_rules! records {
+    ($(
+        $(#[doc = $doc:literal])*
+        $name:literal => $class:ident($core:ident) { $($field:ident $(as $conv:ty)?),* $(,)? }
+    )*) => {
+        $(
+            $(#[doc = $doc])*
+            #[pyclass(module = "colonykit", name = $name)]
+            pub struct $class {
+                pub inner: $core,
+            }
+
+            impl Fields for $core {
+                const NAME: &'static str = $name;
+
+                fn set(&mut self, name: &str, value: &Bound<'_, PyAny>) -> Option<PyResult<()>> {
+                    $(if name == stringify!($field) {
+                        let what = concat!($name, ".", stringify!($field));
+                        return Some(
+                            <conv!($($conv)?) as Conv<_>>::set(value, what)
+                                .map(|converted| self.$field = converted),
+                        );
+                    })*
+                    None
+                }
+
+                fn changed<'py>(
+                    &self,
+                    py: Python<'py>,
+                ) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+                    let mut items = Vec::new();
+                    $(if !is_default(&self.$field) {
+                        let value = <conv!($($conv)?) as Conv<_>>::get(&self.$field, py)?;
+                        items.push((stringify!($field), value));
+                    })*
+                    Ok(items)
+                }
+            }
+
+            impl ToPy for $core {
+                fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                    Ok(Bound::new(py, $class { inner: self.clone() })?.into_any())
+                }
+            }
+
+            impl FromPy for $core {
+                fn from_py(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Self> {
+                    match value.cast::<$class>() {
+                        Ok(record) => Ok(record.borrow().inner.clone()),
+                        Err(_) => Err(wrong_type(what, concat!("a colonykit.", $name), value)),
+                    }
+                }
+            }
+
+            impl Object for $core {}
+
+            impl ToPython for $core {
+                fn to_python(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+                    Ok(Bound::new(py, $class { inner: self })?.into_any())
+                }
+            }
+
+            #[pymethods]
+            impl $class {
+                #[new]
+                #[pyo3(signature = (**fields))]
+                fn new(fields: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+                    let mut inner = $core::default();
+                    apply(&mut inner, fields, $name)?;
+                    Ok($class { inner })
+                }
+
+                $(
+                    #[getter]
+                    fn $field<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                        <conv!($($conv)?) as Conv<_>>::get(&self.inner.$field, py)
+                    }
+                )*
+
+                fn __setattr__(&mut self, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
+                    set_field(&mut self.inner, name, value)
+                }
+
+                fn __eq__(&self, other: PyRef<'_, Self>) -> bool {
+                    self.inner == other.inner
+                }
+
+                fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+                    repr(&self.inner, py)
+                }
+            }
+        )*
+
+        /// Adds every record class to the module.
+        pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+            $(module.add_class::<$class>()?;)*
+            Ok(())
+        }
+    };
+}
+
+records! {
+    /// Where a process may run and what it needs (``FunctionSpec.conditions``).
+    "Conditions" => PyConditions(Conditions) {
+        colonyname, executortype, executornames, locationname, dependencies, nodes, processes,
+        processespernode, cpu, mem, storage, gpu, walltime,
+    }
+    /// A function an executor offers, with its statistics.
+    "Function" => PyFunction(Function) {
+        functionid, executorname, executortype, colonyname, funcname, description, args, counter,
+        minwaittime, maxwaittime, minexectime, maxexectime, avgwaittime, avgexectime,
+        locationname,
+    }
+    /// A workflow to submit: function specs whose ``conditions.dependencies`` name their
+    /// parents (by ``nodename``).
+    "WorkflowSpec" => PyWorkflowSpec(WorkflowSpec) { colonyname, functionspecs }
+    /// A submitted workflow (a process graph).
+    "ProcessGraph" => PyProcessGraph(ProcessGraph) {
+        processgraphid, initiatorid, initiatorname, colonyname, rootprocessids, state,
+        submissiontime, starttime, endtime, processids, nodes, edges,
+    }
+    /// A log line of a process or an executor (``timestamp``: Unix nanoseconds).
+    "Log" => PyLog(Log) { processid, colonyname, executorname, message, timestamp }
+    /// A key/value attribute of a process (``attributetype``: 0 IN, 1 OUT, 2 ERR, 3 ENV).
+    "Attribute" => PyAttribute(Attribute) {
+        attributeid, targetid, targetcolonyname, targetprocessgraphid, state, attributetype, key,
+        value,
+    }
+    /// A workflow run on a schedule: ``cronexpression`` (six fields, seconds first) or
+    /// ``interval`` seconds (-1: use the expression).
+    "Cron" => PyCron(Cron) {
+        cronid, initiatorid, initiatorname, colonyname, name, cronexpression, interval, random,
+        nextrun, lastrun, workflowspec as WorkflowText, prevprocessgraphid,
+        waitforprevprocessgraph, checkerperiod,
+    }
+    /// A workflow started when ``trigger`` arguments have been packed (or after ``timeout``
+    /// seconds with fewer).
+    "Generator" => PyGenerator(Generator) {
+        generatorid, initiatorid, initiatorname, colonyname, name, workflowspec as WorkflowText,
+        trigger, timeout, firstpack, lastrun, queuesize, checkerperiod,
+    }
+    /// Name, colony and bookkeeping of a blueprint or a blueprint definition.
+    "BlueprintMetadata" => PyBlueprintMetadata(BlueprintMetadata) {
+        name, colonyname, locationname, labels, annotations, generation, created_at, updated_at,
+        last_reconciliation_process, last_reconciliation_time,
+    }
+    /// Declares a kind of blueprint: its schema and the executor type that reconciles it.
+    "BlueprintDefinition" => PyBlueprintDefinition(BlueprintDefinition) {
+        blueprintdefinitionid, kind, metadata, spec,
+    }
+    /// A declarative resource of a kind that a ``BlueprintDefinition`` declares.
+    "Blueprint" => PyBlueprint(Blueprint) { blueprintid, kind, metadata, spec, status }
+    /// One change of a blueprint.
+    "BlueprintHistory" => PyBlueprintHistory(BlueprintHistory) {
+        historyid, blueprintid, kind, namespace, name, generation, spec, status, timestamp,
+        changedby, changetype,
+    }
+    /// File metadata (the data itself lives in S3; ``reference`` says where).
+    "File" => PyFile(File) {
+        fileid, colonyname, label, name, size, sequencenr, checksum, checksumalg, reference,
+        added,
+    }
+    /// The latest revision of a file under a label.
+    "FileData" => PyFileData(FileData) { name, checksum, size, s3filename }
+    /// A file label and how many files it holds.
+    "Label" => PyLabel(Label) { name, files }
+    /// The files of a label, frozen under a name.
+    "Snapshot" => PySnapshot(Snapshot) { snapshotid, colonyname, label, name, fileids, added }
+    /// A place where executors run.
+    "Location" => PyLocation(Location) { locationid, name, colonyname, description, long, lat }
+    /// Counts of colonies, executors, processes and workflows (of a colony, or the server).
+    "Statistics" => PyStatistics(Statistics) {
+        colonies, executors, activeexecutors, unregisteredexecutors, waitingprocesses,
+        runningprocesses, successfulprocesses, failedprocesses, cancelledprocesses,
+        waitingworkflows, runningworkflows, successfulworkflows, failedworkflows,
+        cancelledworkflows,
+    }
+    /// What the server says about its build and endpoints.
+    "ServerInfo" => PyServerInfo(ServerInfo) { buildversion, buildtime, backends }
+    /// One server of a cluster.
+    "ClusterNode" => PyClusterNode(ClusterNode) { name, host, port, peerport, relayport, apiport }
+    /// The servers of a cluster and its leader.
+    "Cluster" => PyCluster(Cluster) { nodes, leader }
+    /// Whether a colony's assignments are paused.
+    "PauseStatus" => PyPauseStatus(PauseStatus) { colonyname, ispaused }
+}
