@@ -28,9 +28,7 @@ async def _ready(value: T) -> T:
     return value
 
 
-_inboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Inbox] = (
-    weakref.WeakKeyDictionary()
-)
+_inboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Inbox] = weakref.WeakKeyDictionary()
 
 
 def _inbox(loop: asyncio.AbstractEventLoop) -> _Inbox:
