@@ -174,23 +174,18 @@ mod tests {
         connections.load(Ordering::SeqCst)
     }
 
+    /// Connections opened for three calls: one while the server keeps it; a new one each time
+    /// the server dropped it (silently, announced, or by closing on the next request unread),
+    /// and every call still succeeds.
     #[tokio::test]
-    async fn sequential_calls_share_one_connection() {
-        assert_eq!(three_calls(After::KeepAlive).await, 1);
-    }
-
-    #[tokio::test]
-    async fn a_connection_the_server_dropped_is_replaced() {
-        assert_eq!(three_calls(After::SilentClose).await, 3);
-    }
-
-    #[tokio::test]
-    async fn connection_close_is_honoured() {
-        assert_eq!(three_calls(After::AnnouncedClose).await, 3);
-    }
-
-    #[tokio::test]
-    async fn a_request_the_server_dropped_unread_is_sent_again() {
-        assert_eq!(three_calls(After::DropsNextRequest).await, 3);
+    async fn connections_are_reused_while_the_server_keeps_them() {
+        for (after, expected) in [
+            (After::KeepAlive, 1),
+            (After::SilentClose, 3),
+            (After::AnnouncedClose, 3),
+            (After::DropsNextRequest, 3),
+        ] {
+            assert_eq!(three_calls(after).await, expected);
+        }
     }
 }
