@@ -45,6 +45,10 @@ class Sdk:
 SDKS = [
     Sdk("raw", "raw floor (libsecp256k1 + keep-alive HTTP/1.1)", [os.path.join(RUST, "raw")], "floor"),
     Sdk("ck-rust", "colonykit (Rust)", [os.path.join(RUST, "colonykit")], "Rust"),
+    # The same program on a current-thread runtime (`#[tokio::main(flavor = "current_thread")]`):
+    # what a client that does one thing at a time should use; the row above has tokio's default.
+    Sdk("ck-rust-ct", "colonykit (Rust, current-thread tokio)",
+        ["env", "BENCH_TOKIO=current", os.path.join(RUST, "colonykit")], "Rust"),
     Sdk("ck-python", "colonykit (Python)", [PY, os.path.join(HERE, "py", "colonykit_bench.py")], "Python"),
     Sdk("ck-node", "colonykit (Node)", ["node", os.path.join(HERE, "node", "colonykit_bench.mjs")], "Node"),
     Sdk("colonyos", "colonyos crate 1.0.5", [os.path.join(RUST, "colonyos")], "other"),
@@ -387,9 +391,11 @@ COLUMNS = [
 TARGETS = [
     # (sdk, metric, kind, limit, text)
     ("ck-rust", "append_p50_ms", "ratio<=", 1.05, "sequential append p50 ≤ 1.05× floor"),
+    ("ck-rust-ct", "append_p50_ms", "ratio<=", 1.05, "sequential append p50 ≤ 1.05× floor"),
     ("ck-python", "append_p50_ms", "ratio<=", 1.10, "sequential append p50 ≤ 1.10× floor"),
     ("ck-node", "append_p50_ms", "ratio<=", 1.10, "sequential append p50 ≤ 1.10× floor"),
     ("ck-rust", "flight_appends_per_s", "ratio>=", 0.95, "appends/s, 16 in flight ≥ 0.95× floor"),
+    ("ck-rust-ct", "flight_appends_per_s", "ratio>=", 0.95, "appends/s, 16 in flight ≥ 0.95× floor"),
     ("ck-python", "flight_appends_per_s", "ratio>=", 0.90, "appends/s, 16 in flight ≥ 0.90× floor"),
     ("ck-node", "flight_appends_per_s", "ratio>=", 0.90, "appends/s, 16 in flight ≥ 0.90× floor"),
     ("ck-rust", "sign_ab_ratio", "value<=", 1.10, "signing ≤ 1.1× floor (core vs floor code, alternated in one process)"),

@@ -17,6 +17,7 @@ mod convert;
 mod error;
 mod json;
 mod output;
+mod runtime;
 mod subscription;
 
 use std::future::Future;

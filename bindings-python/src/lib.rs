@@ -66,14 +66,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<writer::PyWriterStats>()?;
     m.add_class::<runtime::Start>()?;
     m.add_class::<runtime::Abort>()?;
+    m.add_class::<runtime::Inbox>()?;
     m.add_class::<stream::Iteration>()?;
     m.add_function(wrap_pyfunction!(generate_key, m)?)?;
     m.add_function(wrap_pyfunction!(key_id, m)?)?;
     m.add_function(wrap_pyfunction!(_panic, m)?)?;
-    m.add_function(wrap_pyfunction!(runtime::_shutdown, m)?)?;
-    // No thread may hand a result back to Python while the interpreter finalizes.
-    let atexit = m.py().import("atexit")?;
-    atexit.call_method1("register", (m.getattr("_shutdown")?,))?;
     m.add("ACK", pyo3::types::PyBytes::new(m.py(), colonykit::ACK))?;
     Ok(())
 }

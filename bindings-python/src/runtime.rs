@@ -2,23 +2,22 @@
 //!
 //! Every async method returns a real coroutine (`colonykit._aio._call`): nothing runs until it
 //! is awaited. When it first runs, it starts the core future on the one shared tokio runtime
-//! (pyo3-async-runtimes' runtime, started lazily) and awaits an `asyncio.Future` for its result.
+//! (one worker thread, started lazily) and awaits an `asyncio.Future` for its result.
 //! Cancelling the awaiting task cancels that future, which aborts the tokio task: the core future
 //! is dropped and closes whatever it was waiting on.
 //!
-//! The result is handed back with `loop.call_soon_threadsafe` from a blocking-pool thread (so a
-//! tokio worker never waits for the GIL); it is converted to Python objects there, and errors to
-//! `colonykit` exceptions; a panic becomes a `ColonyError`. Interpreter exit is safe: an `atexit`
-//! hook stops all hand-backs and waits for those in progress, so no thread touches Python while
-//! the interpreter finalizes, and a closed loop is left alone ("Event loop is closed" never
-//! shows).
+//! The outcome comes back through the loop's [`Inbox`]: converted to Python objects on the
+//! loop's thread, errors to `colonykit` exceptions, a panic to a `ColonyError`. No other thread
+//! ever touches Python, so interpreter exit needs no care, and a closed loop is left alone
+//! ("Event loop is closed" never shows).
 
 use std::future::Future;
+use std::io::{Read, Write};
+use std::os::unix::io::AsRawFd;
+use std::os::unix::net::UnixStream;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
 
 use futures::FutureExt;
 use pyo3::exceptions::{PyRuntimeError, PyStopAsyncIteration};
@@ -101,62 +100,82 @@ fn outcome_to_python(py: Python<'_>, outcome: Outcome) -> PyResult<Bound<'_, PyA
     }
 }
 
-/// Set at interpreter exit: from then on no result is handed back to Python.
-static SHUTDOWN: AtomicBool = AtomicBool::new(false);
-/// Hand-backs that may be touching Python right now.
-static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
-/// The longest interpreter exit waits for hand-backs in progress.
-const SHUTDOWN_WAIT: Duration = Duration::from_secs(2);
+/// Where finished calls wait for their event loop, and the socket that wakes it.
+///
+/// A tokio worker never touches Python: it only queues the outcome and, when the queue was
+/// empty, writes one byte. The loop watches the other end (`loop.add_reader`, see
+/// `colonykit._aio`) and, on its own thread with the GIL, converts the outcomes and sets the
+/// futures, as many as are queued per wake. Nothing waits for the GIL outside Python's thread,
+/// and interpreter exit has nothing to stop: queued outcomes are simply dropped.
+#[pyclass(frozen, module = "colonykit._native", name = "_Inbox")]
+pub struct Inbox {
+    shared: Arc<InboxShared>,
+    wakes: UnixStream,
+}
 
-/// Called by `atexit`: stops handing results back and waits (without the GIL) until the
-/// hand-backs in progress are done, so that none touches Python while it finalizes.
-#[pyfunction]
-pub fn _shutdown(py: Python<'_>) {
-    SHUTDOWN.store(true, Ordering::SeqCst);
-    py.detach(|| {
-        let deadline = Instant::now() + SHUTDOWN_WAIT;
-        while IN_FLIGHT.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(1));
+struct InboxShared {
+    queue: Mutex<Vec<(Py<PyAny>, Outcome)>>,
+    wake: UnixStream,
+}
+
+impl InboxShared {
+    /// Queues `outcome` for `future` and wakes the loop if it was not woken already.
+    fn deliver(&self, future: Py<PyAny>, outcome: Outcome) {
+        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        queue.push((future, outcome));
+        if queue.len() == 1 {
+            // A full socket buffer means a wake is pending anyway.
+            let _ = (&self.wake).write(&[1]);
         }
-    });
-}
-
-/// Hands `outcome` to `future` on its loop (runs on a blocking-pool thread).
-fn hand_back(event_loop: Py<PyAny>, future: Py<PyAny>, outcome: Outcome) {
-    IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
-    if !SHUTDOWN.load(Ordering::SeqCst) {
-        Python::attach(move |py| {
-            // Fails only when the loop is closing or closed: nobody waits for the result then.
-            let _ = set_soon(py, event_loop.bind(py), future.bind(py), outcome);
-        });
     }
-    // At exit the objects are dropped without the GIL: pyo3 defers their release.
-    IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
 }
 
-static SET: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+#[pymethods]
+impl Inbox {
+    #[new]
+    fn new() -> PyResult<Self> {
+        let (wake, wakes) = UnixStream::pair()?;
+        wake.set_nonblocking(true)?;
+        wakes.set_nonblocking(true)?;
+        Ok(Inbox {
+            shared: Arc::new(InboxShared {
+                queue: Mutex::new(Vec::new()),
+                wake,
+            }),
+            wakes,
+        })
+    }
 
-fn set_soon(
-    py: Python<'_>,
-    event_loop: &Bound<'_, PyAny>,
-    future: &Bound<'_, PyAny>,
-    outcome: Outcome,
-) -> PyResult<()> {
-    if event_loop
-        .call_method0(intern!(py, "is_closed"))?
-        .is_truthy()?
-    {
+    /// The descriptor the loop watches.
+    #[getter]
+    fn fd(&self) -> i32 {
+        self.wakes.as_raw_fd()
+    }
+
+    /// Sets the futures of every queued outcome (on the loop's thread: its reader callback).
+    fn drain(&self, py: Python<'_>) -> PyResult<()> {
+        // Empty the socket before taking the queue: an outcome queued after the take then
+        // writes a byte this drain has not consumed, and wakes the loop again.
+        let mut bytes = [0u8; 256];
+        while matches!((&self.wakes).read(&mut bytes), Ok(n) if n > 0) {}
+        let queued =
+            std::mem::take(&mut *self.shared.queue.lock().unwrap_or_else(|p| p.into_inner()));
+        for (future, outcome) in queued {
+            set(py, future.bind(py), outcome)?;
+        }
+        Ok(())
+    }
+}
+
+/// Sets `future`'s result or exception, unless it is done already (cancelled).
+fn set(py: Python<'_>, future: &Bound<'_, PyAny>, outcome: Outcome) -> PyResult<()> {
+    if future.call_method0(intern!(py, "done"))?.is_truthy()? {
         return Ok(());
     }
-    let (ok, value) = match outcome_to_python(py, outcome) {
-        Ok(value) => (true, value),
-        Err(error) => (false, error.into_value(py).into_bound(py).into_any()),
+    match outcome_to_python(py, outcome) {
+        Ok(value) => future.call_method1(intern!(py, "set_result"), (value,))?,
+        Err(error) => future.call_method1(intern!(py, "set_exception"), (error.into_value(py),))?,
     };
-    let set = helper(py, &SET, "_set")?;
-    event_loop.call_method1(
-        intern!(py, "call_soon_threadsafe"),
-        (set, future, ok, value),
-    )?;
     Ok(())
 }
 
@@ -197,12 +216,12 @@ impl Start {
             .ok_or_else(|| PyRuntimeError::new_err("colonykit: this call was started already"))?;
         let event_loop = pyo3_async_runtimes::get_running_loop(py)?;
         let future = event_loop.call_method0(intern!(py, "create_future"))?;
-        let (loop_ref, future_ref) = (event_loop.unbind(), future.clone().unbind());
-        let task = pyo3_async_runtimes::tokio::get_runtime().spawn(async move {
+        let inbox = helper(py, &INBOX, "_inbox")?.call1((event_loop,))?;
+        let inbox = Arc::clone(&inbox.cast::<Inbox>()?.get().shared);
+        let future_ref = future.clone().unbind();
+        let task = runtime().spawn(async move {
             let outcome = AssertUnwindSafe(call).catch_unwind().await;
-            drop(tokio::task::spawn_blocking(move || {
-                hand_back(loop_ref, future_ref, outcome)
-            }));
+            inbox.deliver(future_ref, outcome);
         });
         let abort = Abort {
             task: task.abort_handle(),
@@ -213,6 +232,7 @@ impl Start {
 }
 
 static CALL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static INBOX: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static READY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// The helper `name` of `colonykit._aio`.
@@ -246,8 +266,20 @@ pub fn ready<'py>(py: Python<'py>, value: Bound<'py, PyAny>) -> PyResult<Bound<'
     helper(py, &READY, "_ready")?.call1((value,))
 }
 
+/// The shared runtime: one worker thread does all the I/O (a second one would only add
+/// hand-overs between threads; the work per call is small).
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static INIT: std::sync::Once = std::sync::Once::new();
+    INIT.call_once(|| {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(1).enable_all();
+        pyo3_async_runtimes::tokio::init(builder);
+    });
+    pyo3_async_runtimes::tokio::get_runtime()
+}
+
 /// Runs `f` inside the shared runtime's context (for core calls that spawn tasks).
 pub fn in_runtime<T>(f: impl FnOnce() -> T) -> T {
-    let _entered = pyo3_async_runtimes::tokio::get_runtime().enter();
+    let _entered = runtime().enter();
     f()
 }

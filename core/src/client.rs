@@ -4,10 +4,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::Url;
+use url::Url;
 
 use crate::crypto::PrivateKey;
 use crate::error::{Error, ErrorKind, Result};
+use crate::pool::Pool;
 use crate::rpc::{self, Message};
 
 /// How long an ordinary call may take, unless the builder says otherwise.
@@ -30,7 +31,7 @@ pub struct Client {
 
 /// What all clones of a client share.
 pub(crate) struct Shared {
-    http: reqwest::Client,
+    pool: Pool,
     pub(crate) api_url: Url,
     pub(crate) ws_url: Url,
     pub(crate) timeout: Duration,
@@ -90,20 +91,13 @@ impl ClientBuilder {
         ws_url
             .set_scheme(if secure { "wss" } else { "ws" })
             .map_err(|()| Error::invalid_argument("cannot derive the websocket address"))?;
-        let http = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
-            .tcp_nodelay(true)
-            .pool_idle_timeout(Duration::from_secs(90))
-            .build()
-            .map_err(|e| Error::connection(format!("cannot set up the HTTP client: {e}")))?;
         let tls = match secure {
             true => Some(Arc::new(crate::transport::tls_config()?)),
             false => None,
         };
         Ok(Client {
             shared: Arc::new(Shared {
-                http,
+                pool: Pool::default(),
                 api_url,
                 ws_url,
                 timeout: self.timeout,
@@ -248,39 +242,16 @@ impl Client {
         timeout: Duration,
     ) -> Result<M::Reply> {
         let envelope = rpc::encode(message, key)?;
-        let response = self
-            .shared
-            .http
-            .post(self.shared.api_url.clone())
-            .body(envelope)
-            .timeout(timeout)
-            .send()
+        let reply = tokio::time::timeout(timeout, self.shared.pool.post(self, &envelope))
             .await
-            .map_err(|e| self.http_error(e, timeout))?;
-        let status = response.status().as_u16();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.http_error(e, timeout))?;
-        let payload = rpc::parse_reply(status, &body).map_err(unsupported::<M>)?;
+            .map_err(|_| {
+                Error::timeout(format!(
+                    "no answer from {} within {timeout:?}",
+                    self.shared.api_url
+                ))
+            })??;
+        let payload = rpc::parse_reply(reply.status, &reply.body).map_err(unsupported::<M>)?;
         rpc::decode_payload(M::TYPE, &payload)
-    }
-
-    fn http_error(&self, error: reqwest::Error, timeout: Duration) -> Error {
-        let server = self.shared.api_url.as_str();
-        if error.is_timeout() {
-            Error::timeout(format!("no answer from {server} within {timeout:?}"))
-        } else if error.is_connect() {
-            Error::connection(format!(
-                "cannot connect to {server}: {}",
-                error_chain(&error)
-            ))
-        } else {
-            Error::connection(format!(
-                "the connection to {server} failed: {}",
-                error_chain(&error)
-            ))
-        }
     }
 }
 

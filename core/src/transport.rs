@@ -1,11 +1,11 @@
 //! Raw connections to the server (TCP, or TLS over TCP for `https`/`wss`), for the websocket and
-//! for the pipelined channel writer. Ordinary calls go through the client's HTTP pool instead.
+//! for the RPC endpoint's HTTP/1.1 connections (ordinary calls and the channel writer).
 
 use std::sync::Arc;
 
-use reqwest::Url;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
+use url::Url;
 
 use crate::client::Client;
 use crate::error::{Error, Result};

@@ -20,9 +20,9 @@ use tokio::time::Instant;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
+use crate::http1::{self, Replies, Requests};
 use crate::messages::ChannelAppend;
 use crate::model::NewEntry;
-use crate::pipeline::{self, Replies, Requests};
 use crate::rpc;
 
 /// The server's per-process append budget: burst size and refill per second.
@@ -102,7 +102,7 @@ impl Client {
                 "max_in_flight and step must not be zero",
             ));
         }
-        let (requests, replies) = pipeline::open(self).await?;
+        let (requests, replies) = http1::open(self).await?;
         let (queue, entries) = mpsc::channel(options.max_in_flight);
         let (done, outcome) = oneshot::channel();
         let task = WriterTask {
@@ -370,7 +370,7 @@ impl WriterTask {
 async fn read_replies(mut replies: Replies, answers: mpsc::Sender<Result<()>>) {
     loop {
         let answer = match replies.next().await {
-            Ok((status, body)) => rpc::parse_reply(status, &body).map(drop),
+            Ok(reply) => rpc::parse_reply(reply.status, &reply.body).map(drop),
             Err(error) => {
                 let _ = answers.send(Err(error)).await;
                 return;

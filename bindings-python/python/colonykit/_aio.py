@@ -3,15 +3,19 @@
 A native method returns ``_call(start)``: nothing runs until the coroutine is awaited (or made a
 task), then ``start()`` starts the Rust future on the shared runtime and returns an
 ``asyncio.Future`` for its result. Cancelling the awaiting task cancels that future, which drops
-the Rust future and closes whatever it was waiting on. ``_set`` puts the result on that future,
-on the loop's thread (scheduled with ``call_soon_threadsafe`` by the native side).
+the Rust future and closes whatever it was waiting on. Results come back through the loop's
+``_Inbox`` (``_inbox``): the native side queues them and wakes the loop through a socket the loop
+watches; the loop then sets the futures on its own thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Awaitable
 from typing import Callable, TypeVar
+
+from colonykit._native import _Inbox
 
 T = TypeVar("T")
 
@@ -24,10 +28,14 @@ async def _ready(value: T) -> T:
     return value
 
 
-def _set(future: asyncio.Future, ok: bool, value: object) -> None:
-    """Sets the result of a native call (on the loop's thread), unless it was cancelled."""
-    if not future.done():
-        if ok:
-            future.set_result(value)
-        else:
-            future.set_exception(value)  # type: ignore[arg-type]
+_inboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Inbox] = weakref.WeakKeyDictionary()
+
+
+def _inbox(loop: asyncio.AbstractEventLoop) -> _Inbox:
+    """The inbox of ``loop``, watched by it from its first native call on."""
+    inbox = _inboxes.get(loop)
+    if inbox is None:
+        inbox = _Inbox()
+        loop.add_reader(inbox.fd, inbox.drain)
+        _inboxes[loop] = inbox
+    return inbox

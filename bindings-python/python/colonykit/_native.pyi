@@ -32,6 +32,16 @@ def _panic(in_coroutine: bool) -> Any:
     """Test hook: a Rust panic, which reaches Python as ``ColonyError`` of kind "Internal"."""
 
 @final
+class _Inbox:
+    """Where finished native calls wait for their event loop (see ``colonykit._aio``)."""
+
+    @property
+    def fd(self) -> int:
+        """The descriptor the loop watches."""
+    def drain(self) -> None:
+        """Sets the futures of the finished calls (the loop's reader callback)."""
+
+@final
 class Client:
     """A ColonyOS client: one connection pool and the private key it signs with.
 

@@ -60,8 +60,8 @@ impl Roles {
 }
 
 fn main() {
-    // BENCH_TOKIO=current runs everything on one thread (an experiment: the figures in the table
-    // use tokio's default multi-thread runtime, as `#[tokio::main]` gives).
+    // Tokio's default multi-thread runtime, as `#[tokio::main]` gives; BENCH_TOKIO=current runs
+    // everything on one thread (the table's "current-thread tokio" row).
     let runtime = match std::env::var("BENCH_TOKIO").as_deref() {
         Ok("current") => tokio::runtime::Builder::new_current_thread().enable_all().build(),
         _ => tokio::runtime::Builder::new_multi_thread().enable_all().build(),

@@ -1,9 +1,11 @@
-//! One HTTP/1.1 connection with pipelined requests.
+//! One HTTP/1.1 connection to the RPC endpoint: requests written, replies read in order.
 //!
-//! The server handles the requests of one connection one after the other, in the order they
-//! were sent, so requests pipelined on one connection are applied in order — which separate
-//! pooled connections cannot promise. The channel writer relies on this.
+//! Ordinary calls use a connection for one request at a time (see [`crate::pool`]). The channel
+//! writer pipelines: the server handles the requests of one connection one after the other, in
+//! the order they were sent, so requests pipelined on one connection are applied in order —
+//! which separate pooled connections cannot promise.
 
+use futures::FutureExt;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, ReadHalf, WriteHalf};
 
 use crate::client::Client;
@@ -12,8 +14,9 @@ use crate::transport::{self, Io};
 
 /// The longest status or header line accepted.
 const MAX_LINE: usize = 8 * 1024;
-/// The largest reply body accepted (replies to appends are tiny).
-const MAX_BODY: usize = 16 * 1024 * 1024;
+/// The largest reply body accepted: far above any real reply (reading a channel of 10 MiB
+/// entries is ~18 MiB an entry, base64 twice), low enough to refuse a runaway stream.
+const MAX_BODY: usize = 1 << 30;
 
 /// The sending half: writes requests without waiting for replies.
 pub(crate) struct Requests {
@@ -24,6 +27,15 @@ pub(crate) struct Requests {
 /// The receiving half: reads the replies, in the order the requests were sent.
 pub(crate) struct Replies {
     io: BufReader<ReadHalf<Box<dyn Io>>>,
+}
+
+/// One reply.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) body: Vec<u8>,
+    /// Whether the server closes the connection after this reply (`Connection: close`).
+    pub(crate) closing: bool,
 }
 
 /// Opens a connection to the client's RPC endpoint.
@@ -49,7 +61,7 @@ pub(crate) async fn open(client: &Client) -> Result<(Requests, Replies)> {
 }
 
 fn broken(what: &str) -> Error {
-    Error::connection(format!("the pipelined connection failed: {what}"))
+    Error::connection(format!("the connection to the server failed: {what}"))
 }
 
 impl Requests {
@@ -65,12 +77,25 @@ impl Requests {
 }
 
 impl Replies {
-    /// The next reply: its HTTP status and body.
-    pub(crate) async fn next(&mut self) -> Result<(u16, Vec<u8>)> {
+    /// Whether the connection can take another request: it is idle, so the server must not
+    /// have sent anything; readable now means closed (or out of step), either way unusable.
+    pub(crate) fn is_usable(&mut self) -> bool {
+        self.io.buffer().is_empty() && self.io.fill_buf().now_or_never().is_none()
+    }
+
+    /// Waits until the server starts to answer; false if it closed the connection instead
+    /// (without reading the request: a connection it had already given up on).
+    pub(crate) async fn answered(&mut self) -> bool {
+        matches!(self.io.fill_buf().await, Ok(bytes) if !bytes.is_empty())
+    }
+
+    /// The next reply.
+    pub(crate) async fn next(&mut self) -> Result<Reply> {
         let status_line = self.line().await?;
         let status = parse_status(&status_line)?;
         let mut length = None;
         let mut chunked = false;
+        let mut closing = false;
         loop {
             let line = self.line().await?;
             if line.is_empty() {
@@ -87,6 +112,8 @@ impl Replies {
                 length = Some(parsed);
             } else if name.eq_ignore_ascii_case("transfer-encoding") {
                 chunked = value.eq_ignore_ascii_case("chunked");
+            } else if name.eq_ignore_ascii_case("connection") {
+                closing = value.eq_ignore_ascii_case("close");
             }
         }
         let body = match (chunked, length) {
@@ -94,7 +121,11 @@ impl Replies {
             (false, Some(length)) => self.exact(length).await?,
             (false, None) => Vec::new(),
         };
-        Ok((status, body))
+        Ok(Reply {
+            status,
+            body,
+            closing,
+        })
     }
 
     async fn line(&mut self) -> Result<String> {
@@ -193,12 +224,17 @@ mod tests {
         let mut replies = replies_from(
             b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}\
               HTTP/1.1 500 Internal Server Error\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n\
-              HTTP/1.1 204 No Content\r\n\r\n",
+              HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n",
         )
         .await;
-        assert_eq!(replies.next().await.unwrap(), (200, b"{}".to_vec()));
-        assert_eq!(replies.next().await.unwrap(), (500, b"abcde".to_vec()));
-        assert_eq!(replies.next().await.unwrap(), (204, Vec::new()));
+        let reply = |status, body: &[u8], closing| Reply {
+            status,
+            body: body.to_vec(),
+            closing,
+        };
+        assert_eq!(replies.next().await.unwrap(), reply(200, b"{}", false));
+        assert_eq!(replies.next().await.unwrap(), reply(500, b"abcde", false));
+        assert_eq!(replies.next().await.unwrap(), reply(204, b"", true));
         assert_eq!(
             replies.next().await.unwrap_err().kind(),
             crate::ErrorKind::Connection

@@ -1,0 +1,17 @@
+//! The tokio runtime the addon's futures run on.
+
+use napi::bindgen_prelude::create_custom_tokio_runtime;
+
+/// One worker thread does all the I/O: the work per call is small, and a second worker would
+/// only add hand-overs between threads. Installed when the addon loads, before any future runs;
+/// should building it fail, napi's default runtime is used instead.
+#[napi_derive::module_init]
+fn init() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build();
+    if let Ok(runtime) = runtime {
+        create_custom_tokio_runtime(runtime);
+    }
+}
