@@ -34,8 +34,10 @@ impl Pool {
     /// timeout for a new connection. The caller bounds the whole call with its own timeout.
     pub(crate) async fn post(&self, client: &Client, body: &str) -> Result<Reply> {
         if let Some(mut connection) = self.take() {
-            // A server may close an idle connection just as the request goes out; it has not
-            // read the request then, so sending it again on a new connection is safe.
+            // A server may close an idle connection just as the request goes out: the request
+            // went nowhere, so it is sent again on a new connection. (A server that read a
+            // request and closed without any answer would see it twice; the ColonyOS server
+            // answers every request it reads, errors included.)
             if connection.requests.send(body).await.is_ok() && connection.replies.answered().await {
                 return self.finish(connection).await;
             }
