@@ -153,7 +153,7 @@ impl Inbox {
     }
 
     /// Sets the futures of every queued outcome (on the loop's thread: its reader callback).
-    fn drain(&self, py: Python<'_>) -> PyResult<()> {
+    fn drain(&self, py: Python<'_>) {
         // Empty the socket before taking the queue: an outcome queued after the take then
         // writes a byte this drain has not consumed, and wakes the loop again.
         let mut bytes = [0u8; 256];
@@ -161,9 +161,11 @@ impl Inbox {
         let queued =
             std::mem::take(&mut *self.shared.queue.lock().unwrap_or_else(|p| p.into_inner()));
         for (future, outcome) in queued {
-            set(py, future.bind(py), outcome)?;
+            // One future that cannot be set must not strand the others: report it and go on.
+            if let Err(error) = set(py, future.bind(py), outcome) {
+                error.write_unraisable(py, Some(future.bind(py)));
+            }
         }
-        Ok(())
     }
 }
 
