@@ -663,6 +663,7 @@ impl NativeClient {
             idle_timeout: idle_timeout_ms
                 .map(|ms| millis(ms, "idleTimeoutMs"))
                 .transpose()?,
+            ..SubscribeOptions::default()
         };
         // The stream's task is spawned on the shared runtime.
         let stream = napi::bindgen_prelude::within_runtime_if_available(|| {
@@ -690,6 +691,7 @@ impl NativeClient {
             step,
             max_in_flight: usize::try_from(count_u32(max_in_flight, "maxInFlight")?)
                 .map_err(|_| error::invalid_argument("maxInFlight is too large"))?,
+            ..WriterOptions::default()
         };
         promise(env, None, async move {
             let writer = client

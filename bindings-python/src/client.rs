@@ -476,6 +476,7 @@ impl PyClient {
         let options = SubscribeOptions {
             after,
             idle_timeout,
+            ..SubscribeOptions::default()
         };
         let client = self.inner.clone();
         let stream = guard(py, || {
@@ -504,6 +505,7 @@ impl PyClient {
             first_sequence,
             step,
             max_in_flight,
+            ..WriterOptions::default()
         };
         awaitable(py, async move {
             let writer = client

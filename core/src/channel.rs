@@ -10,16 +10,25 @@
 //!   - with a [`ErrorKind::ProcessClosed`] error when the process is closed, fails or is
 //!     cancelled while subscribed (the server sends nothing then: the stream checks the
 //!     process whenever the socket has been quiet for a while);
-//!   - with a [`ErrorKind::Connection`] error when the server cannot be reached again.
-//! * A dropped connection is resumed from where the stream stood: the log position (`afterseq`
-//!   is a position, not a sequence) is kept, re-reading the last few positions in case a late
-//!   entry was sorted in before them, and entries seen twice (the server can repeat the
-//!   last backlog entry as the first live one) are skipped by `(senderid, sequence, timestamp)`.
+//!   - with a [`ErrorKind::Connection`] error when the server cannot be reached again within
+//!     `reconnect_deadline` (by default a stream keeps trying while it is open; one that never
+//!     connected gives up after the client's timeout).
+//! * A dropped connection is resumed from where the stream stood, after a pause that grows
+//!   with each failed attempt (100 ms up to 5 s, jittered): the log position (`afterseq` is a
+//!   position, not a sequence) is kept, re-reading the last few positions in case a late entry
+//!   was sorted in before them. An entry is delivered once per sender and sequence: the server
+//!   repeating the last backlog entry as the first live one, or a writer sending an entry again
+//!   after a lost connection, is skipped.
+//! * A server restart starts every channel log anew, empty (the server keeps them in memory):
+//!   a resumed log that lacks the newest entry delivered is read again from its start, and
+//!   what was delivered already is skipped, so nothing is lost that a writer sends again.
+//! * `idle_timeout` counts delivered entries only: frames without new entries, reconnects and
+//!   renewals do not keep a stream alive past it.
 //! * Buffering is bounded: a slow consumer slows the stream; it does not grow memory. A long
 //!   backlog is read in pages over HTTP before the websocket subscription starts, because the
 //!   server would send the whole backlog as one frame.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashMap;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -28,6 +37,7 @@ use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
 use crate::messages::{List, SubscribeChannel};
 use crate::model::{ChannelEntry, Process};
+use crate::retry::{jittered, Backoff};
 use crate::rpc;
 use crate::stream::{Feed, Subscription};
 use crate::ws::{self, Incoming};
@@ -37,23 +47,27 @@ pub type ChannelStream = Subscription<ChannelEntry>;
 
 /// How long one server-side subscription lasts before it is renewed on the same socket.
 const ROUND_SECONDS: i64 = 60;
-/// How long the socket may stay quiet before the stream checks that the process still runs.
+/// How long the socket may stay quiet before the stream checks that the process still runs
+/// (jittered, so that many quiet streams do not check in lockstep).
 const LIVENESS_CHECK: Duration = Duration::from_secs(2);
-/// Consecutive failed reconnections before the stream gives up.
-const MAX_RECONNECTS: u32 = 8;
 /// How many entries one catch-up read asks for.
 const CATCH_UP_PAGE: u32 = 500;
-/// How many recent entries are remembered to skip repeats.
-const REPEAT_WINDOW: usize = 256;
+/// How many positions before the current one a catch-up re-reads (late entries sort in there).
+const REREAD_WINDOW: i64 = 256;
 
-/// Where a channel subscription starts, and how long it may stay idle.
+/// Where a channel subscription starts, how long it may stay idle, and how long it keeps
+/// reconnecting.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SubscribeOptions {
     /// Skip the first `after` entries of the log (0: from the beginning).
     pub after: u64,
-    /// End with a timeout error when no entry arrives for this long (`None`: wait while the
-    /// process lives).
+    /// End with a timeout error when no entry arrives for this long, connected or not (`None`:
+    /// wait while the process lives).
     pub idle_timeout: Option<Duration>,
+    /// End with the connection error when the server cannot be reached again for this long
+    /// (`None`: keep trying while the stream is open). A stream that never connected gives up
+    /// after the client's timeout unless this is set.
+    pub reconnect_deadline: Option<Duration>,
 }
 
 impl Client {
@@ -84,8 +98,10 @@ impl Client {
             position,
             start: position,
             idle_timeout: options.idle_timeout,
+            reconnect_deadline: options.reconnect_deadline,
             last_entry_at: Instant::now(),
-            recent: RecentEntries::default(),
+            delivered: Delivered::default(),
+            newest: None,
             ever_connected: false,
             progressed: false,
         };
@@ -101,6 +117,45 @@ enum Flow {
     Continue,
 }
 
+/// Why a connection ended before the stream did.
+enum Ended {
+    /// The server could not be reached or the connection broke: connect again.
+    Lost(Error),
+    /// The stream is over with this error.
+    Fatal(Error),
+}
+
+impl From<Error> for Ended {
+    fn from(error: Error) -> Ended {
+        if is_lost_connection(&error) {
+            Ended::Lost(error)
+        } else {
+            Ended::Fatal(error)
+        }
+    }
+}
+
+/// Errors after which connecting again may work: the network, a wait that ran out, or a proxy
+/// in front of a server that is (re)starting.
+fn is_lost_connection(error: &Error) -> bool {
+    match error.kind() {
+        ErrorKind::Connection | ErrorKind::Timeout => true,
+        ErrorKind::Server => matches!(error.status(), Some(502..=504)),
+        _ => false,
+    }
+}
+
+/// The identity of one log entry: who sent it, its sequence and when the server stored it.
+type EntryKey = (String, i64, String);
+
+fn key_of(entry: &ChannelEntry) -> EntryKey {
+    (
+        entry.senderid.clone(),
+        entry.sequence,
+        entry.timestamp.clone(),
+    )
+}
+
 /// The background task behind a [`ChannelStream`].
 struct ChannelReader {
     client: Client,
@@ -111,42 +166,76 @@ struct ChannelReader {
     /// Where the caller asked the stream to start; a resume never goes back before it.
     start: i64,
     idle_timeout: Option<Duration>,
+    reconnect_deadline: Option<Duration>,
     last_entry_at: Instant,
-    recent: RecentEntries,
+    delivered: Delivered,
+    /// The newest entry delivered: a resumed log that lacks it is not the log the stream left.
+    newest: Option<EntryKey>,
     ever_connected: bool,
-    /// Whether the current connection delivered anything (resets the reconnect budget).
+    /// Whether the current connection delivered anything (resets the reconnect backoff).
     progressed: bool,
 }
 
 impl ChannelReader {
     async fn run(mut self, feed: Feed<ChannelEntry>) {
-        let mut failures = 0;
+        let mut backoff = Backoff::default();
+        let mut lost_since: Option<Instant> = None;
         loop {
             self.progressed = false;
             let error = match self.connection(&feed).await {
                 Ok(()) => return,
-                Err(error) => error,
+                Err(Ended::Fatal(error)) => {
+                    feed.send(Err(error)).await;
+                    return;
+                }
+                Err(Ended::Lost(error)) => error,
             };
             if self.progressed {
-                failures = 0;
+                backoff = Backoff::default();
+                lost_since = None;
             }
-            let resumable = error.kind() == ErrorKind::Connection && self.ever_connected;
-            if !resumable || failures >= MAX_RECONNECTS {
+            let lost_for = lost_since.get_or_insert_with(Instant::now).elapsed();
+            let give_up = match self.reconnect_deadline {
+                Some(deadline) => lost_for >= deadline,
+                // A stream that never connected: most likely a wrong address.
+                None => !self.ever_connected && lost_for >= self.client.shared().timeout,
+            };
+            if give_up {
+                tracing::warn!(
+                    process = %self.processid, channel = %self.channel,
+                    "channel stream gives up reconnecting after {lost_for:?}: {error}"
+                );
                 feed.send(Err(error)).await;
                 return;
             }
-            failures += 1;
-            tokio::time::sleep(backoff(failures)).await;
+            if let Err(timeout) = self.check_idle() {
+                feed.send(Err(timeout)).await;
+                return;
+            }
+            let pause = self.capped_by_idle(backoff.next());
+            tracing::info!(
+                process = %self.processid, channel = %self.channel, position = self.position,
+                "channel stream reconnects in {pause:?}: {error}"
+            );
+            tokio::time::sleep(pause).await;
         }
     }
 
     /// One websocket connection, renewing the server-side subscription as often as needed.
-    async fn connection(&mut self, feed: &Feed<ChannelEntry>) -> Result<()> {
+    async fn connection(&mut self, feed: &Feed<ChannelEntry>) -> Result<(), Ended> {
         let mut socket = ws::connect(&self.client).await?;
+        let resumed = self.ever_connected;
         self.ever_connected = true;
+        let mut empty_rounds = Backoff::default();
         loop {
             if let Flow::Finished = self.catch_up(feed).await? {
                 return Ok(());
+            }
+            if resumed && !self.progressed {
+                tracing::info!(
+                    process = %self.processid, channel = %self.channel, position = self.position,
+                    "channel stream resumed"
+                );
             }
             let subscribe = SubscribeChannel {
                 processid: self.processid.clone(),
@@ -155,14 +244,27 @@ impl ChannelReader {
                 timeout: ROUND_SECONDS,
             };
             ws::send(&self.client, &mut socket, &subscribe).await?;
+            let delivered_before = self.delivered.count;
             match self.round(&mut socket, feed).await? {
                 Flow::Finished => return Ok(()),
-                Flow::Continue => continue,
+                Flow::Continue => {}
+            }
+            // A round that ended without an entry (a server answering with empty frames) must
+            // not turn into a busy loop of requests: wait a little longer each time.
+            if self.delivered.count == delivered_before {
+                self.check_idle().map_err(Ended::Fatal)?;
+                tokio::time::sleep(self.capped_by_idle(empty_rounds.next())).await;
+            } else {
+                empty_rounds = Backoff::default();
             }
         }
     }
 
-    async fn round(&mut self, socket: &mut ws::Socket, feed: &Feed<ChannelEntry>) -> Result<Flow> {
+    async fn round(
+        &mut self,
+        socket: &mut ws::Socket,
+        feed: &Feed<ChannelEntry>,
+    ) -> Result<Flow, Ended> {
         loop {
             let payload = match ws::receive(socket, self.quiet_wait()).await {
                 Ok(Incoming::Payload(payload)) => payload,
@@ -171,12 +273,14 @@ impl ChannelReader {
                     continue;
                 }
                 Ok(Incoming::Closed) => {
-                    return Err(Error::connection("the server closed the websocket"))
+                    return Err(Ended::Lost(Error::connection(
+                        "the server closed the websocket",
+                    )))
                 }
                 Err(error) if error.kind() == ErrorKind::NotFound => {
-                    return Err(self.explain_not_found(error).await)
+                    return Err(self.explain_not_found(error).await.into())
                 }
-                Err(error) => return Err(error),
+                Err(error) => return Err(error.into()),
             };
             let List(entries) =
                 rpc::decode_payload::<List<ChannelEntry>>("subscribechannelmsg", &payload)?;
@@ -186,10 +290,10 @@ impl ChannelReader {
             for entry in entries {
                 if !entry.error.is_empty() {
                     // The server dropped this subscriber (its queue was full): resume.
-                    return Err(Error::connection(format!(
+                    return Err(Ended::Lost(Error::connection(format!(
                         "the server dropped the subscription: {}",
                         entry.error
-                    )));
+                    ))));
                 }
                 // A repeat here is the server sending one log entry twice: no new position.
                 if let Some(flow) = self.deliver(entry, feed).await {
@@ -199,6 +303,7 @@ impl ChannelReader {
                     }
                 }
             }
+            self.check_idle().map_err(Ended::Fatal)?;
         }
     }
 
@@ -210,8 +315,14 @@ impl ChannelReader {
     /// sorted by sequence, so an entry that arrived late (a retried append) can have been sorted
     /// in before entries already delivered. Re-reading the last positions finds it; the entries
     /// delivered already are skipped as repeats.
-    async fn catch_up(&mut self, feed: &Feed<ChannelEntry>) -> Result<Flow> {
-        self.position = (self.position - REPEAT_WINDOW as i64).max(self.start);
+    ///
+    /// The server keeps channel logs in memory: after a restart it starts them anew, empty, and
+    /// writers send again what it had not acknowledged. A log whose re-read positions lack the
+    /// newest entry delivered is such a new log: it is read from its start, and what was
+    /// delivered already is skipped by sender and sequence.
+    async fn catch_up(&mut self, feed: &Feed<ChannelEntry>) -> Result<Flow, Ended> {
+        self.position = (self.position - REREAD_WINDOW).max(self.start);
+        let mut check = self.newest.clone();
         loop {
             let after = u64::try_from(self.position).unwrap_or_default();
             let page = match self
@@ -221,10 +332,21 @@ impl ChannelReader {
             {
                 Ok(page) => page,
                 Err(error) if error.kind() == ErrorKind::NotFound => {
-                    return Err(self.explain_not_found(error).await)
+                    return Err(self.explain_not_found(error).await.into())
                 }
-                Err(error) => return Err(error),
+                Err(error) => return Err(error.into()),
             };
+            if let Some(newest) = check.take() {
+                if !page.iter().any(|entry| key_of(entry) == newest) {
+                    tracing::warn!(
+                        process = %self.processid, channel = %self.channel,
+                        "the channel log was started anew (server restart): reading it from its start"
+                    );
+                    self.position = 0;
+                    self.start = 0;
+                    continue;
+                }
+            }
             let last_page = page.len() < CATCH_UP_PAGE as usize;
             for entry in page {
                 self.position += 1;
@@ -241,9 +363,10 @@ impl ChannelReader {
     /// Hands one entry to the consumer; `None` if it was delivered already, `Finished` after a
     /// terminal entry or when the consumer has gone.
     async fn deliver(&mut self, entry: ChannelEntry, feed: &Feed<ChannelEntry>) -> Option<Flow> {
-        if !self.recent.insert(&entry) {
+        if !self.delivered.insert(&entry) {
             return None;
         }
+        self.newest = Some(key_of(&entry));
         self.progressed = true;
         self.last_entry_at = Instant::now();
         let terminal = entry.kind.is_terminal();
@@ -255,27 +378,36 @@ impl ChannelReader {
 
     /// How long to wait for a frame before checking on the process (and the idle timeout).
     fn quiet_wait(&self) -> Duration {
+        self.capped_by_idle(jittered(LIVENESS_CHECK))
+    }
+
+    /// `wait`, or less if the idle timeout comes first.
+    fn capped_by_idle(&self, wait: Duration) -> Duration {
         match self.idle_timeout {
             Some(idle) => {
                 let left = idle.saturating_sub(self.last_entry_at.elapsed());
-                left.clamp(Duration::from_millis(1), LIVENESS_CHECK)
+                wait.min(left).max(Duration::from_millis(1))
             }
-            None => LIVENESS_CHECK,
+            None => wait,
         }
     }
 
-    async fn check_still_open(&self) -> Result<()> {
+    /// The idle timeout counts entries delivered, not frames or connections.
+    fn check_idle(&self) -> Result<()> {
+        match self.idle_timeout {
+            Some(idle) if self.last_entry_at.elapsed() >= idle => Err(Error::timeout(format!(
+                "no entry on channel {:?} of process {} for {idle:?}",
+                self.channel, self.processid
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    async fn check_still_open(&self) -> Result<(), Ended> {
+        self.check_idle().map_err(Ended::Fatal)?;
         let process = self.client.get_process(&self.processid).await?;
         if process.state.is_closed() {
-            return Err(self.closed_error(&process));
-        }
-        if let Some(idle) = self.idle_timeout {
-            if self.last_entry_at.elapsed() >= idle {
-                return Err(Error::timeout(format!(
-                    "no entry on channel {:?} of process {} for {idle:?}",
-                    self.channel, self.processid
-                )));
-            }
+            return Err(Ended::Fatal(self.closed_error(&process)));
         }
         Ok(())
     }
@@ -299,35 +431,36 @@ impl ChannelReader {
     }
 }
 
-/// Exponential backoff: 100 ms, 200 ms, ... up to 1.6 s.
-fn backoff(failures: u32) -> Duration {
-    Duration::from_millis(100 << failures.min(5).saturating_sub(1))
-}
-
-/// The keys of the last few delivered entries, to skip an entry the server sends twice.
+/// What a stream has delivered, by sender and sequence: each sender's sequences as sorted,
+/// disjoint ranges, so a long stream of consecutive sequences costs one range per sender.
 #[derive(Default)]
-struct RecentEntries {
-    keys: HashSet<(String, i64, String)>,
-    order: VecDeque<(String, i64, String)>,
+struct Delivered {
+    senders: HashMap<String, Vec<(i64, i64)>>,
+    count: u64,
 }
 
-impl RecentEntries {
-    /// Remembers `entry`; `false` if it was delivered already.
+impl Delivered {
+    /// Remembers `entry`; `false` if an entry of the same sender and sequence was delivered.
     fn insert(&mut self, entry: &ChannelEntry) -> bool {
-        let key = (
-            entry.senderid.clone(),
-            entry.sequence,
-            entry.timestamp.clone(),
-        );
-        if !self.keys.insert(key.clone()) {
+        let ranges = self.senders.entry(entry.senderid.clone()).or_default();
+        let sequence = entry.sequence;
+        // Ranges before `at` end below `sequence`; the one at `at` (if any) ends at or above it.
+        let at = ranges.partition_point(|&(_, last)| last < sequence);
+        if ranges.get(at).is_some_and(|&(first, _)| first <= sequence) {
             return false;
         }
-        self.order.push_back(key);
-        if self.order.len() > REPEAT_WINDOW {
-            if let Some(oldest) = self.order.pop_front() {
-                self.keys.remove(&oldest);
+        let joins_left = at > 0 && ranges[at - 1].1.checked_add(1) == Some(sequence);
+        let joins_right = at < ranges.len() && ranges[at].0.checked_sub(1) == Some(sequence);
+        match (joins_left, joins_right) {
+            (true, true) => {
+                ranges[at - 1].1 = ranges[at].1;
+                ranges.remove(at);
             }
+            (true, false) => ranges[at - 1].1 = sequence,
+            (false, true) => ranges[at].0 = sequence,
+            (false, false) => ranges.insert(at, (sequence, sequence)),
         }
+        self.count += 1;
         true
     }
 }
@@ -336,39 +469,56 @@ impl RecentEntries {
 mod tests {
     use super::*;
 
-    fn entry(sender: &str, sequence: i64, timestamp: &str) -> ChannelEntry {
+    fn entry(sender: &str, sequence: i64) -> ChannelEntry {
         ChannelEntry {
             senderid: sender.into(),
             sequence,
-            timestamp: timestamp.into(),
             ..ChannelEntry::default()
         }
     }
 
     #[test]
-    fn repeats_are_skipped_and_resends_kept() {
-        let mut recent = RecentEntries::default();
-        assert!(recent.insert(&entry("a", 1, "t1")));
-        assert!(!recent.insert(&entry("a", 1, "t1")));
-        // The same sequence sent again later is a new entry.
-        assert!(recent.insert(&entry("a", 1, "t2")));
-        assert!(recent.insert(&entry("b", 1, "t1")));
+    fn repeats_are_skipped_by_sender_and_sequence() {
+        let mut delivered = Delivered::default();
+        assert!(delivered.insert(&entry("a", 1)));
+        assert!(!delivered.insert(&entry("a", 1)));
+        assert!(delivered.insert(&entry("b", 1)));
+        assert!(delivered.insert(&entry("a", 3)));
+        assert!(delivered.insert(&entry("a", 2)));
+        assert!(!delivered.insert(&entry("a", 2)));
+        assert!(!delivered.insert(&entry("a", 3)));
+        assert_eq!(delivered.count, 4);
     }
 
     #[test]
-    fn the_window_is_bounded() {
-        let mut recent = RecentEntries::default();
-        for i in 0..(REPEAT_WINDOW as i64 * 3) {
-            recent.insert(&entry("a", i, "t"));
+    fn consecutive_sequences_cost_one_range() {
+        let mut delivered = Delivered::default();
+        for sequence in 1..=10_000 {
+            assert!(delivered.insert(&entry("a", sequence)));
         }
-        assert_eq!(recent.keys.len(), REPEAT_WINDOW);
-        assert_eq!(recent.order.len(), REPEAT_WINDOW);
+        assert_eq!(delivered.senders["a"], vec![(1, 10_000)]);
+        // Out of order, with gaps filled later, and negative or odd steps.
+        let mut delivered = Delivered::default();
+        for sequence in [5, 1, 3, 2, 4, -7, 9, 11, 10] {
+            assert!(delivered.insert(&entry("b", sequence)));
+        }
+        assert_eq!(delivered.senders["b"], vec![(-7, -7), (1, 5), (9, 11)]);
+        for sequence in [5, 1, 3, 2, 4, -7, 9, 11, 10] {
+            assert!(!delivered.insert(&entry("b", sequence)));
+        }
+        assert!(delivered.insert(&entry("b", i64::MAX)));
+        assert!(delivered.insert(&entry("b", i64::MIN)));
+        assert!(!delivered.insert(&entry("b", i64::MAX)));
+        assert!(!delivered.insert(&entry("b", i64::MIN)));
     }
 
     #[test]
-    fn backoff_grows_and_is_capped() {
-        assert_eq!(backoff(1), Duration::from_millis(100));
-        assert_eq!(backoff(2), Duration::from_millis(200));
-        assert_eq!(backoff(30), Duration::from_millis(1600));
+    fn lost_connections_are_told_from_final_errors() {
+        assert!(is_lost_connection(&Error::connection("x")));
+        assert!(is_lost_connection(&Error::timeout("x")));
+        assert!(is_lost_connection(&Error::from_server(503, "x")));
+        assert!(!is_lost_connection(&Error::from_server(500, "x")));
+        assert!(!is_lost_connection(&Error::from_server(403, "x")));
+        assert!(!is_lost_connection(&Error::protocol("x")));
     }
 }

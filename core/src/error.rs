@@ -65,6 +65,17 @@ pub struct Error {
     kind: ErrorKind,
     status: Option<u16>,
     message: String,
+    write_progress: Option<Box<WriteProgress>>,
+}
+
+/// What a channel writer that gave up had written: every sequence it was given was accepted
+/// by the server except those in `not_accepted`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteProgress {
+    /// How many entries the server accepted.
+    pub accepted: u64,
+    /// The sequences sent but not acknowledged, or not sent at all, in the writer's order.
+    pub not_accepted: Vec<i64>,
 }
 
 /// `Result` with colonykit's [`Error`].
@@ -80,6 +91,7 @@ impl Error {
             kind,
             status: None,
             message: message.into(),
+            write_progress: None,
         }
     }
 
@@ -101,6 +113,7 @@ impl Error {
             kind,
             status: Some(status),
             message,
+            write_progress: None,
         }
     }
 
@@ -133,6 +146,41 @@ impl Error {
     /// What was wrong, in words (the server's message when it sent one).
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// For a channel writer's error: which of its entries the server accepted.
+    pub fn write_progress(&self) -> Option<&WriteProgress> {
+        self.write_progress.as_deref()
+    }
+
+    /// This error, saying what the writer had written; the message names the sequences that
+    /// were not accepted (the first few of them).
+    pub(crate) fn with_write_progress(mut self, progress: WriteProgress) -> Self {
+        const SHOWN: usize = 8;
+        let shown: Vec<String> = progress
+            .not_accepted
+            .iter()
+            .take(SHOWN)
+            .map(i64::to_string)
+            .collect();
+        let more = progress.not_accepted.len().saturating_sub(SHOWN);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        self.message = format!(
+            "{} ({} entries accepted; not accepted: {}{more})",
+            self.message,
+            progress.accepted,
+            if shown.is_empty() {
+                "none".to_string()
+            } else {
+                shown.join(", ")
+            }
+        );
+        self.write_progress = Some(Box::new(progress));
+        self
     }
 
     /// Whether retrying the same request later may succeed.

@@ -32,6 +32,7 @@ pub mod messages;
 pub mod model;
 mod pool;
 mod process;
+mod retry;
 pub mod resources;
 pub mod rpc;
 mod stream;
@@ -43,7 +44,7 @@ mod ws;
 pub use channel::{ChannelStream, SubscribeOptions};
 pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 pub use crypto::PrivateKey;
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, Result, WriteProgress};
 pub use model::{
     ChannelEntry, Colony, Conditions, EntryKind, Executor, ExecutorState, FunctionSpec, NewEntry,
     Process, ProcessState, ServerVersion, User, MAX_PAYLOAD,

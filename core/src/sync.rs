@@ -36,6 +36,7 @@ impl Client {
         let options = SubscribeOptions {
             after: 0,
             idle_timeout: Some(timeout),
+            ..SubscribeOptions::default()
         };
         let mut entries = self.subscribe_channel_with(processid, sync_channel, options)?;
         let wait = async {

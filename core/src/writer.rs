@@ -19,10 +19,11 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::client::Client;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, WriteProgress};
 use crate::http1::{self, Replies, Requests};
 use crate::messages::ChannelAppend;
 use crate::model::NewEntry;
+use crate::retry::Backoff;
 use crate::rpc;
 
 /// The server's per-process append budget: burst size and refill per second.
@@ -42,6 +43,10 @@ pub struct WriterOptions {
     pub step: i64,
     /// The most appends in flight at once.
     pub max_in_flight: usize,
+    /// How long the writer keeps trying to reach the server again after losing it (a restart,
+    /// a dropped connection, a server that stopped answering) before it gives up; `None`: the
+    /// client's timeout. Entries not yet acknowledged are sent again on the new connection.
+    pub reconnect_deadline: Option<Duration>,
 }
 
 impl Default for WriterOptions {
@@ -50,6 +55,7 @@ impl Default for WriterOptions {
             first_sequence: 1,
             step: 1,
             max_in_flight: 16,
+            reconnect_deadline: None,
         }
     }
 }
@@ -63,6 +69,8 @@ pub struct WriterStats {
     pub retried: u64,
     /// Entries that a later entry overtook (see the module docs).
     pub reordered: u64,
+    /// Times the writer lost the server and connected again.
+    pub reconnects: u64,
 }
 
 /// Appends entries to one channel, in order, several in flight. Made by
@@ -102,7 +110,7 @@ impl Client {
                 "max_in_flight and step must not be zero",
             ));
         }
-        let (requests, replies) = http1::open(self).await?;
+        let connection = Connection::open(self).await?;
         let (queue, entries) = mpsc::channel(options.max_in_flight);
         let (done, outcome) = oneshot::channel();
         let task = WriterTask {
@@ -110,11 +118,17 @@ impl Client {
             processid: processid.to_string(),
             channel: channel.to_string(),
             max_in_flight: options.max_in_flight,
+            reconnect_deadline: options
+                .reconnect_deadline
+                .unwrap_or(self.shared().timeout),
             budget: Budget::full(),
             stats: WriterStats::default(),
+            pending: VecDeque::new(),
+            sent: 0,
+            rate_limited: VecDeque::new(),
         };
         tokio::spawn(async move {
-            let result = task.run(entries, requests, replies).await;
+            let result = task.run(entries, connection).await;
             let _ = done.send(result);
         });
         Ok(ChannelWriter {
@@ -239,117 +253,239 @@ impl Budget {
     }
 }
 
+/// One pipelined connection: requests go out on `requests`, their answers come back in order
+/// on `answers` from a task that reads the replies.
+struct Connection {
+    requests: Requests,
+    answers: mpsc::Receiver<Result<()>>,
+    reader: tokio::task::JoinHandle<()>,
+}
+
+impl Connection {
+    async fn open(client: &Client) -> Result<Connection> {
+        let (requests, replies) = http1::open(client).await?;
+        let (sender, answers) = mpsc::channel(64);
+        let reader = tokio::spawn(read_replies(replies, sender));
+        Ok(Connection {
+            requests,
+            answers,
+            reader,
+        })
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.reader.abort();
+    }
+}
+
+/// Errors after which the same entries may be sent again on a new connection.
+fn is_lost_connection(error: &Error) -> bool {
+    match error.kind() {
+        ErrorKind::Connection | ErrorKind::Timeout => true,
+        ErrorKind::Server => matches!(error.status(), Some(502..=504)),
+        _ => false,
+    }
+}
+
+/// What came back for the oldest entry in flight.
+enum Answer {
+    Accepted,
+    RateLimited,
+    /// The connection is gone or the server stopped answering: connect again.
+    Lost(Error),
+    Refused(Error),
+}
+
 /// The background task that owns the connection.
+///
+/// `pending` holds every entry not yet acknowledged, in the order of the writer: the first
+/// `sent` of them are in flight on the current connection, the rest wait to be sent again
+/// (after a reconnect). Rate-limited entries wait in `rate_limited` until everything in flight
+/// has been answered, then go out again one at a time, in order.
 struct WriterTask {
     client: Client,
     processid: String,
     channel: String,
     max_in_flight: usize,
+    reconnect_deadline: Duration,
     budget: Budget,
     stats: WriterStats,
-}
-
-/// An appended entry waiting for the server's answer.
-struct InFlight {
-    entry: NewEntry,
+    pending: VecDeque<NewEntry>,
+    sent: usize,
+    rate_limited: VecDeque<NewEntry>,
 }
 
 impl WriterTask {
     async fn run(
         mut self,
         mut entries: mpsc::Receiver<NewEntry>,
-        mut requests: Requests,
-        replies: Replies,
+        mut connection: Connection,
     ) -> Result<WriterStats> {
-        let (answers, mut answered) = mpsc::channel(self.max_in_flight);
-        let reader = tokio::spawn(read_replies(replies, answers));
-        let mut in_flight: VecDeque<InFlight> = VecDeque::new();
         let mut closed = false;
-        let result = loop {
-            let window = self.budget.window(self.max_in_flight);
-            let room = in_flight.len() < window;
-            tokio::select! {
-                entry = entries.recv(), if room && !closed => match entry {
-                    Some(entry) => {
-                        if let Err(error) = self.send(&mut requests, &entry).await {
-                            break Err(error);
-                        }
-                        in_flight.push_back(InFlight { entry });
-                    }
-                    None => closed = true,
-                },
-                answer = answered.recv(), if !in_flight.is_empty() => {
-                    let Some(flight) = in_flight.pop_front() else { continue };
-                    match answer {
-                        Some(Ok(())) => self.stats.written += 1,
-                        Some(Err(error)) if error.kind() == ErrorKind::RateLimited => {
-                            if let Err(error) = self
-                                .recover(flight, &mut in_flight, &mut answered, &mut requests)
-                                .await
-                            {
-                                break Err(error);
-                            }
-                        }
-                        Some(Err(error)) => break Err(self.failed(&flight.entry, error)),
-                        None => break Err(Error::connection("the writer's connection closed")),
-                    }
-                },
-                else => break Ok(self.stats.clone()),
+        loop {
+            if self.sent == 0 && !self.rate_limited.is_empty() {
+                // Everything in flight is answered: the rate-limited entries go first, again.
+                tokio::time::sleep(RETRY_PAUSE).await;
+                self.stats.retried += self.rate_limited.len() as u64;
+                while let Some(entry) = self.rate_limited.pop_back() {
+                    self.pending.push_front(entry);
+                }
             }
-        };
-        reader.abort();
-        result
+            let window = self.budget.window(self.max_in_flight);
+            let step = if self.sent < self.pending.len() && self.sent < window {
+                self.send_next(&mut connection).await
+            } else if self.sent == self.pending.len()
+                && self.rate_limited.is_empty()
+                && self.pending.len() < window
+                && !closed
+            {
+                tokio::select! {
+                    entry = entries.recv() => {
+                        match entry {
+                            Some(entry) => self.pending.push_back(entry),
+                            None => closed = true,
+                        }
+                        Ok(())
+                    }
+                    answer = self.answer(&mut connection), if self.sent > 0 => {
+                        self.take(answer)
+                    }
+                }
+            } else if self.sent > 0 {
+                let answer = self.answer(&mut connection).await;
+                self.take(answer)
+            } else if closed && self.pending.is_empty() && self.rate_limited.is_empty() {
+                return Ok(self.stats.clone());
+            } else {
+                Ok(())
+            };
+            if let Err(lost) = step {
+                connection = match self.reconnect(lost).await {
+                    Ok(connection) => connection,
+                    Err(error) => return Err(self.gave_up(error, &mut entries)),
+                };
+            }
+        }
     }
 
-    async fn send(&mut self, requests: &mut Requests, entry: &NewEntry) -> Result<()> {
+    /// Sends the next pending entry; `Err` only when the connection is lost.
+    async fn send_next(&mut self, connection: &mut Connection) -> Result<(), Error> {
+        let Some(entry) = self.pending.get(self.sent) else {
+            return Ok(());
+        };
         let message = ChannelAppend::new(&self.processid, &self.channel, entry.clone());
         let envelope = rpc::encode(&message, Some(self.client.signing_key()?))?;
         self.budget.wait_for_token().await;
         self.budget.spend();
-        requests.send(&envelope).await
+        self.sent += 1;
+        connection.requests.send(&envelope).await
     }
 
-    /// After a rate-limited answer: collect the answers of everything sent after it, then send
-    /// the rate-limited entries again one at a time, in order, until each is accepted.
-    async fn recover(
-        &mut self,
-        first: InFlight,
-        in_flight: &mut VecDeque<InFlight>,
-        answered: &mut mpsc::Receiver<Result<()>>,
-        requests: &mut Requests,
-    ) -> Result<()> {
-        self.budget.exhausted();
-        let mut again = vec![first];
-        while let Some(flight) = in_flight.pop_front() {
-            match answered.recv().await {
-                Some(Ok(())) => {
-                    self.stats.written += 1;
-                    self.stats.reordered += again.len() as u64;
-                }
-                Some(Err(error)) if error.kind() == ErrorKind::RateLimited => again.push(flight),
-                Some(Err(error)) => return Err(self.failed(&flight.entry, error)),
-                None => return Err(Error::connection("the writer's connection closed")),
+    /// Waits for the answer to the oldest entry in flight, within the client's timeout.
+    async fn answer(&self, connection: &mut Connection) -> Answer {
+        let wait = self.client.shared().timeout;
+        match tokio::time::timeout(wait, connection.answers.recv()).await {
+            Ok(Some(Ok(()))) => Answer::Accepted,
+            Ok(Some(Err(error))) if error.kind() == ErrorKind::RateLimited => Answer::RateLimited,
+            Ok(Some(Err(error))) if is_lost_connection(&error) => Answer::Lost(error),
+            Ok(Some(Err(error))) => Answer::Refused(error),
+            Ok(None) => Answer::Lost(Error::connection("the writer's connection closed")),
+            Err(_) => Answer::Lost(Error::timeout(format!(
+                "the server did not answer an append within {wait:?}"
+            ))),
+        }
+    }
+
+    /// Books an answer; `Err` when the connection is lost. A refused entry ends the writer.
+    fn take(&mut self, answer: Answer) -> Result<(), Error> {
+        let Some(entry) = self.pending.pop_front() else {
+            return Ok(());
+        };
+        self.sent -= 1;
+        match answer {
+            Answer::Accepted => {
+                self.stats.written += 1;
+                self.stats.reordered += self.rate_limited.len() as u64;
+                Ok(())
+            }
+            Answer::RateLimited => {
+                self.budget.exhausted();
+                self.rate_limited.push_back(entry);
+                Ok(())
+            }
+            Answer::Lost(error) => {
+                self.pending.push_front(entry);
+                self.sent += 1;
+                Err(error)
+            }
+            Answer::Refused(error) => {
+                let error = self.failed(&entry, error);
+                self.pending.push_front(entry);
+                self.sent += 1;
+                Err(error)
             }
         }
-        for flight in again {
-            loop {
-                tokio::time::sleep(RETRY_PAUSE).await;
-                self.stats.retried += 1;
-                self.send(requests, &flight.entry).await?;
-                match answered.recv().await {
-                    Some(Ok(())) => {
-                        self.stats.written += 1;
-                        break;
-                    }
-                    Some(Err(error)) if error.kind() == ErrorKind::RateLimited => {
-                        self.budget.exhausted()
-                    }
-                    Some(Err(error)) => return Err(self.failed(&flight.entry, error)),
-                    None => return Err(Error::connection("the writer's connection closed")),
+    }
+
+    /// After the connection was lost: connects again (with backoff, until the deadline) and
+    /// marks every pending entry to be sent again. A refused entry is not retried.
+    async fn reconnect(&mut self, cause: Error) -> Result<Connection> {
+        if !is_lost_connection(&cause) {
+            return Err(cause);
+        }
+        self.sent = 0;
+        while let Some(entry) = self.rate_limited.pop_back() {
+            self.pending.push_front(entry);
+        }
+        let started = Instant::now();
+        let mut backoff = Backoff::default();
+        let mut last_error = cause;
+        loop {
+            let pause = backoff.next();
+            if started.elapsed() + pause >= self.reconnect_deadline {
+                return Err(last_error);
+            }
+            tracing::info!(
+                process = %self.processid, channel = %self.channel,
+                unacknowledged = self.pending.len(),
+                "channel writer reconnects in {pause:?}: {last_error}"
+            );
+            tokio::time::sleep(pause).await;
+            match Connection::open(&self.client).await {
+                Ok(connection) => {
+                    self.stats.reconnects += 1;
+                    return Ok(connection);
                 }
+                Err(error) if is_lost_connection(&error) => last_error = error,
+                Err(error) => return Err(error),
             }
         }
-        Ok(())
+    }
+
+    /// The error a writer ends with: what went wrong, and which entries were not accepted.
+    fn gave_up(&mut self, error: Error, entries: &mut mpsc::Receiver<NewEntry>) -> Error {
+        entries.close();
+        let mut not_accepted: Vec<i64> = self
+            .rate_limited
+            .iter()
+            .chain(&self.pending)
+            .map(|entry| entry.sequence)
+            .collect();
+        while let Ok(entry) = entries.try_recv() {
+            not_accepted.push(entry.sequence);
+        }
+        let progress = WriteProgress {
+            accepted: self.stats.written,
+            not_accepted,
+        };
+        tracing::warn!(
+            process = %self.processid, channel = %self.channel,
+            accepted = progress.accepted, not_accepted = progress.not_accepted.len(),
+            "channel writer gives up: {error}"
+        );
+        error.with_write_progress(progress)
     }
 
     fn failed(&self, entry: &NewEntry, error: Error) -> Error {

@@ -386,6 +386,7 @@ async fn subscription_can_start_after_a_position() {
     let options = colonykit::SubscribeOptions {
         after: 3,
         idle_timeout: Some(SHORT),
+        ..colonykit::SubscribeOptions::default()
     };
     let entries: Vec<_> = colony
         .user
@@ -452,6 +453,7 @@ async fn idle_timeout_ends_the_stream_with_an_error() {
     let options = colonykit::SubscribeOptions {
         after: 0,
         idle_timeout: Some(Duration::from_millis(500)),
+        ..colonykit::SubscribeOptions::default()
     };
     let mut stream = colony
         .user

@@ -51,6 +51,7 @@ async fn streams_and_waits_leave_no_socket_open() {
             colonykit::SubscribeOptions {
                 after: 1,
                 idle_timeout: None,
+                ..colonykit::SubscribeOptions::default()
             },
         )
         .unwrap();

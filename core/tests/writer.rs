@@ -76,6 +76,7 @@ async fn the_writer_numbers_with_a_step() {
         first_sequence: 2,
         step: 2,
         max_in_flight: 4,
+        ..WriterOptions::default()
     };
     let mut writer = colony
         .executor

@@ -265,6 +265,7 @@ async fn run_client(timeouts: Timeouts, scenario: &Scenario, verdict: &mut Value
     let options = SubscribeOptions {
         after: 0,
         idle_timeout: Some(wait),
+        ..SubscribeOptions::default()
     };
     let mut entries = client.subscribe_channel_with(&pid, &scenario.channel, options)?;
     // Tells the runner that the process exists (it starts the executor then).
@@ -511,6 +512,7 @@ async fn serve(
             SubscribeOptions {
                 after: 0,
                 idle_timeout: Some(wait),
+                ..SubscribeOptions::default()
             },
         )?),
         false => None,
