@@ -45,9 +45,11 @@ async fn unreachable_server() {
     let key = PrivateKey::generate();
     let hex = key.to_hex();
     // Port 9 (discard) on loopback: nothing listens there.
+    // A stream that never connected keeps trying for the client's timeout, then gives up.
     let client = Client::builder("http://127.0.0.1:9")
         .key(key)
         .connect_timeout(Duration::from_secs(2))
+        .timeout(Duration::from_secs(2))
         .build()
         .unwrap();
     let err = client.get_colony("dev").await.unwrap_err();
