@@ -90,7 +90,8 @@ test('malformed server addresses → InvalidArgumentError', () => {
 })
 
 test('an unreachable server → ConnectionError', async () => {
-  const client = new Client({ server: 'http://127.0.0.1:1', prvkey: generateKey() })
+  // A stream that never connected keeps trying for the client's timeout, then gives up.
+  const client = new Client({ server: 'http://127.0.0.1:1', prvkey: generateKey(), timeoutMs: 3000 })
   await assert.rejects(client.serverVersion(), (e) => e instanceof ConnectionError && e.status === undefined)
   await assert.rejects(client.getProcess('0'.repeat(64)), ConnectionError)
   const sub = client.subscribeChannel('0'.repeat(64), 'x')
