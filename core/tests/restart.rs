@@ -1,0 +1,145 @@
+//! Server restarts during a stream. The server keeps channel logs in memory, so a restart
+//! starts every log anew, empty; the process (in PostgreSQL) lives on. A stream must notice
+//! that the log it resumes is not the one it left and lose nothing a writer sends again; the
+//! writer must reconnect and send again what the server had not acknowledged.
+//!
+//! The tests restart the server of `tests/server/up` (`tests/server/restart`), so they live in a
+//! test binary of their own and run one at a time.
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use colonykit::{ErrorKind, SubscribeOptions, WriterOptions};
+use common::TestColony;
+use futures::StreamExt;
+use tokio::sync::Mutex;
+
+/// One test at a time: a restart would break another test's calls.
+static SERVER: Mutex<()> = Mutex::const_new(());
+
+/// Restarts the server; `kill` stops it with SIGKILL (a crash) instead of SIGTERM.
+async fn restart_server(kill: bool) {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/server/restart");
+    let status = tokio::task::spawn_blocking(move || {
+        let mut command = std::process::Command::new(script);
+        if kill {
+            command.arg("--kill");
+        }
+        command.status()
+    })
+    .await
+    .unwrap()
+    .expect("tests/server/restart runs");
+    assert!(status.success(), "tests/server/restart failed");
+}
+
+#[tokio::test]
+async fn a_stream_and_a_writer_ride_out_two_server_restarts() {
+    const ENTRIES: i64 = 1_500;
+    let _server = SERVER.lock().await;
+    let colony = TestColony::new().await;
+    let process = colony.running(&["data"]).await;
+    let pid = process.processid.clone();
+
+    let options = WriterOptions {
+        reconnect_deadline: Some(Duration::from_secs(30)),
+        ..WriterOptions::default()
+    };
+    let mut writer = colony
+        .executor
+        .channel_writer_with(&pid, "data", options)
+        .await
+        .unwrap();
+    let writing = tokio::spawn(async move {
+        for sequence in 1..=ENTRIES {
+            writer.send(sequence.to_string()).await?;
+        }
+        writer.end().await
+    });
+
+    let mut stream = colony.user.subscribe_channel(&pid, "data").unwrap();
+    let mut received = Vec::new();
+    while let Some(entry) = tokio::time::timeout(Duration::from_secs(60), stream.next())
+        .await
+        .expect("the stream keeps moving")
+    {
+        let entry = entry.unwrap();
+        received.push(entry.sequence);
+        // Past the 256 positions a resume re-reads, where a lost log used to lose entries.
+        if received.len() == 600 {
+            restart_server(false).await;
+        }
+        if received.len() == 1_100 {
+            restart_server(true).await;
+        }
+    }
+    let stats = writing.await.unwrap().expect("the writer rides out the restarts");
+
+    let expected: Vec<i64> = (1..=ENTRIES + 1).collect();
+    let missing: Vec<i64> = expected
+        .iter()
+        .copied()
+        .filter(|s| !received.contains(s))
+        .collect();
+    assert!(missing.is_empty(), "lost {} entries: {missing:?}", missing.len());
+    assert_eq!(received, expected, "in order, none twice");
+    assert!(stats.reconnects >= 2, "{stats:?}");
+    assert_eq!(stats.written, ENTRIES as u64 + 1);
+}
+
+#[tokio::test]
+async fn a_writer_that_cannot_reach_the_server_again_says_what_was_not_accepted() {
+    let _server = SERVER.lock().await;
+    let colony = TestColony::new().await;
+    let process = colony.running(&["data"]).await;
+    let pid = process.processid.clone();
+    let options = WriterOptions {
+        reconnect_deadline: Some(Duration::from_millis(300)),
+        ..WriterOptions::default()
+    };
+    let mut writer = colony
+        .executor
+        .channel_writer_with(&pid, "data", options)
+        .await
+        .unwrap();
+    for sequence in 1..=3 {
+        writer.send(sequence.to_string()).await.unwrap();
+    }
+    // Wait until the three are written, then take the server away for longer than the deadline.
+    let mut stream = colony
+        .user
+        .subscribe_channel_with(&pid, "data", SubscribeOptions::default())
+        .unwrap();
+    for _ in 1..=3 {
+        stream.next().await.unwrap().unwrap();
+    }
+    drop(stream);
+    let restart = tokio::spawn(restart_server(true));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut failure = None;
+    for sequence in 4..=6 {
+        if let Err(error) = writer.send(sequence.to_string()).await {
+            failure = Some(error);
+            break;
+        }
+    }
+    let error = match failure {
+        Some(error) => error,
+        None => writer.end().await.unwrap_err(),
+    };
+    restart.await.unwrap();
+    assert!(
+        matches!(error.kind(), ErrorKind::Connection | ErrorKind::Timeout),
+        "{error}"
+    );
+    let progress = error.write_progress().expect("the error says what was written");
+    assert_eq!(progress.accepted, 3, "{error}");
+    assert!(!progress.not_accepted.is_empty(), "{error}");
+    assert!(
+        progress.not_accepted.iter().all(|s| (4..=7).contains(s)),
+        "{error}"
+    );
+    assert!(error.message().contains("not accepted"), "{error}");
+}
