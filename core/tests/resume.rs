@@ -13,11 +13,13 @@ use futures::StreamExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
-/// Forwards connections to the server; can cut all of them at once, and refuse new ones.
+/// Forwards connections to the server; can cut all of them at once, refuse new ones, or hold
+/// new ones without forwarding a byte (a stalled network) until told to go on.
 struct Proxy {
     address: String,
     connections: Arc<Mutex<Vec<JoinHandle<()>>>>,
     refusing: Arc<AtomicBool>,
+    stalling: Arc<AtomicBool>,
 }
 
 impl Proxy {
@@ -31,15 +33,21 @@ impl Proxy {
         let address = format!("http://{}", listener.local_addr().unwrap());
         let connections: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
         let refusing: Arc<AtomicBool> = Arc::default();
+        let stalling: Arc<AtomicBool> = Arc::default();
         let live = Arc::clone(&connections);
         let refuse = Arc::clone(&refusing);
+        let stall = Arc::clone(&stalling);
         tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
                 if refuse.load(Ordering::SeqCst) {
                     continue; // dropping the socket closes it
                 }
                 let upstream = upstream.clone();
+                let stall = Arc::clone(&stall);
                 let forward = tokio::spawn(async move {
+                    while stall.load(Ordering::SeqCst) {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
                     if let Ok(mut outbound) = TcpStream::connect(upstream).await {
                         let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
                     }
@@ -51,11 +59,16 @@ impl Proxy {
             address,
             connections,
             refusing,
+            stalling,
         }
     }
 
     fn refuse(&self, refuse: bool) {
         self.refusing.store(refuse, Ordering::SeqCst);
+    }
+
+    fn stall(&self, stall: bool) {
+        self.stalling.store(stall, Ordering::SeqCst);
     }
 
     /// Cuts every open connection (the sockets close on both sides).
@@ -180,4 +193,47 @@ async fn an_entry_sorted_in_before_the_position_while_away_is_not_lost() {
         .unwrap();
     let rest: Vec<i64> = stream.map(|e| e.unwrap().sequence).collect().await;
     assert_eq!(rest, vec![40], "nothing repeated after the resume");
+}
+
+#[tokio::test]
+async fn a_stream_outlasts_reconnects_that_time_out() {
+    // New connections stall for several times the connect timeout and the call timeout: each
+    // attempt times out, and the stream keeps trying until the network moves again.
+    let colony = TestColony::new().await;
+    let process = colony.running(&["data"]).await;
+    let pid = process.processid.clone();
+    let proxy = Proxy::start().await;
+    let through_proxy = Client::builder(&proxy.address)
+        .key(colony.user.key().unwrap().clone())
+        .connect_timeout(Duration::from_millis(500))
+        .timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let mut stream = through_proxy.subscribe_channel(&pid, "data").unwrap();
+    let append = |entry: NewEntry| {
+        let executor = colony.executor.clone();
+        let pid = pid.clone();
+        async move { executor.append(&pid, "data", entry).await.unwrap() }
+    };
+    for seq in 1..=3 {
+        append(NewEntry::data(seq, "before")).await;
+    }
+    for expected in 1..=3 {
+        assert_eq!(stream.next().await.unwrap().unwrap().sequence, expected);
+    }
+    proxy.stall(true);
+    proxy.drop_all();
+    for seq in 4..=6 {
+        append(NewEntry::data(seq, "while stalled")).await;
+    }
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    proxy.stall(false);
+    append(NewEntry::end(7)).await;
+    let rest: Vec<i64> = tokio::time::timeout(
+        Duration::from_secs(20),
+        stream.map(|e| e.unwrap().sequence).collect::<Vec<_>>(),
+    )
+    .await
+    .expect("the stream resumes once connections go through");
+    assert_eq!(rest, vec![4, 5, 6, 7]);
 }
