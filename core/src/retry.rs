@@ -39,7 +39,9 @@ mod tests {
         let mut backoff = Backoff::default();
         let pauses: Vec<Duration> = (0..12).map(|_| backoff.next()).collect();
         assert!(pauses[0] >= Duration::from_millis(75) && pauses[0] <= Duration::from_millis(125));
-        assert!(pauses[3] >= Duration::from_millis(600) && pauses[3] <= Duration::from_millis(1000));
+        assert!(
+            pauses[3] >= Duration::from_millis(600) && pauses[3] <= Duration::from_millis(1000)
+        );
         for pause in &pauses[8..] {
             assert!(*pause >= LONGEST.mul_f64(0.75) && *pause <= LONGEST.mul_f64(1.25));
         }

@@ -118,14 +118,13 @@ impl Client {
             processid: processid.to_string(),
             channel: channel.to_string(),
             max_in_flight: options.max_in_flight,
-            reconnect_deadline: options
-                .reconnect_deadline
-                .unwrap_or(self.shared().timeout),
+            reconnect_deadline: options.reconnect_deadline.unwrap_or(self.shared().timeout),
             budget: Budget::full(),
             stats: WriterStats::default(),
             pending: VecDeque::new(),
             sent: 0,
             rate_limited: VecDeque::new(),
+            lost_since: None,
         };
         tokio::spawn(async move {
             let result = task.run(entries, connection).await;
@@ -315,6 +314,8 @@ struct WriterTask {
     pending: VecDeque<NewEntry>,
     sent: usize,
     rate_limited: VecDeque<NewEntry>,
+    /// Since when the server has not acknowledged anything after a lost connection.
+    lost_since: Option<Instant>,
 }
 
 impl WriterTask {
@@ -406,6 +407,7 @@ impl WriterTask {
         self.sent -= 1;
         match answer {
             Answer::Accepted => {
+                self.lost_since = None;
                 self.stats.written += 1;
                 self.stats.reordered += self.rate_limited.len() as u64;
                 Ok(())
@@ -429,8 +431,9 @@ impl WriterTask {
         }
     }
 
-    /// After the connection was lost: connects again (with backoff, until the deadline) and
-    /// marks every pending entry to be sent again. A refused entry is not retried.
+    /// After the connection was lost: connects again (with backoff, until the deadline counted
+    /// from the last acknowledgement) and marks every pending entry to be sent again. A refused
+    /// entry is not retried.
     async fn reconnect(&mut self, cause: Error) -> Result<Connection> {
         if !is_lost_connection(&cause) {
             return Err(cause);
@@ -439,7 +442,7 @@ impl WriterTask {
         while let Some(entry) = self.rate_limited.pop_back() {
             self.pending.push_front(entry);
         }
-        let started = Instant::now();
+        let started = *self.lost_since.get_or_insert_with(Instant::now);
         let mut backoff = Backoff::default();
         let mut last_error = cause;
         loop {

@@ -75,7 +75,10 @@ async fn a_stream_and_a_writer_ride_out_two_server_restarts() {
             restart_server(true).await;
         }
     }
-    let stats = writing.await.unwrap().expect("the writer rides out the restarts");
+    let stats = writing
+        .await
+        .unwrap()
+        .expect("the writer rides out the restarts");
 
     let expected: Vec<i64> = (1..=ENTRIES + 1).collect();
     let missing: Vec<i64> = expected
@@ -83,7 +86,11 @@ async fn a_stream_and_a_writer_ride_out_two_server_restarts() {
         .copied()
         .filter(|s| !received.contains(s))
         .collect();
-    assert!(missing.is_empty(), "lost {} entries: {missing:?}", missing.len());
+    assert!(
+        missing.is_empty(),
+        "lost {} entries: {missing:?}",
+        missing.len()
+    );
     assert_eq!(received, expected, "in order, none twice");
     assert!(stats.reconnects >= 2, "{stats:?}");
     assert_eq!(stats.written, ENTRIES as u64 + 1);
@@ -134,7 +141,9 @@ async fn a_writer_that_cannot_reach_the_server_again_says_what_was_not_accepted(
         matches!(error.kind(), ErrorKind::Connection | ErrorKind::Timeout),
         "{error}"
     );
-    let progress = error.write_progress().expect("the error says what was written");
+    let progress = error
+        .write_progress()
+        .expect("the error says what was written");
     assert_eq!(progress.accepted, 3, "{error}");
     assert!(!progress.not_accepted.is_empty(), "{error}");
     assert!(
