@@ -224,18 +224,17 @@ impl ChannelReader {
     /// One websocket connection, renewing the server-side subscription as often as needed.
     async fn connection(&mut self, feed: &Feed<ChannelEntry>) -> Result<(), Ended> {
         let mut socket = ws::connect(&self.client).await?;
-        let resumed = self.ever_connected;
+        if self.ever_connected {
+            tracing::info!(
+                process = %self.processid, channel = %self.channel, position = self.position,
+                "channel stream reconnected: resumed from its log position"
+            );
+        }
         self.ever_connected = true;
         let mut empty_rounds = Backoff::default();
         loop {
             if let Flow::Finished = self.catch_up(feed).await? {
                 return Ok(());
-            }
-            if resumed && !self.progressed {
-                tracing::info!(
-                    process = %self.processid, channel = %self.channel, position = self.position,
-                    "channel stream resumed"
-                );
             }
             let subscribe = SubscribeChannel {
                 processid: self.processid.clone(),

@@ -413,6 +413,10 @@ impl WriterTask {
                 Ok(())
             }
             Answer::RateLimited => {
+                tracing::debug!(
+                    process = %self.processid, channel = %self.channel, sequence = entry.sequence,
+                    "append rate-limited by the server: it will be sent again"
+                );
                 self.budget.exhausted();
                 self.rate_limited.push_back(entry);
                 Ok(())

@@ -195,8 +195,30 @@ async fn an_entry_sorted_in_before_the_position_while_away_is_not_lost() {
     assert_eq!(rest, vec![40], "nothing repeated after the resume");
 }
 
+/// The log lines colonykit wrote (through the `log` crate, as it does with no tracing
+/// subscriber installed).
+static LOG: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+struct Capture;
+
+impl log::Log for Capture {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record<'_>) {
+        if record.target().starts_with("colonykit") {
+            let line = format!("{} {}: {}", record.level(), record.target(), record.args());
+            LOG.lock().unwrap().push(line);
+        }
+    }
+    fn flush(&self) {}
+}
+
 #[tokio::test]
 async fn a_stream_outlasts_reconnects_that_time_out() {
+    if log::set_logger(&Capture).is_ok() {
+        log::set_max_level(log::LevelFilter::Debug);
+    }
     // New connections stall for several times the connect timeout and the call timeout: each
     // attempt times out, and the stream keeps trying until the network moves again.
     let colony = TestColony::new().await;
@@ -236,4 +258,15 @@ async fn a_stream_outlasts_reconnects_that_time_out() {
     .await
     .expect("the stream resumes once connections go through");
     assert_eq!(rest, vec![4, 5, 6, 7]);
+
+    // What happened was logged, without keys or payloads.
+    let lines = LOG.lock().unwrap().clone();
+    let ours: Vec<&String> = lines.iter().filter(|l| l.contains(&pid)).collect();
+    assert!(
+        ours.iter().any(|l| l.starts_with("INFO") && l.contains("reconnects")),
+        "{lines:#?}"
+    );
+    assert!(ours.iter().any(|l| l.contains("resumed")), "{lines:#?}");
+    let key = colony.user.key().unwrap().to_hex();
+    assert!(lines.iter().all(|l| !l.contains(&key) && !l.contains("while stalled")));
 }
