@@ -16,6 +16,7 @@ mod api;
 mod convert;
 mod error;
 mod json;
+mod logging;
 mod output;
 mod runtime;
 mod subscription;

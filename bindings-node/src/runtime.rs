@@ -7,6 +7,7 @@ use napi::bindgen_prelude::create_custom_tokio_runtime;
 /// should building it fail, napi's default runtime is used instead.
 #[napi_derive::module_init]
 fn init() {
+    crate::logging::init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()

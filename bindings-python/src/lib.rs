@@ -50,6 +50,11 @@ fn _panic(py: Python<'_>, in_coroutine: bool) -> PyResult<Bound<'_, PyAny>> {
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // The core's log lines go to Python's `logging`, under the logger `colonykit` (e.g.
+    // `colonykit.channel`). Levels are asked each time, so `setLevel` works at any moment; the
+    // lines are rare (reconnects, resumes, give-ups). Another module may own the `log` crate's
+    // logger already: then the lines go there.
+    let _ = pyo3_log::Logger::new(m.py(), pyo3_log::Caching::Loggers)?.install();
     m.add_class::<client::PyClient>()?;
     m.add_class::<stream::PySubscription>()?;
     m.add_class::<stream::PyChannelSubscription>()?;

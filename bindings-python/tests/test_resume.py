@@ -2,6 +2,7 @@
 proxy that the test cuts every few entries, nothing is lost and nothing repeated."""
 
 import asyncio
+import logging
 from urllib.parse import urlsplit
 
 from colonykit import Client
@@ -79,3 +80,32 @@ async def test_a_stream_survives_dropped_connections(colony):
     print(f"[resume] drops survived: {drops}, entries: {len(received)}")
     assert drops >= 19
     assert received == list(range(1, entries + 2))
+
+
+async def test_a_resumed_stream_is_logged(colony, caplog):
+    caplog.set_level(logging.INFO, logger="colonykit")
+    process = await colony.running("data")
+    pid = process.processid
+    proxy = Proxy(colony.server_url)
+    through_proxy = Client(await proxy.start(), colony.user_key)
+    writer = await colony.executor.channel_writer(pid, "data")
+    received = []
+    try:
+        async with asyncio.timeout(30):
+            await writer.send(b"secret payload one")
+            async for entry in through_proxy.subscribe_channel(pid, "data"):
+                received.append(entry.sequence)
+                if entry.sequence == 1:
+                    proxy.drop_all()
+                    await writer.send(b"secret payload two")
+                    await writer.end()
+    finally:
+        await proxy.close()
+    assert received == [1, 2, 3]
+    lines = [r for r in caplog.records if r.name.startswith("colonykit") and pid in r.getMessage()]
+    assert any(r.levelno == logging.INFO and "reconnected" in r.getMessage() for r in lines), [
+        r.getMessage() for r in caplog.records
+    ]
+    for record in caplog.records:
+        message = record.getMessage()
+        assert colony.user_key not in message and "secret payload" not in message
