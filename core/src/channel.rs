@@ -29,14 +29,16 @@
 //!   server would send the whole backlog as one frame.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
+use crate::liveness::Check;
 use crate::messages::{List, SubscribeChannel};
-use crate::model::{ChannelEntry, Process};
+use crate::model::{ChannelEntry, ProcessState};
 use crate::retry::{jittered, Backoff};
 use crate::rpc;
 use crate::stream::{Feed, Subscription};
@@ -92,6 +94,7 @@ impl Client {
         let position = i64::try_from(options.after)
             .map_err(|_| Error::invalid_argument("the start position is too large"))?;
         let reader = ChannelReader {
+            liveness: self.shared().liveness.watch(processid),
             client: self.clone(),
             processid: processid.to_string(),
             channel: channel.to_string(),
@@ -159,6 +162,8 @@ fn key_of(entry: &ChannelEntry) -> EntryKey {
 /// The background task behind a [`ChannelStream`].
 struct ChannelReader {
     client: Client,
+    /// Whether the process still runs, asked once for all the client's streams of it.
+    liveness: Arc<Check>,
     processid: String,
     channel: String,
     /// The log position (`afterseq`) the stream has read up to.
@@ -404,27 +409,27 @@ impl ChannelReader {
 
     async fn check_still_open(&self) -> Result<(), Ended> {
         self.check_idle().map_err(Ended::Fatal)?;
-        let process = self.client.get_process(&self.processid).await?;
-        if process.state.is_closed() {
-            return Err(Ended::Fatal(self.closed_error(&process)));
+        let state = self.liveness.state(&self.client, &self.processid).await?;
+        if state.is_closed() {
+            return Err(Ended::Fatal(self.closed_error(state)));
         }
         Ok(())
     }
 
     /// A missing channel usually means the process was closed (its channels are deleted).
     async fn explain_not_found(&self, error: Error) -> Error {
-        match self.client.get_process(&self.processid).await {
-            Ok(process) if process.state.is_closed() => self.closed_error(&process),
+        match self.liveness.state(&self.client, &self.processid).await {
+            Ok(state) if state.is_closed() => self.closed_error(state),
             _ => error,
         }
     }
 
-    fn closed_error(&self, process: &Process) -> Error {
+    fn closed_error(&self, state: ProcessState) -> Error {
         Error::new(
             ErrorKind::ProcessClosed,
             format!(
-                "process {} is {} and its channel {:?} is gone",
-                self.processid, process.state, self.channel
+                "process {} is {state} and its channel {:?} is gone",
+                self.processid, self.channel
             ),
         )
     }

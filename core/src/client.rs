@@ -8,6 +8,7 @@ use url::Url;
 
 use crate::crypto::PrivateKey;
 use crate::error::{Error, ErrorKind, Result};
+use crate::liveness::Liveness;
 use crate::pool::Pool;
 use crate::rpc::{self, Message};
 
@@ -32,6 +33,8 @@ pub struct Client {
 /// What all clones of a client share.
 pub(crate) struct Shared {
     pool: Pool,
+    /// Whether processes still run, asked once for all the streams that watch one.
+    pub(crate) liveness: Liveness,
     pub(crate) api_url: Url,
     pub(crate) ws_url: Url,
     pub(crate) timeout: Duration,
@@ -98,6 +101,7 @@ impl ClientBuilder {
         Ok(Client {
             shared: Arc::new(Shared {
                 pool: Pool::default(),
+                liveness: Liveness::default(),
                 api_url,
                 ws_url,
                 timeout: self.timeout,

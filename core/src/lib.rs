@@ -28,6 +28,7 @@ pub mod crypto;
 mod error;
 mod executor;
 mod http1;
+mod liveness;
 pub mod messages;
 pub mod model;
 mod pool;

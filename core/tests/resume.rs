@@ -263,10 +263,13 @@ async fn a_stream_outlasts_reconnects_that_time_out() {
     let lines = LOG.lock().unwrap().clone();
     let ours: Vec<&String> = lines.iter().filter(|l| l.contains(&pid)).collect();
     assert!(
-        ours.iter().any(|l| l.starts_with("INFO") && l.contains("reconnects")),
+        ours.iter()
+            .any(|l| l.starts_with("INFO") && l.contains("reconnects")),
         "{lines:#?}"
     );
     assert!(ours.iter().any(|l| l.contains("resumed")), "{lines:#?}");
     let key = colony.user.key().unwrap().to_hex();
-    assert!(lines.iter().all(|l| !l.contains(&key) && !l.contains("while stalled")));
+    assert!(lines
+        .iter()
+        .all(|l| !l.contains(&key) && !l.contains("while stalled")));
 }
