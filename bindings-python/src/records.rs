@@ -10,8 +10,8 @@
 
 use colonykit::{
     Attribute, Blueprint, BlueprintDefinition, BlueprintHistory, BlueprintMetadata, Cluster,
-    ClusterNode, Conditions, Cron, File, FileData, Function, Generator, Label,
-    Location, Log, PauseStatus, ProcessGraph, ServerInfo, Snapshot, Statistics, WorkflowSpec,
+    ClusterNode, Conditions, Cron, File, FileData, Function, Generator, Label, Location, Log,
+    PauseStatus, ProcessGraph, ServerInfo, Snapshot, Statistics, WorkflowSpec,
 };
 use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::prelude::*;

@@ -309,17 +309,8 @@ async def test_a_process_written_by_the_cli_reads_the_same_in_colonykit(colony, 
 
     # The CLI as the executor: assign, then close with output (the CLI's output is strings).
     cli.run("process", "assign", "--timeout", "10", key=colony.executor_key)
-    cli.run(
-        "process",
-        "close",
-        "-p",
-        processid,
-        "--out",
-        "a",
-        "--out",
-        "b c",
-        key=colony.executor_key,
-    )
+    executor = colony.executor_key
+    cli.run("process", "close", "-p", processid, "--out", "a", "--out", "b c", key=executor)
     closed = await colony.user.get_process(processid)
     assert closed.state == ProcessState.SUCCESS
     assert closed.output == ["a", "b c"]
@@ -329,15 +320,8 @@ async def test_a_process_written_by_the_cli_reads_the_same_in_colonykit(colony, 
 async def test_a_failure_written_by_the_cli_reads_in_colonykit(colony, cli):
     submitted = await colony.user.submit(colony.spec("fails"))
     cli.run("process", "assign", "--timeout", "10", key=colony.executor_key)
-    cli.run(
-        "process",
-        "fail",
-        "-p",
-        submitted.processid,
-        "--errors",
-        "broken: ü",
-        key=colony.executor_key,
-    )
+    executor = colony.executor_key
+    cli.run("process", "fail", "-p", submitted.processid, "--errors", "broken: ü", key=executor)
     failed = await colony.user.get_process(submitted.processid)
     assert failed.state == ProcessState.FAILED
     assert failed.errors == ["broken: ü"]
@@ -393,16 +377,8 @@ def compare_workflow_text(text: str, workflow: WorkflowSpec | None, what: str):
 
 
 async def test_a_cron_written_by_the_cli_reads_in_colonykit(colony, cli):
-    out = cli.run(
-        "cron",
-        "add",
-        "--name",
-        "nightly",
-        "--cron",
-        "0 0 3 * * *",
-        "--spec",
-        cli.spec_file(CLI_WORKFLOW, "wf.json"),
-    )
+    spec = cli.spec_file(CLI_WORKFLOW, "wf.json")
+    out = cli.run(*"cron add --name nightly --spec".split(), spec, "--cron", "0 0 3 * * *")
     cronid = cli.logged_id(out, "CronID")
     shown = cli.json("cron", "get", "--cronid", cronid)
     # Go's encoding of the workflow: nil lists and maps are null.
@@ -469,16 +445,8 @@ def compare_generator_table(table: dict[str, str], generator: Generator):
 
 
 async def test_generators_read_the_same_both_ways(colony, cli):
-    out = cli.run(
-        "generator",
-        "add",
-        "--name",
-        "batch",
-        "--trigger",
-        "5",
-        "--spec",
-        cli.spec_file(CLI_WORKFLOW, "wf.json"),
-    )
+    spec = cli.spec_file(CLI_WORKFLOW, "wf.json")
+    out = cli.run(*"generator add --name batch --trigger 5 --spec".split(), spec)
     generatorid = cli.logged_id(out, "GeneratorID")
     generator = await colony.user.get_generator(generatorid)
     assert isinstance(generator.workflowspec, WorkflowSpec)
@@ -522,17 +490,8 @@ async def test_logs_and_attributes_read_the_same_both_ways(colony, cli):
     printed = cli.run("log", "get", "-p", process.processid, "--first", "--json")
     assert printed.startswith(message + "from colonykit: ü")
 
-    out = cli.run(
-        "attribute",
-        "add",
-        "-p",
-        process.processid,
-        "--key",
-        "k1",
-        "--value",
-        'v "1" 漢',
-        key=colony.executor_key,
-    )
+    flags = ["-p", process.processid, "--key", "k1", "--value", 'v "1" 漢']
+    out = cli.run("attribute", "add", *flags, key=colony.executor_key)
     attribute = await colony.user.get_attribute(cli.logged_id(out, "AttributeID"))
     assert (attribute.key, attribute.value, attribute.targetid) == (
         "k1",
@@ -601,18 +560,8 @@ async def test_executors_read_the_same_in_the_cli(colony, cli):
 
     # An executor the CLI registers reads the same in colonykit.
     key = colonykit.generate_key()
-    cli.run(
-        "executor",
-        "add",
-        "--name",
-        "cli-executor",
-        "--type",
-        "cli-type",
-        "--executorid",
-        colonykit.key_id(key),
-        key=colony.user_key,
-        COLONIES_COLONY_PRVKEY=colony.colony_key,
-    )
+    flags = [*"--name cli-executor --type cli-type --executorid".split(), colonykit.key_id(key)]
+    cli.run("executor", "add", *flags, COLONIES_COLONY_PRVKEY=colony.colony_key)
     added = await colony.user.get_executor(colony.colonyname, "cli-executor")
     assert (added.executorid, added.executortype) == (colonykit.key_id(key), "cli-type")
     compare_fields(
@@ -635,19 +584,9 @@ async def test_users_read_the_same_both_ways(colony, cli):
     }
 
     other = colonykit.generate_key()
-    cli.run(
-        "user",
-        "add",
-        "--name",
-        "cli-user",
-        "--userid",
-        colonykit.key_id(other),
-        "--email",
-        "cli@example.com",
-        "--phone",
-        "+1 555",
-        COLONIES_COLONY_PRVKEY=colony.colony_key,
-    )
+    flags = ["--name", "cli-user", "--userid", colonykit.key_id(other)]
+    flags += ["--email", "cli@example.com", "--phone", "+1 555"]
+    cli.run("user", "add", *flags, COLONIES_COLONY_PRVKEY=colony.colony_key)
     got = await colony.user.get_user(colony.colonyname, "cli-user")
     assert (got.userid, got.email, got.phone, got.colonyname) == (
         colonykit.key_id(other),

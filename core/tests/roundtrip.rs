@@ -107,6 +107,18 @@ fn fixed() -> Vec<Value> {
     ]
 }
 
+/// The executor takes the process just submitted.
+async fn take(colony: &TestColony, processid: &str) -> colonykit::Process {
+    let assigned = colony
+        .executor
+        .assign(&colony.name, Duration::from_secs(5))
+        .await
+        .unwrap()
+        .expect("the submitted process is assigned");
+    assert_eq!(assigned.processid, processid);
+    assigned
+}
+
 fn seed() -> u64 {
     std::env::var("COLONYKIT_ROUNDTRIP_SEED")
         .ok()
@@ -149,13 +161,7 @@ async fn json_values_come_back_as_sent() {
             "kwargs in the submit reply, {context}"
         );
 
-        let assigned = colony
-            .executor
-            .assign(&colony.name, Duration::from_secs(5))
-            .await
-            .unwrap()
-            .expect("the submitted process is assigned");
-        assert_eq!(assigned.processid, submitted.processid);
+        let assigned = take(&colony, &submitted.processid).await;
         assert_eq!(assigned.spec.args, args, "args as assigned, {context}");
         assert_eq!(
             assigned.spec.kwargs, kwargs,
@@ -210,12 +216,7 @@ async fn a_nul_character_is_kept_in_json_and_refused_in_attributes() {
     let got = colony.user.get_process(&process.processid).await.unwrap();
     assert_eq!(got.spec.args, spec.args);
 
-    let running = colony
-        .executor
-        .assign(&colony.name, Duration::from_secs(5))
-        .await
-        .unwrap()
-        .expect("the submitted process is assigned");
+    let running = take(&colony, &process.processid).await;
     assert_eq!(running.spec.args, spec.args);
     let error = colony
         .executor
