@@ -218,6 +218,16 @@ export interface WorkflowSpec {
   functionspecs: WorkflowNode[]
 }
 
+/**
+ * A cron's or a generator's workflow as the server stores it: its nodes are shaped like
+ * {@link Process.spec}, with the defaults the client applied (`maxexectime` -1, each node's
+ * `conditions.colonyname` filled in from the workflow's).
+ */
+export interface StoredWorkflow {
+  colonyname: string
+  functionspecs: FunctionSpec[]
+}
+
 /** A process: one run of a function spec. */
 export interface Process {
   processid: string
@@ -435,8 +445,8 @@ export interface Cron {
   random: boolean
   nextrun: string
   lastrun: string
-  /** The workflow as JSON text (the server's format): `JSON.parse` reads it. */
-  workflowspec: string
+  /** The workflow (`null` when the cron has none). */
+  workflowspec: StoredWorkflow | null
   prevprocessgraphid: string
   waitforprevprocessgraph: boolean
   checkerperiod: number
@@ -448,10 +458,10 @@ export interface NewCron {
   name: string
   /** Six fields, seconds first (`'0 0 3 * * *'`: 03:00 daily); empty to use `interval`. */
   cronexpression?: string
-  /** Seconds between runs; -1 to use `cronexpression`. */
+  /** Seconds between runs; -1 (the default) to use `cronexpression`. The server refuses 0. */
   interval?: number
   random?: boolean
-  /** The workflow (or its JSON text). */
+  /** The workflow, or its JSON text (as colonykit or the official CLI writes it). */
   workflowspec: WorkflowSpec | string
   waitforprevprocessgraph?: boolean
   checkerperiod?: number
@@ -464,8 +474,8 @@ export interface Generator {
   initiatorname: string
   colonyname: string
   name: string
-  /** The workflow as JSON text (the server's format). */
-  workflowspec: string
+  /** The workflow (`null` when the generator has none). */
+  workflowspec: StoredWorkflow | null
   /** How many packed arguments start a run. */
   trigger: number
   /** Seconds after which fewer arguments start a run too. */
@@ -480,7 +490,7 @@ export interface Generator {
 export interface NewGenerator {
   colonyname: string
   name: string
-  /** The workflow (or its JSON text). */
+  /** The workflow, or its JSON text (as colonykit or the official CLI writes it). */
   workflowspec: WorkflowSpec | string
   trigger: number
   timeout?: number

@@ -388,8 +388,11 @@ function object(value, name) {
   return value
 }
 
-/** A SubmitSpec as the core's FunctionSpec (`colonyname` defaults to a workflow's). */
-function functionSpec(spec, name, colonyname) {
+/**
+ * A SubmitSpec as the core's FunctionSpec. A workflow node (`node`) may leave out `colonyname`:
+ * the core runs it in the workflow's colony.
+ */
+function functionSpec(spec, name, node = false) {
   const s = options(spec, name)
   const c = options(s.conditions, `${name}.conditions`)
   return {
@@ -406,7 +409,7 @@ function functionSpec(spec, name, colonyname) {
     env: s.env == null ? undefined : stringMap(s.env, `${name}.env`),
     channels: optionalStringArray(s.channels, `${name}.channels`),
     conditions: {
-      colonyname: string(s.colonyname ?? colonyname, `${name}.colonyname`),
+      colonyname: (node ? optionalString : string)(s.colonyname, `${name}.colonyname`),
       executortype: string(s.executortype, `${name}.executortype`),
       executornames: optionalStringArray(c.executornames, `${name}.conditions.executornames`),
       locationname: optionalString(c.locationname, `${name}.conditions.locationname`),
@@ -428,16 +431,15 @@ function workflowSpec(workflow, name) {
   const w = object(workflow, name)
   const colonyname = string(w.colonyname, `${name}.colonyname`)
   if (!Array.isArray(w.functionspecs)) throw badType(`${name}.functionspecs`, 'an array of specs', w.functionspecs)
-  const functionspecs = w.functionspecs.map((s, i) => functionSpec(s, `${name}.functionspecs[${i}]`, colonyname))
+  const functionspecs = w.functionspecs.map((s, i) => functionSpec(s, `${name}.functionspecs[${i}]`, true))
   return { colonyname, functionspecs }
 }
 
-/** A cron or generator: its workflow travels as JSON text (the server's format). */
-function scheduled(value, name) {
+/** A cron or generator whose workflow's nodes are in the core's shape (JSON text: as it is). */
+function withWorkflow(value, name) {
   const o = object(value, name)
   const w = o.workflowspec
-  const workflowspec = typeof w === 'string' ? w : JSON.stringify(workflowSpec(w, `${name}.workflowspec`))
-  return { ...o, workflowspec }
+  return typeof w === 'string' || w == null ? o : { ...o, workflowspec: workflowSpec(w, `${name}.workflowspec`) }
 }
 
 // --- The table of plain methods ----------------------------------------------------------------
@@ -509,12 +511,12 @@ const API = {
   addAttribute: [obj('attribute')],
   getAttribute: [str('attributeid')],
   // Crons and generators.
-  addCron: [obj('cron', scheduled)],
+  addCron: [obj('cron', withWorkflow)],
   getCron: [str('cronid')],
   getCrons: [str('colonyname'), int('count', 100)],
   runCron: [str('cronid')],
   removeCron: [str('cronid')],
-  addGenerator: [obj('generator', scheduled)],
+  addGenerator: [obj('generator', withWorkflow)],
   getGenerator: [str('generatorid')],
   resolveGenerator: [str('colonyname'), str('generatorname')],
   getGenerators: [str('colonyname'), int('count', 100)],

@@ -9,10 +9,10 @@ use serde_json::{json, Map, Value};
 use colonykit::{
     Attribute, Blueprint, BlueprintDefinition, BlueprintHistory, Cluster, Cron, Executor, File,
     FileData, Function, Generator, Label, Location, Log, PauseStatus, Process, ProcessGraph,
-    ServerInfo, Snapshot, Statistics, User,
+    ServerInfo, Snapshot, Statistics, User, WorkflowSpec,
 };
 
-use crate::convert::{JsExecutor, JsProcess};
+use crate::convert::{JsExecutor, JsFunctionSpec, JsProcess};
 use crate::json::internal;
 
 /// A result as the JS layer receives it.
@@ -87,6 +87,40 @@ impl Output for ProcessGraph {
     }
 }
 
+/// A cron's or a generator's workflow as an object whose nodes are shaped like
+/// `Process.spec` (`null` when none), in place of the wire's JSON text.
+fn with_workflow(mut item: Value, workflow: Option<WorkflowSpec>) -> napi::Result<Value> {
+    let workflow = match workflow {
+        None => Value::Null,
+        Some(w) => json!({
+            "colonyname": w.colonyname,
+            "functionspecs": w
+                .functionspecs
+                .into_iter()
+                .map(|spec| value(&JsFunctionSpec::from(spec)))
+                .collect::<napi::Result<Vec<_>>>()?,
+        }),
+    };
+    rewrite(&mut item, "workflowspec", |_| workflow);
+    Ok(item)
+}
+
+impl Output for Cron {
+    fn wire(mut self) -> napi::Result<Value> {
+        let workflow = self.workflowspec.take();
+        let item = fill(value(&self)?, json!({ "nextrun": "", "lastrun": "" }));
+        with_workflow(item, workflow)
+    }
+}
+
+impl Output for Generator {
+    fn wire(mut self) -> napi::Result<Value> {
+        let workflow = self.workflowspec.take();
+        let item = fill(value(&self)?, json!({ "firstpack": "", "lastrun": "" }));
+        with_workflow(item, workflow)
+    }
+}
+
 /// The members of a blueprint's metadata that the core leaves out when empty.
 fn metadata_defaults() -> Value {
     json!({
@@ -131,7 +165,5 @@ plain_output! {
     ServerInfo, Statistics, Cluster, User, PauseStatus, Attribute, Location, FileData, Label,
     Snapshot, BlueprintHistory,
     Function { "description": "", "args": [], "locationname": "" },
-    Cron { "nextrun": "", "lastrun": "" },
-    Generator { "firstpack": "", "lastrun": "" },
     File { "added": "" },
 }

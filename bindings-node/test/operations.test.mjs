@@ -135,7 +135,7 @@ test('executors: add, get, list, approve, reject, remove', async (t) => {
   await colony.owner.removeExecutor(colony.colonyname, executorname)
   executor = await colony.user.getExecutor(colony.colonyname, executorname)
   assert.equal(executor.state, ExecutorState.UNREGISTERED)
-  assert.deepEqual(executor.capabilities, {})
+  assert.equal(executor.capabilities, null)
 })
 
 test('processes: submit, get, list, assign, setOutput, close, waitForState', async (t) => {

@@ -283,13 +283,14 @@ test('crons are added, run, listed and removed', async (t) => {
     colonyname: colony.colonyname,
     name: 'nightly',
     cronexpression: '0 0 3 * * *',
-    interval: -1,
     workflowspec: workflow(colony),
   })
   assert.ok(added.cronid)
+  assert.equal(added.interval, -1)
   const got = await colony.user.getCron(added.cronid)
   assert.equal(got.name, 'nightly')
-  assert.equal(JSON.parse(got.workflowspec).functionspecs.length, 2)
+  assert.equal(got.workflowspec.functionspecs.length, 2)
+  assert.equal(got.workflowspec.functionspecs[0].maxexectime, -1)
   assert.equal((await colony.user.getCrons(colony.colonyname, 10)).length, 1)
   const ran = await colony.user.runCron(added.cronid)
   assert.equal(ran.cronid, added.cronid)
@@ -309,6 +310,7 @@ test('generators are added, packed, resolved and removed', async (t) => {
   await colony.user.packGenerator(added.generatorid, 'one')
   const got = await colony.user.getGenerator(added.generatorid)
   assert.equal(got.name, 'batch')
+  assert.equal(got.workflowspec.colonyname, colony.colonyname)
   assert.equal(got.trigger, 10)
   const resolved = await colony.user.resolveGenerator(colony.colonyname, 'batch')
   assert.equal(resolved.generatorid, added.generatorid)

@@ -10,8 +10,8 @@
 
 use colonykit::{
     Attribute, Blueprint, BlueprintDefinition, BlueprintHistory, BlueprintMetadata, Cluster,
-    ClusterNode, Conditions, Cron, Error, ErrorKind, File, FileData, Function, Generator, Label,
-    Location, Log, PauseStatus, ProcessGraph, ServerInfo, Snapshot, Statistics, WorkflowSpec,
+    ClusterNode, Conditions, Cron, File, FileData, Function, Generator, Label, Location, Log,
+    PauseStatus, ProcessGraph, ServerInfo, Snapshot, Statistics, WorkflowSpec,
 };
 use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::prelude::*;
@@ -39,38 +39,30 @@ impl<T: ToPy + FromPy> Conv<T> for Plain {
     }
 }
 
-/// A cron's or a generator's workflow: JSON text in the core (the server's format), a
-/// `WorkflowSpec` in Python (None when unset). A `str` is taken as the JSON text itself.
-pub struct WorkflowText;
-
-impl Conv<String> for WorkflowText {
-    fn get<'py>(value: &String, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        if value.is_empty() {
-            return Ok(py.None().into_bound(py));
-        }
-        match serde_json::from_str::<WorkflowSpec>(value) {
-            Ok(workflow) => workflow.to_py(py),
-            Err(error) => Err(to_pyerr(
-                py,
-                &Error::new(
-                    ErrorKind::Protocol,
-                    format!("the workflow spec is not a workflow: {error}"),
-                ),
-            )),
+/// A cron's or a generator's workflow: a `WorkflowSpec` or None. A `str` is read by the core
+/// as the workflow's JSON text.
+impl ToPy for Option<WorkflowSpec> {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            None => Ok(py.None().into_bound(py)),
+            Some(workflow) => workflow.to_py(py),
         }
     }
-    fn set(value: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
+}
+
+impl FromPy for Option<WorkflowSpec> {
+    fn from_py(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Self> {
         if value.is_none() {
-            return Ok(String::new());
+            return Ok(None);
         }
-        if value.is_instance_of::<PyString>() {
-            return value.extract();
+        if let Ok(text) = value.cast::<PyString>() {
+            return WorkflowSpec::from_json(&text.to_cow()?)
+                .map(Some)
+                .map_err(|error| to_pyerr(value.py(), &error));
         }
-        let workflow = WorkflowSpec::from_py(value, what)
-            .map_err(|_| wrong_type(what, "a colonykit.WorkflowSpec or its JSON text", value))?;
-        serde_json::to_string(&workflow).map_err(|error| {
-            crate::errors::invalid_argument(value.py(), format!("{what}: {error}"))
-        })
+        WorkflowSpec::from_py(value, what)
+            .map(Some)
+            .map_err(|_| wrong_type(what, "a colonykit.WorkflowSpec or its JSON text", value))
     }
 }
 
@@ -267,13 +259,13 @@ records! {
     /// ``interval`` seconds (-1: use the expression).
     "Cron" => PyCron(Cron) {
         cronid, initiatorid, initiatorname, colonyname, name, cronexpression, interval, random,
-        nextrun, lastrun, workflowspec as WorkflowText, prevprocessgraphid,
+        nextrun, lastrun, workflowspec, prevprocessgraphid,
         waitforprevprocessgraph, checkerperiod,
     }
     /// A workflow started when ``trigger`` arguments have been packed (or after ``timeout``
     /// seconds with fewer).
     "Generator" => PyGenerator(Generator) {
-        generatorid, initiatorid, initiatorname, colonyname, name, workflowspec as WorkflowText,
+        generatorid, initiatorid, initiatorname, colonyname, name, workflowspec,
         trigger, timeout, firstpack, lastrun, queuesize, checkerperiod,
     }
     /// Name, colony and bookkeeping of a blueprint or a blueprint definition.

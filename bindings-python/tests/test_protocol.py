@@ -429,6 +429,11 @@ def test_records_are_typed_and_compare_by_value():
         cron.nmae = "typo"
     with pytest.raises(TypeError, match=r"Cron\.workflowspec must be a colonykit\.WorkflowSpec"):
         Cron(workflowspec=42)
+    with pytest.raises(colonykit.InvalidArgumentError, match="the workflow spec is not a workflow"):
+        Cron(workflowspec="{nope")
+    assert Cron(interval=-1) == Cron()  # the default: use the cron expression
+    go_text = '{"colonyname":"c","functionspecs":[{"funcname":"f","args":null,"kwargs":null}]}'
+    assert Cron(workflowspec=go_text).workflowspec.functionspecs[0].kwargs == {}
     with pytest.raises(TypeError, match=r"WorkflowSpec\.functionspecs"):
         WorkflowSpec(functionspecs=[{"funcname": "f"}])
     with pytest.raises(TypeError, match=r"Location\.long must be a float"):

@@ -31,6 +31,7 @@ mod http1;
 mod liveness;
 pub mod messages;
 pub mod model;
+mod nulls;
 mod pool;
 mod process;
 pub mod resources;

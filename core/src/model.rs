@@ -1,7 +1,10 @@
 //! The ColonyOS data types, as they travel on the wire.
 //!
 //! The server sends `null` for many empty lists, maps and strings; [`crate::rpc::decode_payload`]
-//! reads every `null` member as absent, so it takes the field's default (empty). Times are kept as the server's RFC 3339 text (unset times are year 1).
+//! reads a `null` member of these structs as absent, so it takes the field's default (empty),
+//! and keeps every `null` inside free-form JSON (`args`, `kwargs`, `out`, ...) as it is. The
+//! server's own structs kept as JSON (`capabilities`, `allocations`, `fs`, `gpu`) read as `null`
+//! when unset. Times are kept as the server's RFC 3339 text (unset times are year 1).
 //! Defaults are the ones that are safe on the wire: a [`FunctionSpec`] has `maxexectime` and
 //! `maxwaittime` −1 (no limit), never 0 (which fails a process at once).
 
@@ -105,11 +108,17 @@ pub struct Executor {
     pub lastheardfromtime: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub locationname: String,
-    /// Hardware and software the executor offers (free-form JSON).
-    #[serde(skip_serializing_if = "Value::is_null")]
+    /// Hardware and software the executor offers (JSON; `null` when unset).
+    #[serde(
+        skip_serializing_if = "Value::is_null",
+        deserialize_with = "crate::nulls::server_struct::deserialize"
+    )]
     pub capabilities: Value,
-    /// Resource allocations per project (free-form JSON).
-    #[serde(skip_serializing_if = "Value::is_null")]
+    /// Resource allocations per project (JSON; `null` when unset).
+    #[serde(
+        skip_serializing_if = "Value::is_null",
+        deserialize_with = "crate::nulls::server_struct::deserialize"
+    )]
     pub allocations: Value,
 }
 
@@ -151,7 +160,11 @@ pub struct Conditions {
     /// A size with unit, e.g. `"1Gi"`.
     pub mem: String,
     pub storage: String,
-    #[serde(skip_serializing_if = "Value::is_null")]
+    /// `{name, mem, count, nodecount}` (JSON; `null` when unset).
+    #[serde(
+        skip_serializing_if = "Value::is_null",
+        deserialize_with = "crate::nulls::server_struct::deserialize"
+    )]
     pub gpu: Value,
     pub walltime: i64,
 }
@@ -174,7 +187,11 @@ pub struct FunctionSpec {
     pub maxretries: i64,
     pub conditions: Conditions,
     pub label: String,
-    #[serde(skip_serializing_if = "Value::is_null")]
+    /// File system mounts and snapshots (JSON, the server's format; `null` when unset).
+    #[serde(
+        skip_serializing_if = "Value::is_null",
+        deserialize_with = "crate::nulls::server_struct::deserialize"
+    )]
     pub fs: Value,
     pub env: HashMap<String, String>,
     /// Channels to create with the process; only these names can ever be used.

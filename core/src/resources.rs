@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::error::{Error, Result};
 use crate::model::{FunctionSpec, ProcessState};
 
 /// A function an executor offers, with its statistics.
@@ -35,11 +36,91 @@ pub struct Function {
 }
 
 /// A workflow to submit: function specs whose `conditions.dependencies` name their parents.
+///
+/// A node without `conditions.colonyname` runs in the workflow's colony: the client fills it
+/// in when it sends the workflow ([`WorkflowSpec::with_defaults`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct WorkflowSpec {
     pub colonyname: String,
     pub functionspecs: Vec<FunctionSpec>,
+}
+
+impl WorkflowSpec {
+    /// Reads a workflow from the JSON text that a cron or a generator stores, as colonykit or
+    /// Go's encoding (the official CLI) writes it: `null` lists, maps and strings read as empty.
+    pub fn from_json(text: &str) -> Result<WorkflowSpec> {
+        let invalid = |e: serde_json::Error| {
+            Error::invalid_argument(format!("the workflow spec is not a workflow: {e}"))
+        };
+        let value = serde_json::from_str(text).map_err(invalid)?;
+        crate::nulls::from_value(value).map_err(invalid)
+    }
+
+    /// The JSON text a cron or a generator stores: every field written, with the core's
+    /// defaults (`maxexectime` −1, ...), so the same workflow always gives the same text.
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string(self).map_err(|e| {
+            Error::invalid_argument(format!("the workflow spec cannot be encoded: {e}"))
+        })
+    }
+
+    /// The same workflow as it is sent: in the colony `colonyname` when it names none, and every
+    /// node without a colony in the workflow's.
+    pub fn with_defaults(mut self, colonyname: &str) -> WorkflowSpec {
+        if self.colonyname.is_empty() {
+            self.colonyname = colonyname.to_string();
+        }
+        for spec in &mut self.functionspecs {
+            if spec.conditions.colonyname.is_empty() {
+                spec.conditions.colonyname.clone_from(&self.colonyname);
+            }
+        }
+        self
+    }
+}
+
+/// A cron's or a generator's workflow: typed here, JSON text on the wire (the server stores
+/// the text). Reads the text (colonykit's or Go's encoding), an object, or nothing (`null`,
+/// `""`: no workflow); writes the text, `""` for none.
+pub(crate) mod workflow_text {
+    use serde::de::Error as _;
+    use serde::ser::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+    use serde_json::Value;
+
+    use super::WorkflowSpec;
+
+    pub fn serialize<S: Serializer>(
+        workflow: &Option<WorkflowSpec>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match workflow {
+            None => serializer.serialize_str(""),
+            Some(workflow) => {
+                let text = workflow.to_json().map_err(S::Error::custom)?;
+                serializer.serialize_str(&text)
+            }
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<WorkflowSpec>, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::Null => Ok(None),
+            Value::String(text) if text.trim().is_empty() => Ok(None),
+            Value::String(text) => WorkflowSpec::from_json(&text)
+                .map(Some)
+                .map_err(|e| D::Error::custom(e.message())),
+            object @ Value::Object(_) => crate::nulls::from_value(object)
+                .map(Some)
+                .map_err(|e| D::Error::custom(format!("not a workflow: {e}"))),
+            _ => Err(D::Error::custom(
+                "a workflow spec must be a workflow object or its JSON text",
+            )),
+        }
+    }
 }
 
 /// A submitted workflow.
@@ -90,7 +171,7 @@ pub struct Attribute {
 }
 
 /// A workflow run on a schedule.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Cron {
     pub cronid: String,
@@ -100,18 +181,40 @@ pub struct Cron {
     pub name: String,
     /// Six fields, seconds first (`0 */5 * * * *`), or empty when `interval` is used.
     pub cronexpression: String,
-    /// Seconds between runs; −1 to use the expression.
+    /// Seconds between runs; −1 (the default) to use the expression. The server refuses 0.
     pub interval: i64,
     pub random: bool,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub nextrun: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub lastrun: String,
-    /// The workflow, as JSON text (the server's format).
-    pub workflowspec: String,
+    /// The workflow (JSON text on the wire, the server's format).
+    #[serde(with = "workflow_text")]
+    pub workflowspec: Option<WorkflowSpec>,
     pub prevprocessgraphid: String,
     pub waitforprevprocessgraph: bool,
     pub checkerperiod: i64,
+}
+
+impl Default for Cron {
+    fn default() -> Self {
+        Cron {
+            cronid: String::new(),
+            initiatorid: String::new(),
+            initiatorname: String::new(),
+            colonyname: String::new(),
+            name: String::new(),
+            cronexpression: String::new(),
+            interval: -1,
+            random: false,
+            nextrun: String::new(),
+            lastrun: String::new(),
+            workflowspec: None,
+            prevprocessgraphid: String::new(),
+            waitforprevprocessgraph: false,
+            checkerperiod: 0,
+        }
+    }
 }
 
 /// A workflow started when enough arguments have been packed.
@@ -123,8 +226,9 @@ pub struct Generator {
     pub initiatorname: String,
     pub colonyname: String,
     pub name: String,
-    /// The workflow, as JSON text (the server's format).
-    pub workflowspec: String,
+    /// The workflow (JSON text on the wire, the server's format).
+    #[serde(with = "workflow_text")]
+    pub workflowspec: Option<WorkflowSpec>,
     /// How many packed arguments start a run.
     pub trigger: i64,
     /// Seconds after which fewer arguments start a run too.
@@ -318,4 +422,58 @@ pub struct Cluster {
 pub struct PauseStatus {
     pub colonyname: String,
     pub ispaused: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the official CLI stores for a one-node workflow (Go's encoding of its structs).
+    const GO_WORKFLOW: &str = r#"{"colonyname":"dev","functionspecs":[{"nodename":"a","funcname":"f","args":null,"kwargs":null,"priority":0,"maxwaittime":0,"maxexectime":-1,"maxretries":0,"conditions":{"colonyname":"dev","executornames":null,"executortype":"t","dependencies":null,"nodes":0,"cpu":"","processes":0,"processespernode":0,"mem":"","storage":"","gpu":{"name":"","mem":"","count":0,"nodecount":0},"walltime":0},"label":"","fs":{"mount":"","snapshots":null,"dirs":null},"env":null}]}"#;
+
+    #[test]
+    fn go_encoded_workflows_are_read() {
+        let cron: Cron = crate::rpc::decode_payload(
+            "getcronmsg",
+            serde_json::json!({ "name": "c", "workflowspec": GO_WORKFLOW })
+                .to_string()
+                .as_bytes(),
+        )
+        .unwrap();
+        let workflow = cron.workflowspec.unwrap();
+        let spec = &workflow.functionspecs[0];
+        assert_eq!(spec.funcname, "f");
+        assert!(spec.args.is_empty() && spec.kwargs.is_empty() && spec.env.is_empty());
+        assert_eq!(spec.fs, Value::Null);
+        assert_eq!(spec.conditions.gpu, Value::Null);
+        assert_eq!(WorkflowSpec::from_json(GO_WORKFLOW).unwrap(), workflow);
+    }
+
+    #[test]
+    fn a_cron_travels_with_its_workflow_as_text_and_interval_minus_one() {
+        let workflow = WorkflowSpec {
+            colonyname: "dev".into(),
+            functionspecs: vec![FunctionSpec::new("f", "t", "")],
+        }
+        .with_defaults("ignored");
+        assert_eq!(workflow.functionspecs[0].conditions.colonyname, "dev");
+        let cron = Cron {
+            cronexpression: "0 0 3 * * *".into(),
+            workflowspec: Some(workflow.clone()),
+            ..Cron::default()
+        };
+        let wire = serde_json::to_value(&cron).unwrap();
+        assert_eq!(wire["interval"], -1);
+        let text = wire["workflowspec"].as_str().unwrap();
+        assert_eq!(text, workflow.to_json().unwrap());
+        assert!(text.contains(r#""maxexectime":-1"#));
+        let unset = serde_json::to_value(Cron::default()).unwrap();
+        assert_eq!(unset["workflowspec"], "");
+        let back: Cron = serde_json::from_value(wire).unwrap();
+        assert_eq!(back, cron);
+        let empty: Cron = serde_json::from_str(r#"{"workflowspec":""}"#).unwrap();
+        assert_eq!(empty.workflowspec, None);
+        assert!(serde_json::from_str::<Cron>(r#"{"workflowspec":"{nope"}"#).is_err());
+        assert!(serde_json::from_str::<Cron>(r#"{"workflowspec":42}"#).is_err());
+    }
 }

@@ -137,28 +137,18 @@ pub fn parse_reply(status: u16, body: &[u8]) -> Result<Vec<u8>> {
     Ok(payload)
 }
 
-/// Decodes a reply payload as `T`. The server sends `null` for empty lists, maps and strings;
-/// every `null` member of an object is read as absent, so it takes the field's default.
+/// Decodes a reply payload as `T`. The server sends `null` for empty lists, maps and strings:
+/// a `null` member of one of the model's structs is read as absent (so it takes the field's
+/// default) and a `null` list, map or string as empty, while free-form JSON (`args`, `kwargs`,
+/// `out`, ...) keeps its `null`s exactly ([`crate::nulls`]).
 pub fn decode_payload<T: DeserializeOwned>(payloadtype: &str, payload: &[u8]) -> Result<T> {
     let shape_error = |e: serde_json::Error| {
         Error::protocol(format!(
             "{payloadtype}: the server's reply does not have the expected shape: {e}"
         ))
     };
-    let mut value: serde_json::Value = serde_json::from_slice(payload).map_err(shape_error)?;
-    drop_null_members(&mut value);
-    T::deserialize(value).map_err(shape_error)
-}
-
-fn drop_null_members(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(members) => {
-            members.retain(|_, member| !member.is_null());
-            members.values_mut().for_each(drop_null_members);
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_null_members),
-        _ => {}
-    }
+    let value: serde_json::Value = serde_json::from_slice(payload).map_err(shape_error)?;
+    crate::nulls::from_value(value).map_err(shape_error)
 }
 
 /// Decodes a websocket frame (one envelope) into its payload JSON.

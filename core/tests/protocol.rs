@@ -420,17 +420,17 @@ async fn attributes_are_added_and_read() {
 #[tokio::test]
 async fn crons_are_added_run_listed_and_removed() {
     let colony = TestColony::new().await;
-    let spec = serde_json::to_string(&workflow(&colony)).unwrap();
     let cron = Cron {
         colonyname: colony.name.clone(),
         name: "nightly".into(),
         cronexpression: "0 0 3 * * *".into(),
-        interval: -1,
-        workflowspec: spec,
+        workflowspec: Some(workflow(&colony)),
         ..Cron::default()
     };
     let added = colony.user.add_cron(&cron).await.unwrap();
     assert!(!added.cronid.is_empty());
+    assert_eq!(added.interval, -1);
+    assert_eq!(added.workflowspec, Some(workflow(&colony)));
     assert_eq!(
         colony.user.get_cron(&added.cronid).await.unwrap().name,
         "nightly"
@@ -455,7 +455,7 @@ async fn generators_are_added_packed_resolved_and_removed() {
     let generator = Generator {
         colonyname: colony.name.clone(),
         name: "batch".into(),
-        workflowspec: serde_json::to_string(&workflow(&colony)).unwrap(),
+        workflowspec: Some(workflow(&colony)),
         trigger: 10,
         timeout: 3600,
         ..Generator::default()

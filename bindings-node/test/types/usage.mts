@@ -19,6 +19,7 @@ import {
   type Blueprint,
   type ProcessSubscription,
   type WorkflowSpec,
+  type FunctionSpec,
 } from 'colonykit'
 import colonykit from 'colonykit'
 
@@ -84,8 +85,11 @@ export async function demo(): Promise<void> {
   const logs: Log[] = await client.getLogs('dev', process.processid, 100, 0n)
   const newest: bigint = BigInt(logs[0]?.timestamp ?? '0')
   await client.getLogs('dev', process.processid, 100, '1700000000000000000')
-  const cron: Cron = await client.addCron({ colonyname: 'dev', name: 'n', cronexpression: '0 0 3 * * *', interval: -1, workflowspec: workflow })
-  const parsed: unknown = JSON.parse(cron.workflowspec)
+  const cron: Cron = await client.addCron({ colonyname: 'dev', name: 'n', cronexpression: '0 0 3 * * *', workflowspec: workflow })
+  const nodes: FunctionSpec[] = cron.workflowspec?.functionspecs ?? []
+  const maxexectime: number | undefined = nodes[0]?.maxexectime
+  // @ts-expect-error the workflow may be missing
+  const colonyOfWorkflow: string = cron.workflowspec.colonyname
   const blueprint: Blueprint = await client.getBlueprint('dev', 'desk')
   await client.updateBlueprint({ ...blueprint, spec: { on: false } }, true)
   await client.removeAllProcesses('dev')
@@ -93,7 +97,8 @@ export async function demo(): Promise<void> {
   await client.addChild(graph.processgraphid, process.processid, { executortype: 'cli', colonyname: 'dev' })
   void graphState
   void newest
-  void parsed
+  void maxexectime
+  void colonyOfWorkflow
 
   const events: ProcessSubscription = client.subscribeProcesses('cli', ProcessState.WAITING, { signal: AbortSignal.timeout(1000) })
   for await (const event of events) {

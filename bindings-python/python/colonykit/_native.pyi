@@ -15,7 +15,8 @@ Payload = Union[bytes, bytearray, str]
 JSONList = list[JSON]
 Strings = list[str]
 OptionalWorkflow = Optional["WorkflowSpec"]
-"""A cron's or generator's workflow: None when unset (its JSON text is accepted too)."""
+"""A cron's or generator's workflow: None when unset. Its JSON text is accepted too (as
+colonykit or the official CLI writes it, Go's ``null`` lists and maps included)."""
 StateLike = Union[ProcessState, int, str]
 T = TypeVar("T")
 
@@ -533,6 +534,7 @@ class FunctionSpec:
     conditions: Conditions
     """Where it may run and what it needs (a copy: assign a changed one back)."""
     fs: JSON
+    """File system mounts and snapshots (the server's format); None when unset."""
     def __init__(
         self,
         funcname: str,
@@ -678,9 +680,11 @@ class Executor:
     @property
     def locationname(self) -> str: ...
     @property
-    def capabilities(self) -> JSON: ...
+    def capabilities(self) -> JSON:
+        """Hardware and software the executor offers; None when unset."""
     @property
-    def allocations(self) -> JSON: ...
+    def allocations(self) -> JSON:
+        """Resource allocations per project; None when unset."""
 
 @final
 class ServerVersion:
@@ -821,7 +825,7 @@ class Cron(_Record):
     cronexpression: str = ...
     """Six fields, seconds first (``0 */5 * * * *``), or empty when ``interval`` is used."""
     interval: int = ...
-    """Seconds between runs; -1 to use the expression."""
+    """Seconds between runs; -1 (the default) to use the expression. The server refuses 0."""
     random: bool = ...
     nextrun: str = ...
     """When it runs next (RFC 3339)."""

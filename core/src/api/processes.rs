@@ -175,10 +175,12 @@ impl Client {
 
     // --- Workflows ----------------------------------------------------------------------------
 
-    /// Submits a workflow (a graph of processes).
+    /// Submits a workflow (a graph of processes). A node that names no colony runs in the
+    /// workflow's.
     pub async fn submit_workflow(&self, workflow: &WorkflowSpec) -> Result<ProcessGraph> {
+        let colonyname = workflow.colonyname.clone();
         let message = messages::SubmitWorkflowSpec {
-            spec: workflow.clone(),
+            spec: workflow.clone().with_defaults(&colonyname),
         };
         self.call(&message).await
     }

@@ -8,9 +8,15 @@ use crate::resources::{Cron, Generator};
 impl Client {
     // --- Crons --------------------------------------------------------------------------------
 
-    /// Adds a cron; the server fills in its ID and initiator.
+    /// Adds a cron; the server fills in its ID and initiator. Its workflow runs in the cron's
+    /// colony unless it names another, and so do the workflow's nodes.
     pub async fn add_cron(&self, cron: &Cron) -> Result<Cron> {
-        self.call(&messages::AddCron { cron: cron.clone() }).await
+        let mut cron = cron.clone();
+        cron.workflowspec = cron
+            .workflowspec
+            .take()
+            .map(|workflow| workflow.with_defaults(&cron.colonyname));
+        self.call(&messages::AddCron { cron }).await
     }
 
     /// A cron, by ID.
@@ -49,11 +55,15 @@ impl Client {
 
     // --- Generators ---------------------------------------------------------------------------
 
-    /// Adds a generator; the server fills in its ID and initiator.
+    /// Adds a generator; the server fills in its ID and initiator. Its workflow runs in the
+    /// generator's colony unless it names another, and so do the workflow's nodes.
     pub async fn add_generator(&self, generator: &Generator) -> Result<Generator> {
-        let message = messages::AddGenerator {
-            generator: generator.clone(),
-        };
+        let mut generator = generator.clone();
+        generator.workflowspec = generator
+            .workflowspec
+            .take()
+            .map(|workflow| workflow.with_defaults(&generator.colonyname));
+        let message = messages::AddGenerator { generator };
         self.call(&message).await
     }
 
