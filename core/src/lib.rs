@@ -30,6 +30,7 @@ mod executor;
 mod http1;
 pub mod messages;
 pub mod model;
+pub mod operations;
 mod pool;
 mod process;
 pub mod resources;

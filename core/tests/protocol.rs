@@ -234,7 +234,7 @@ async fn process_history_and_bulk_removal() {
         .unwrap();
     let history = colony
         .user
-        .get_process_history(&colony.name, "", 3600, ProcessState::Success)
+        .get_process_history(&colony.name, ProcessState::Success, 3600, "")
         .await
         .unwrap();
     assert!(history.iter().any(|p| p.processid == process.processid));
