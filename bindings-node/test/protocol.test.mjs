@@ -147,7 +147,7 @@ test('process history and bulk removal', async (t) => {
   const colony = await freshColony(t)
   const process = await runningProcess(colony, 'done')
   await colony.executor.close(process.processid, [])
-  const history = await colony.user.getProcessHistory(colony.colonyname, '', 3600, 'success')
+  const history = await colony.user.getProcessHistory(colony.colonyname, 'success', 3600)
   assert.ok(history.some((p) => p.processid === process.processid))
   assert.equal(typeof history[0].prioritytime, 'string')
 
