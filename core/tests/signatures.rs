@@ -83,16 +83,15 @@ const PYTHON_WIDTH: usize = 100;
 fn python_method(operation: &Operation) -> String {
     let mut parameters = vec!["self".to_string()];
     for argument in operation.arguments {
-        let default = if argument.default.is_some() {
-            " = ..."
-        } else {
-            ""
-        };
-        parameters.push(format!(
-            "{}: {}{default}",
-            argument.name,
-            python_argument(&ty(argument))
-        ));
+        // An optional argument left out, or None, takes the row's default.
+        let python = python_argument(&ty(argument));
+        parameters.push(match argument.default {
+            None => format!("{}: {python}", argument.name),
+            Some(_) if python.starts_with("Optional[") => {
+                format!("{}: {python} = None", argument.name)
+            }
+            Some(_) => format!("{}: Optional[{python}] = None", argument.name),
+        });
     }
     let returns = format!(
         ") -> Coroutine[Any, Any, {}]:",

@@ -211,7 +211,7 @@ class Client:
     def add_function(self, function: Function) -> Coroutine[Any, Any, Function]:
         """Registers a function of the calling executor; the server fills in its ID."""
     def get_functions(
-        self, colonyname: str, executorname: str = ...
+        self, colonyname: str, executorname: Optional[str] = None
     ) -> Coroutine[Any, Any, list[Function]]:
         """The functions of one executor, or of the whole colony when ``executorname`` is ""."""
     def remove_function(self, functionid: str) -> Coroutine[Any, Any, None]:
@@ -229,7 +229,7 @@ class Client:
     def get_process(self, processid: str) -> Coroutine[Any, Any, Process]:
         """A process, by ID."""
     def get_processes(
-        self, colonyname: str, state: StateLike, count: int = ...
+        self, colonyname: str, state: StateLike, count: Optional[int] = None
     ) -> Coroutine[Any, Any, list[Process]]:
         """Up to ``count`` (at most 100, default 100) processes of a colony in ``state``, oldest
         first."""
@@ -237,20 +237,24 @@ class Client:
         """Removes a process that is not running."""
     def set_output(self, processid: str, output: Sequence[JSON]) -> Coroutine[Any, Any, None]:
         """Sets the output (a list of JSON values) of a running process (by its executor)."""
-    def close(self, processid: str, output: Sequence[JSON] = ...) -> Coroutine[Any, Any, None]:
+    def close(
+        self, processid: str, output: Optional[Sequence[JSON]] = None
+    ) -> Coroutine[Any, Any, None]:
         """Closes a process as successful, with ``output`` (by its executor). Deletes its
         channels."""
-    def fail(self, processid: str, errors: Sequence[str] = ...) -> Coroutine[Any, Any, None]:
+    def fail(
+        self, processid: str, errors: Optional[Sequence[str]] = None
+    ) -> Coroutine[Any, Any, None]:
         """Closes a process as failed, with ``errors`` (by its executor). Deletes its channels."""
     def cancel(self, processid: str) -> Coroutine[Any, Any, None]:
         """Cancels a process (server v1.9.12 or later). Deletes its channels."""
     def get_process_history(
-        self, colonyname: str, state: StateLike, seconds: int, executorid: str = ...
+        self, colonyname: str, state: StateLike, seconds: int, executorid: Optional[str] = None
     ) -> Coroutine[Any, Any, list[Process]]:
         """Processes of a colony in ``state`` that ended within the last ``seconds``; only those of
         one executor if ``executorid`` is given."""
     def remove_all_processes(
-        self, colonyname: str, state: Optional[StateLike] = ...
+        self, colonyname: str, state: Optional[StateLike] = None
     ) -> Coroutine[Any, Any, None]:
         """Removes every process of a colony in ``state``, or in any state but RUNNING without one
         (signed by the colony key)."""
@@ -265,18 +269,22 @@ class Client:
     def get_process_graph(self, processgraphid: str) -> Coroutine[Any, Any, ProcessGraph]:
         """A workflow, by ID."""
     def get_process_graphs(
-        self, colonyname: str, state: StateLike, count: int = ...
+        self, colonyname: str, state: StateLike, count: Optional[int] = None
     ) -> Coroutine[Any, Any, list[ProcessGraph]]:
         """Up to ``count`` (at most 100, default 100) workflows of a colony in ``state``."""
     def remove_process_graph(self, processgraphid: str) -> Coroutine[Any, Any, None]:
         """Removes a workflow that is not running, with its processes."""
     def remove_all_process_graphs(
-        self, colonyname: str, state: Optional[StateLike] = ...
+        self, colonyname: str, state: Optional[StateLike] = None
     ) -> Coroutine[Any, Any, None]:
         """Removes every workflow of a colony in ``state``, or in any state but RUNNING without one
         (signed by the colony key)."""
     def add_child(
-        self, processgraphid: str, parentprocessid: str, spec: FunctionSpec, insert: bool = ...
+        self,
+        processgraphid: str,
+        parentprocessid: str,
+        spec: FunctionSpec,
+        insert: Optional[bool] = None,
     ) -> Coroutine[Any, Any, Process]:
         """Adds a process to a running workflow as a child of ``parentprocessid`` (assigned to the
         caller); with ``insert``, between the parent and its children."""
@@ -289,17 +297,25 @@ class Client:
     ) -> Coroutine[Any, Any, None]:
         """Adds a log line of the calling executor."""
     def get_logs(
-        self, colonyname: str, processid: str, count: int = ..., since: int = ...
+        self,
+        colonyname: str,
+        processid: str,
+        count: Optional[int] = None,
+        since: Optional[int] = None,
     ) -> Coroutine[Any, Any, list[Log]]:
         """Up to ``count`` (1..500, default 100) log lines of a process newer than ``since`` (Unix
         nanoseconds, default 0)."""
     def get_executor_logs(
-        self, colonyname: str, executorname: str, count: int = ..., since: int = ...
+        self,
+        colonyname: str,
+        executorname: str,
+        count: Optional[int] = None,
+        since: Optional[int] = None,
     ) -> Coroutine[Any, Any, list[Log]]:
         """Up to ``count`` (1..500, default 100) log lines of an executor newer than ``since`` (Unix
         nanoseconds, default 0)."""
     def search_logs(
-        self, colonyname: str, text: str, days: int = ..., count: int = ...
+        self, colonyname: str, text: str, days: Optional[int] = None, count: Optional[int] = None
     ) -> Coroutine[Any, Any, list[Log]]:
         """Up to ``count`` (default 100) log lines of the last ``days`` (default 1) days that
         contain ``text``."""
@@ -311,7 +327,9 @@ class Client:
         """Adds a cron; the server fills in its ID and initiator."""
     def get_cron(self, cronid: str) -> Coroutine[Any, Any, Cron]:
         """A cron, by ID."""
-    def get_crons(self, colonyname: str, count: int = ...) -> Coroutine[Any, Any, list[Cron]]:
+    def get_crons(
+        self, colonyname: str, count: Optional[int] = None
+    ) -> Coroutine[Any, Any, list[Cron]]:
         """Up to ``count`` (default 100) crons of a colony."""
     def run_cron(self, cronid: str) -> Coroutine[Any, Any, Cron]:
         """Runs a cron now."""
@@ -326,7 +344,7 @@ class Client:
     ) -> Coroutine[Any, Any, Generator]:
         """A generator, by colony and name."""
     def get_generators(
-        self, colonyname: str, count: int = ...
+        self, colonyname: str, count: Optional[int] = None
     ) -> Coroutine[Any, Any, list[Generator]]:
         """Up to ``count`` (default 100) generators of a colony."""
     def pack_generator(self, generatorid: str, arg: str) -> Coroutine[Any, Any, None]:
@@ -352,17 +370,17 @@ class Client:
     def get_blueprint(self, colonyname: str, name: str) -> Coroutine[Any, Any, Blueprint]:
         """A blueprint, by colony and name."""
     def get_blueprints(
-        self, colonyname: str, kind: str = ..., locationname: str = ...
+        self, colonyname: str, kind: Optional[str] = None, locationname: Optional[str] = None
     ) -> Coroutine[Any, Any, list[Blueprint]]:
         """The blueprints of a colony, of one ``kind`` and at one location ("" or left out: all)."""
     def update_blueprint(
-        self, blueprint: Blueprint, force_generation: bool = ...
+        self, blueprint: Blueprint, force_generation: Optional[bool] = None
     ) -> Coroutine[Any, Any, Blueprint]:
         """Updates a blueprint; ``force_generation`` bumps its generation even if unchanged."""
     def remove_blueprint(self, colonyname: str, name: str) -> Coroutine[Any, Any, None]:
         """Removes a blueprint."""
     def get_blueprint_history(
-        self, blueprintid: str, limit: int = ...
+        self, blueprintid: str, limit: Optional[int] = None
     ) -> Coroutine[Any, Any, list[BlueprintHistory]]:
         """The last ``limit`` changes of a blueprint (0, the default: all)."""
     def update_blueprint_status(
@@ -370,7 +388,7 @@ class Client:
     ) -> Coroutine[Any, Any, None]:
         """Sets a blueprint's status (free-form JSON), as its reconciler sees it."""
     def reconcile_blueprint(
-        self, colonyname: str, name: str, force: bool = ...
+        self, colonyname: str, name: str, force: Optional[bool] = None
     ) -> Coroutine[Any, Any, Process]:
         """Submits a reconcile process for a blueprint to its definition's handler."""
     def add_file(self, file: File) -> Coroutine[Any, Any, File]:
@@ -380,7 +398,7 @@ class Client:
     def get_files(self, colonyname: str, label: str) -> Coroutine[Any, Any, list[FileData]]:
         """The latest revision of each file under a label."""
     def get_file_labels(
-        self, colonyname: str, name: str = ..., exact: bool = ...
+        self, colonyname: str, name: Optional[str] = None, exact: Optional[bool] = None
     ) -> Coroutine[Any, Any, list[Label]]:
         """The file labels of a colony that start with ``name`` (or equal it, with ``exact``)."""
     def remove_file(self, colonyname: str, fileid: str) -> Coroutine[Any, Any, None]:
