@@ -8,7 +8,7 @@ SERVER_ENV := tests/server/run/server.env
 COLONY_ENV := examples/run/colony.env
 CARGO_TESTED := -p colonykit -p colonykit-examples
 
-.PHONY: test test-all test-rust test-examples test-python test-node test-fuzz matrix bench lint lint-generated lint-locks demo bootstrap server-up server-down
+.PHONY: test test-all test-rust test-examples test-python test-node test-fuzz matrix bench lint lint-generated lint-locks lint-python-stubs demo bootstrap server-up server-down
 
 ## Everything, against a real server that is started first and stopped at the end; fails if the
 ## run changed the working tree (tests/tree/unchanged prints what changed).
@@ -23,7 +23,7 @@ test-all: lint test-rust test-fuzz test-python test-node test-examples matrix
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --locked $(CARGO_TESTED) --all-targets --quiet -- -D warnings
-	$(MAKE) --no-print-directory lint-generated lint-locks
+	$(MAKE) --no-print-directory lint-generated lint-locks lint-python-stubs
 
 ## The generated files (the operations in _native.pyi and index.d.ts, from the core's table) are
 ## regenerated; any change to them is a failure, with the diff.
@@ -32,6 +32,21 @@ lint-generated:
 	COLONYKIT_WRITE_STUBS=1 cargo test --locked --quiet -p colonykit --test signatures
 	git diff --exit-code -- $(GENERATED) || { \
 	  echo "the files above are generated from the core's table of operations: commit them" >&2; exit 1; }
+
+## mypy's stubtest: the signatures in _native.pyi against the compiled module (a debug build,
+## installed in its own venv, target/lint-venv; pinned tools). Allowed differences:
+## bindings-python/stubtest-allowlist.txt.
+LINT_VENV := target/lint-venv
+lint-python-stubs:
+	test -x $(LINT_VENV)/bin/python || python3 -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+	  "maturin==1.9.6" "mypy==1.15.0" "typing_extensions>=4.7"
+	rm -rf target/lint-wheels
+	$(LINT_VENV)/bin/maturin build --quiet --profile dev -m bindings-python/Cargo.toml -o target/lint-wheels
+	$(LINT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --force-reinstall \
+	  --no-deps target/lint-wheels/*.whl
+	cd target && $(CURDIR)/$(LINT_VENV)/bin/python -m mypy.stubtest colonykit._native \
+	  --allowlist $(CURDIR)/bindings-python/stubtest-allowlist.txt
 
 ## The crates outside the workspace (fuzzing, the matrix's Rust roles) have lock files of their
 ## own: they must agree with their manifests, or --locked builds fail.

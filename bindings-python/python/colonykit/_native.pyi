@@ -510,6 +510,7 @@ class WriterStats:
     @property
     def reordered(self) -> int: ...
 
+@final
 class FunctionSpec:
     """What to run. Defaults are safe: ``maxexectime``/``maxwaittime`` -1 (no limit), never 0.
 
