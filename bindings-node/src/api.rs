@@ -35,24 +35,8 @@ macro_rules! serde_args {
     )*};
 }
 
-serde_args!(
-    String,
-    bool,
-    i64,
-    Value,
-    Vec<Value>,
-    Vec<String>,
-    Attribute,
-    Blueprint,
-    BlueprintDefinition,
-    Cron,
-    File,
-    Function,
-    FunctionSpec,
-    Generator,
-    Location,
-    WorkflowSpec
-);
+serde_args!(String, bool, i64, Value, Vec<Value>, Vec<String>);
+colonykit::for_each_record_argument!(serde_args);
 
 /// Counts and limits: a non-negative integer.
 impl FromArg for u32 {

@@ -94,18 +94,44 @@ macro_rules! by_reference {
     )*};
 }
 
-by_reference!(
-    Attribute,
-    Blueprint,
-    BlueprintDefinition,
-    Cron,
-    File,
-    Function,
-    FunctionSpec,
-    Generator,
-    Location,
-    WorkflowSpec
-);
+/// Calls `$callback!(Type, ...)` with the records that rows take as arguments (passed by
+/// reference; a binding converts them from its own form).
+#[macro_export]
+macro_rules! for_each_record_argument {
+    ($callback:ident) => {
+        $callback!(
+            Attribute,
+            Blueprint,
+            BlueprintDefinition,
+            Cron,
+            File,
+            Function,
+            FunctionSpec,
+            Generator,
+            Location,
+            WorkflowSpec
+        );
+    };
+}
+
+for_each_record_argument!(by_reference);
+
+/// The name of an operation or argument in Node: `get_process_history` → `getProcessHistory`.
+pub fn camel_case(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
 
 /// Calls `$callback! { rows }` with the table of pass-through operations (see the module).
 #[macro_export]

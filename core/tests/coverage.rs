@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use colonykit::messages::{CATALOGUE, WEBSOCKET_TYPES};
-use colonykit::operations::OPERATIONS;
+use colonykit::operations::{camel_case, OPERATIONS};
 
 /// The catalogue's methods that the bindings write by hand, because they take more than the
 /// core method's arguments (timeouts and abort signals, options objects, payloads, records made
@@ -56,22 +56,6 @@ fn sources(dir: &str, suffixes: &[&str]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     walk(&root().join(dir), suffixes, &mut out);
     out.sort();
-    out
-}
-
-fn camel_case(snake: &str) -> String {
-    let mut out = String::new();
-    let mut upper = false;
-    for c in snake.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
     out
 }
 

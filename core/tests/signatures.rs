@@ -13,7 +13,7 @@
 use std::fs;
 use std::path::PathBuf;
 
-use colonykit::operations::{Operation, OperationArgument, OPERATIONS};
+use colonykit::operations::{camel_case, Operation, OperationArgument, OPERATIONS};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -21,22 +21,6 @@ fn root() -> PathBuf {
 
 fn read(path: &str) -> String {
     fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
-}
-
-fn camel_case(snake: &str) -> String {
-    let mut out = String::new();
-    let mut upper = false;
-    for c in snake.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// A row's type without the spaces `stringify!` may put in it.
