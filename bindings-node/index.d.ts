@@ -1058,6 +1058,8 @@ export declare class Client {
   addFile(file: NewFile): Promise<ColonyFile>
   /** A file's revisions, by ID. */
   getFile(colonyname: string, fileid: string): Promise<ColonyFile[]>
+  /** A file's revisions, by label and name; with `latest`, only the newest one. */
+  getFileByName(colonyname: string, label: string, name: string, latest?: boolean): Promise<ColonyFile[]>
   /** The latest revision of each file under a label. */
   getFiles(colonyname: string, label: string): Promise<FileData[]>
   /** The file labels of a colony that start with `name` (or equal it, with `exact`). */

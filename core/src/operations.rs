@@ -349,6 +349,9 @@ macro_rules! for_each_operation {
             fn add_file(file: File) -> File;
             /// A file's revisions, by ID.
             fn get_file(colonyname: String, fileid: String) -> Vec<File>;
+            /// A file's revisions, by label and name; with ``latest``, only the newest one.
+            fn get_file_by_name(colonyname: String, label: String, name: String;
+                latest: bool = false) -> Vec<File>;
             /// The latest revision of each file under a label.
             fn get_files(colonyname: String, label: String) -> Vec<FileData>;
             /// The file labels of a colony that start with ``name`` (or equal it, with ``exact``).

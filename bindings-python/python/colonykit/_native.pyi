@@ -395,6 +395,10 @@ class Client:
         """Adds a file's metadata; the server fills in its ID."""
     def get_file(self, colonyname: str, fileid: str) -> Coroutine[Any, Any, list[File]]:
         """A file's revisions, by ID."""
+    def get_file_by_name(
+        self, colonyname: str, label: str, name: str, latest: Optional[bool] = None
+    ) -> Coroutine[Any, Any, list[File]]:
+        """A file's revisions, by label and name; with ``latest``, only the newest one."""
     def get_files(self, colonyname: str, label: str) -> Coroutine[Any, Any, list[FileData]]:
         """The latest revision of each file under a label."""
     def get_file_labels(
