@@ -32,6 +32,7 @@ mod liveness;
 pub mod messages;
 pub mod model;
 mod nulls;
+pub mod operations;
 mod pool;
 mod process;
 pub mod resources;
