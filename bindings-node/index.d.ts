@@ -1088,6 +1088,9 @@ export declare class Client {
   assignments(colonyname: string, options?: AssignmentsOptions): ProcessSubscription
 }
 
+/** The package's version (the same as the Rust crate's and the Python package's). */
+export declare const version: string
+
 /** A fresh random private key, as 64 hex characters. Keep it secret. */
 export declare function generateKey(): string
 

@@ -906,4 +906,5 @@ module.exports = {
   ProtocolError: errors.ProtocolError,
   ServerError: errors.ServerError,
   ProcessClosedError: errors.ProcessClosedError,
+  version: require('./package.json').version,
 }
