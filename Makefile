@@ -7,19 +7,25 @@ SHELL := /bin/bash
 SERVER_ENV := tests/server/run/server.env
 COLONY_ENV := examples/run/colony.env
 CARGO_TESTED := -p colonykit -p colonykit-examples
+ACTIONLINT_VERSION := v1.7.12
+ACTIONLINT := $(CURDIR)/target/tools/bin/actionlint
 
-.PHONY: test test-all test-rust test-examples test-python test-node test-fuzz matrix bench lint demo bootstrap server-up server-down
+.PHONY: test test-all test-rust test-examples test-python test-node test-fuzz matrix bench lint demo bootstrap server-up server-down dist test-install
 
 ## Everything, against a real server that is started first and stopped at the end.
 test:
 	tests/server/up
 	status=0; $(MAKE) --no-print-directory test-all || status=$$?; tests/server/down; exit $$status
 
-test-all: lint test-rust test-fuzz test-python test-node test-examples matrix
+test-all: lint dist test-rust test-fuzz test-python test-node test-install test-examples matrix
 
 lint:
 	cargo fmt --all -- --check
 	cargo clippy $(CARGO_TESTED) --all-targets --quiet -- -D warnings
+	node bindings-node/scripts/version.js check
+	@command -v $(ACTIONLINT) >/dev/null || { echo "installing actionlint $(ACTIONLINT_VERSION) (go install)"; \
+	  GOBIN=$(CURDIR)/target/tools/bin go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION); }
+	$(ACTIONLINT) .github/workflows/*.yml
 
 test-rust:
 	cargo test $(CARGO_TESTED)
@@ -36,11 +42,22 @@ test-examples: bootstrap
 	cd examples/node && npm install --no-audit --no-fund --silent
 	examples/check node
 
+## test-python and test-node install what `make dist` built (no second build); to test a
+## binding built from source instead: bindings-python/test.sh, bindings-node/test.sh.
 test-python:
-	bindings-python/test.sh
+	bindings-python/test.sh --dist
 
 test-node:
-	bindings-node/test.sh
+	bindings-node/test.sh --dist
+
+## Every package this machine can build, into dist/ (pinned tools; see tests/install/dist).
+dist:
+	tests/install/dist
+
+## The packages of dist/ installed as a user would (no Rust, empty HOME, offline), then the
+## README's quick starts against the real server.
+test-install: bootstrap
+	tests/install/run
 
 ## Every client language against every executor language (and pycolonies), on every scenario.
 matrix: server-up
