@@ -1091,6 +1091,9 @@ export declare class Client {
   // --- End of the generated operations ---
 }
 
+/** The package's version (the same as the Rust crate's and the Python package's). */
+export declare const version: string
+
 /** A fresh random private key, as 64 hex characters. Keep it secret. */
 export declare function generateKey(): string
 

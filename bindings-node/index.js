@@ -737,4 +737,5 @@ module.exports = {
   ProtocolError: errors.ProtocolError,
   ServerError: errors.ServerError,
   ProcessClosedError: errors.ProcessClosedError,
+  version: require('./package.json').version,
 }

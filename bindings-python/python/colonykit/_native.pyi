@@ -36,11 +36,16 @@ def _panic(in_coroutine: bool) -> Any:
 class _Inbox:
     """Where finished native calls wait for their event loop (see ``colonykit._aio``)."""
 
+    socket_wake: bool
+    def __init__(self, schedule: Optional[Any] = None) -> None: ...
     @property
     def fd(self) -> int:
-        """The descriptor the loop watches."""
+        """The descriptor the loop watches (socket wake only)."""
     def drain(self) -> None:
-        """Sets the futures of the finished calls (the loop's reader callback)."""
+        """Sets the futures of the finished calls (on the loop's thread)."""
+    @staticmethod
+    def close_wakes() -> None:
+        """Stops the threadsafe wakes for good (at interpreter exit)."""
 
 @final
 class Client:
