@@ -8,9 +8,8 @@
 use futures::FutureExt;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, ReadHalf, WriteHalf};
 
-use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::transport::{self, Io};
+use crate::transport::{self, Io, Settings};
 
 /// The longest status or header line accepted.
 const MAX_LINE: usize = 8 * 1024;
@@ -38,10 +37,10 @@ pub(crate) struct Reply {
     pub(crate) closing: bool,
 }
 
-/// Opens a connection to the client's RPC endpoint.
-pub(crate) async fn open(client: &Client) -> Result<(Requests, Replies)> {
-    let url = &client.shared().api_url;
-    let io = transport::connect(client, url, |io| async { Ok(io) }).await?;
+/// Opens a connection to the RPC endpoint of `settings`.
+pub(crate) async fn open(settings: &Settings) -> Result<(Requests, Replies)> {
+    let url = &settings.api_url;
+    let io = transport::connect(settings, url, |io| async { Ok(io) }).await?;
     let host = match (url.host_str(), url.port()) {
         (Some(host), Some(port)) => format!("{host}:{port}"),
         (Some(host), None) => host.to_string(),

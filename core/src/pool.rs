@@ -7,9 +7,9 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::client::Client;
 use crate::error::Result;
 use crate::http1::{self, Replies, Reply, Requests};
+use crate::transport::Settings;
 
 /// Idle connections kept for reuse; more are closed once their call is done.
 const MAX_IDLE: usize = 32;
@@ -30,9 +30,9 @@ struct Connection {
 }
 
 impl Pool {
-    /// Posts `body` to the RPC endpoint and returns the reply, within the client's connect
-    /// timeout for a new connection. The caller bounds the whole call with its own timeout.
-    pub(crate) async fn post(&self, client: &Client, body: &str) -> Result<Reply> {
+    /// Posts `body` to the RPC endpoint of `settings` and returns the reply, within their
+    /// connect timeout for a new connection. The caller bounds the whole call with its own timeout.
+    pub(crate) async fn post(&self, settings: &Settings, body: &str) -> Result<Reply> {
         if let Some(mut connection) = self.take() {
             // A server may close an idle connection just as the request goes out: the request
             // went nowhere, so it is sent again on a new connection. (A server that read a
@@ -42,7 +42,7 @@ impl Pool {
                 return self.finish(connection).await;
             }
         }
-        let (mut requests, replies) = http1::open(client).await?;
+        let (mut requests, replies) = http1::open(settings).await?;
         requests.send(body).await?;
         self.finish(Connection {
             requests,
