@@ -1,6 +1,7 @@
 //! [`Client`]: one connection pool, one identity, every operation as an async method.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use crate::crypto::PrivateKey;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pool::Pool;
 use crate::rpc::{self, Message};
+use crate::tls::TlsOptions;
 use crate::transport::Settings;
 
 /// How long an ordinary call may take, unless the builder says otherwise.
@@ -41,6 +43,7 @@ pub struct ClientBuilder {
     key: Option<PrivateKey>,
     timeout: Duration,
     connect_timeout: Duration,
+    tls: TlsOptions,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -72,9 +75,39 @@ impl ClientBuilder {
         self
     }
 
-    /// Makes the client. Fails on a malformed server address or a zero timeout.
+    /// Also trusts the CA certificate(s) in the PEM file at `path` (for a server whose
+    /// certificate a private CA signed). The file is read by [`build`](Self::build).
+    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.tls.add_ca_file(path.into());
+        self
+    }
+
+    /// Also trusts the CA certificate(s) in `pem` (PEM text).
+    pub fn ca_pem(mut self, pem: impl Into<String>) -> Self {
+        self.tls.add_ca_pem(pem.into());
+        self
+    }
+
+    /// Presents the client certificate in the PEM file `cert` (with its private key in the PEM
+    /// file `key`) to a server that asks for one (mutual TLS).
+    pub fn client_cert(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        self.tls.set_client_cert(cert.into(), key.into());
+        self
+    }
+
+    /// DANGEROUS: accepts any server certificate, so that anyone on the way can read and change
+    /// the traffic (keys stay safe: they sign, they are never sent). For a test server only;
+    /// the client prints a warning when it is made. Prefer [`ca_file`](Self::ca_file).
+    pub fn danger_skip_tls_verify(mut self, skip: bool) -> Self {
+        self.tls.set_skip_verify(skip);
+        self
+    }
+
+    /// Makes the client. Fails on a malformed server address, a zero timeout, or TLS options
+    /// that cannot be used ([`ErrorKind::Tls`]: an unreadable CA file, a PEM without a
+    /// certificate).
     pub fn build(self) -> Result<Client> {
-        let settings = Settings::new(&self.server, self.timeout, self.connect_timeout)?;
+        let settings = Settings::new(&self.server, self.timeout, self.connect_timeout, &self.tls)?;
         Ok(Client {
             shared: Arc::new(Shared {
                 pool: Pool::default(),
@@ -106,6 +139,7 @@ impl Client {
             key: None,
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            tls: TlsOptions::default(),
         }
     }
 
@@ -115,9 +149,16 @@ impl Client {
     }
 
     /// A client set up from the environment: `COLONIES_SERVER_HOST` (default `localhost`),
-    /// `COLONIES_SERVER_PORT` (default 50080), `COLONIES_TLS` (`true`/`false`, default false) and
-    /// `COLONIES_PRVKEY` (optional: without it the client can only make unsigned calls).
+    /// `COLONIES_SERVER_PORT` (default 50080), `COLONIES_TLS` (`true`/`false`, default false;
+    /// pycolonies' `COLONIES_SERVER_TLS` when it is not set), `COLONIES_CA_FILE` (a PEM file of
+    /// CA certificates to trust besides the system's) and `COLONIES_PRVKEY` (optional: without
+    /// it the client can only make unsigned calls).
     pub fn from_env() -> Result<Client> {
+        Client::builder_from_env()?.build()
+    }
+
+    /// The builder [`from_env`](Self::from_env) uses, for more options before building.
+    pub fn builder_from_env() -> Result<ClientBuilder> {
         let host = env_var("COLONIES_SERVER_HOST").unwrap_or_else(|| "localhost".into());
         let port = env_var("COLONIES_SERVER_PORT").unwrap_or_else(|| "50080".into());
         let port: u16 = port.trim().parse().map_err(|_| {
@@ -125,13 +166,16 @@ impl Client {
                 "COLONIES_SERVER_PORT must be a port number, got {port:?}"
             ))
         })?;
-        let tls = match env_var("COLONIES_TLS").as_deref().map(str::trim) {
+        let tls = match ["COLONIES_TLS", "COLONIES_SERVER_TLS"]
+            .into_iter()
+            .find_map(|name| env_var(name).map(|value| (name, value)))
+        {
             None => false,
-            Some(v) if v.eq_ignore_ascii_case("true") || v == "1" => true,
-            Some(v) if v.eq_ignore_ascii_case("false") || v == "0" => false,
-            Some(v) => {
+            Some((_, v)) if v.trim().eq_ignore_ascii_case("true") || v.trim() == "1" => true,
+            Some((_, v)) if v.trim().eq_ignore_ascii_case("false") || v.trim() == "0" => false,
+            Some((name, v)) => {
                 return Err(Error::invalid_argument(format!(
-                    "COLONIES_TLS must be true or false, got {v:?}"
+                    "{name} must be true or false, got {v:?}"
                 )))
             }
         };
@@ -143,7 +187,10 @@ impl Client {
             })?;
             builder = builder.key(key);
         }
-        builder.build()
+        if let Some(path) = env_var("COLONIES_CA_FILE") {
+            builder = builder.ca_file(path.trim());
+        }
+        Ok(builder)
     }
 
     /// The same client (same pool, same settings) signing with `key`.

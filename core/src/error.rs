@@ -32,6 +32,10 @@ pub enum ErrorKind {
     Server,
     /// The process was closed (successful, failed or cancelled) while it was being waited on.
     ProcessClosed,
+    /// TLS failed: the server's certificate is not trusted (unknown issuer, wrong name, expired),
+    /// the server and the address disagree on TLS (`https` to a plain server or the reverse), or
+    /// a CA or client certificate could not be read.
+    Tls,
 }
 
 impl ErrorKind {
@@ -49,6 +53,7 @@ impl ErrorKind {
             ErrorKind::Protocol => "Protocol",
             ErrorKind::Server => "Server",
             ErrorKind::ProcessClosed => "ProcessClosed",
+            ErrorKind::Tls => "Tls",
         }
     }
 }

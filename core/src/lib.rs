@@ -36,6 +36,7 @@ pub mod resources;
 pub mod rpc;
 mod stream;
 mod sync;
+mod tls;
 mod transport;
 mod writer;
 mod ws;

@@ -8,7 +8,8 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use url::Url;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
+use crate::tls::{self, TlsOptions};
 
 /// Where the server is and how to reach it: the settings every connection needs. The transport
 /// layer owns them; a client holds one and shares it with its clones.
@@ -27,8 +28,14 @@ pub(crate) struct Settings {
 
 impl Settings {
     /// The settings for the server at `server` (`http://host:port` or `https://...`). Fails on
-    /// a malformed address or a zero timeout.
-    pub(crate) fn new(server: &str, timeout: Duration, connect_timeout: Duration) -> Result<Self> {
+    /// a malformed address, a zero timeout, or TLS options that cannot be used (e.g. an
+    /// unreadable CA file, checked even for an `http` server so that a mistake shows at once).
+    pub(crate) fn new(
+        server: &str,
+        timeout: Duration,
+        connect_timeout: Duration,
+        tls: &TlsOptions,
+    ) -> Result<Self> {
         let base = parse_server_address(server)?;
         if timeout.is_zero() || connect_timeout.is_zero() {
             return Err(Error::invalid_argument(
@@ -41,10 +48,13 @@ impl Settings {
         ws_url
             .set_scheme(if secure { "wss" } else { "ws" })
             .map_err(|()| Error::invalid_argument("cannot derive the websocket address"))?;
-        let tls = match secure {
-            true => Some(Arc::new(tls_config()?)),
+        // Options given for an `http` server are still checked; the default ones are read only
+        // for `https` (reading the system's store takes a few milliseconds, once per process).
+        let config = match secure || !tls.is_default() {
+            true => Some(tls.config(api_url.as_str())?),
             false => None,
         };
+        let tls = config.filter(|_| secure);
         Ok(Settings {
             api_url,
             ws_url,
@@ -85,18 +95,18 @@ fn join(base: &Url, path: &str) -> Url {
 pub(crate) trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 
-/// TLS settings for `https`/`wss`: the web's root certificates, ring as the crypto provider.
-fn tls_config() -> Result<rustls::ClientConfig> {
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::connection(format!("cannot set up TLS: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(config)
+/// A failure on a new plain (`http`/`ws`) connection to `url`, explained: a server that
+/// answers a TLS hello with TLS gets a [`ErrorKind::Tls`] error saying to use `https`.
+pub(crate) async fn explain(settings: &Settings, url: &Url, error: Error) -> Error {
+    if settings.tls.is_some()
+        || !matches!(error.kind(), ErrorKind::Connection | ErrorKind::Protocol)
+    {
+        return error;
+    }
+    match (url.host_str(), url.port_or_known_default()) {
+        (Some(host), Some(port)) if tls::probe(host, port).await => tls::speaks_tls(url.as_str()),
+        _ => error,
+    }
 }
 
 /// Opens a connection to the host of `url`, within the connect timeout of `settings`. `finish` runs
@@ -126,10 +136,10 @@ where
                 let name = rustls::pki_types::ServerName::try_from(host.clone())
                     .map_err(|e| unreachable(e.to_string()))?;
                 let connector = tokio_rustls::TlsConnector::from(Arc::clone(config));
-                let tls = connector
-                    .connect(name, tcp)
-                    .await
-                    .map_err(|e| unreachable(e.to_string()))?;
+                let tls = connector.connect(name, tcp).await.map_err(|e| {
+                    tls::handshake_error(url.as_str(), &host, &e)
+                        .unwrap_or_else(|| unreachable(e.to_string()))
+                })?;
                 Box::new(tls)
             }
         };

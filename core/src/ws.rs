@@ -22,12 +22,14 @@ pub(crate) type Socket = WebSocketStream<Box<dyn Io>>;
 pub(crate) async fn connect(settings: &Settings) -> Result<Socket> {
     let url = &settings.ws_url;
     transport::connect(settings, url, |io| async move {
-        let (socket, _) = tokio_tungstenite::client_async(url.as_str(), io)
-            .await
-            .map_err(|e| {
-                Error::connection(format!("cannot connect to {url}: {}", error_chain(&e)))
-            })?;
-        Ok(socket)
+        match tokio_tungstenite::client_async(url.as_str(), io).await {
+            Ok((socket, _)) => Ok(socket),
+            Err(e) => {
+                let error =
+                    Error::connection(format!("cannot connect to {url}: {}", error_chain(&e)));
+                Err(transport::explain(settings, url, error).await)
+            }
+        }
     })
     .await
 }
