@@ -1,6 +1,10 @@
 //! `colonykit.Client`: the core client, every operation an async method.
 
-use colonykit::{Client, EntryKind, Executor, NewEntry, SubscribeOptions, User, WriterOptions};
+use std::path::PathBuf;
+
+use colonykit::{
+    Client, ClientBuilder, EntryKind, Executor, NewEntry, SubscribeOptions, User, WriterOptions,
+};
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 
@@ -23,21 +27,73 @@ use crate::writer::NewWriter;
 ///     server: the server's address, ``http://host:port`` or ``https://host:port``.
 ///     prvkey: the private key to sign with (64 hex characters), or None for unsigned calls only.
 ///     timeout: the longest an ordinary call may take, in seconds.
+///     ca_file: a PEM file of CA certificates to trust besides the system's (a private CA).
+///     ca_pem: the same as PEM text.
+///     client_cert, client_key: PEM files of a client certificate and its key, for a server
+///         (or its TLS front) that asks for one.
+///     danger_skip_tls_verify: accept any server certificate (test servers only; warns).
 #[pyclass(frozen, module = "colonykit", name = "Client")]
 pub struct PyClient {
     pub(crate) inner: Client,
 }
 
+/// The TLS keywords of the constructor and of ``from_env``.
+struct TlsArgs {
+    ca_file: Option<PathBuf>,
+    ca_pem: Option<String>,
+    client_cert: Option<PathBuf>,
+    client_key: Option<PathBuf>,
+    danger_skip_tls_verify: bool,
+}
+
+impl TlsArgs {
+    fn apply(self, py: Python<'_>, mut builder: ClientBuilder) -> PyResult<ClientBuilder> {
+        if let Some(path) = self.ca_file {
+            builder = builder.ca_file(path);
+        }
+        if let Some(pem) = self.ca_pem {
+            builder = builder.ca_pem(pem);
+        }
+        match (self.client_cert, self.client_key) {
+            (Some(cert), Some(key)) => builder = builder.client_cert(cert, key),
+            (None, None) => {}
+            _ => {
+                return Err(crate::errors::invalid_argument(
+                    py,
+                    "client_cert and client_key go together",
+                ))
+            }
+        }
+        Ok(builder.danger_skip_tls_verify(self.danger_skip_tls_verify))
+    }
+}
+
 #[pymethods]
 impl PyClient {
     #[new]
-    #[pyo3(signature = (server, prvkey = None, *, timeout = 30.0))]
+    #[pyo3(signature = (
+        server, prvkey = None, *, timeout = 30.0, ca_file = None, ca_pem = None,
+        client_cert = None, client_key = None, danger_skip_tls_verify = false
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         server: &Bound<'_, PyAny>,
         prvkey: Option<&Bound<'_, PyAny>>,
         timeout: f64,
+        ca_file: Option<PathBuf>,
+        ca_pem: Option<String>,
+        client_cert: Option<PathBuf>,
+        client_key: Option<PathBuf>,
+        danger_skip_tls_verify: bool,
     ) -> PyResult<Self> {
+        let tls = TlsArgs {
+            ca_file,
+            ca_pem,
+            client_cert,
+            client_key,
+            danger_skip_tls_verify,
+        };
         let server: String = server
             .extract()
             .map_err(|_| crate::errors::wrong_type("server", "a str (http://host:port)", server))?;
@@ -51,17 +107,42 @@ impl PyClient {
             if let Some(key) = key {
                 builder = builder.key(key);
             }
+            let builder = tls.apply(py, builder)?;
             in_runtime(|| builder.build()).py_err(py)
         })
         .map(|inner| PyClient { inner })
     }
 
     /// A client set up from the environment: ``COLONIES_SERVER_HOST`` (default localhost),
-    /// ``COLONIES_SERVER_PORT`` (default 50080), ``COLONIES_TLS`` (true/false) and
-    /// ``COLONIES_PRVKEY`` (optional).
+    /// ``COLONIES_SERVER_PORT`` (default 50080), ``COLONIES_TLS`` (true/false; pycolonies'
+    /// ``COLONIES_SERVER_TLS`` when unset), ``COLONIES_CA_FILE`` and ``COLONIES_PRVKEY``
+    /// (optional); the TLS keywords as for the constructor.
     #[staticmethod]
-    fn from_env(py: Python<'_>) -> PyResult<Self> {
-        guard(py, || in_runtime(Client::from_env).py_err(py)).map(|inner| PyClient { inner })
+    #[pyo3(signature = (
+        *, ca_file = None, ca_pem = None, client_cert = None, client_key = None,
+        danger_skip_tls_verify = false
+    ))]
+    fn from_env(
+        py: Python<'_>,
+        ca_file: Option<PathBuf>,
+        ca_pem: Option<String>,
+        client_cert: Option<PathBuf>,
+        client_key: Option<PathBuf>,
+        danger_skip_tls_verify: bool,
+    ) -> PyResult<Self> {
+        let tls = TlsArgs {
+            ca_file,
+            ca_pem,
+            client_cert,
+            client_key,
+            danger_skip_tls_verify,
+        };
+        guard(py, || {
+            let builder = Client::builder_from_env().py_err(py)?;
+            let builder = tls.apply(py, builder)?;
+            in_runtime(|| builder.build()).py_err(py)
+        })
+        .map(|inner| PyClient { inner })
     }
 
     /// The same client (same pool, same settings) signing with ``prvkey``.

@@ -263,3 +263,19 @@ async fn from_env_reads_the_ca_file_and_both_tls_variables() {
     std::env::set_var("COLONIES_CA_FILE", "/nonexistent/ca.pem");
     assert_eq!(Client::from_env().unwrap_err().kind(), ErrorKind::Tls);
 }
+
+/// Server finding: v1.9.12 started with `COLONIES_TLS=true --tlscert --tlskey` (as the harness
+/// starts it behind stunnel) still serves plain HTTP and no TLS at all.
+#[tokio::test]
+#[ignore = "needs the TLS test instance: make test-tls"]
+async fn the_server_serves_plain_http_despite_its_tls_settings() {
+    let (host, _, ca) = tls_settings();
+    let backend = &server_settings()["COLONYKIT_BACKEND_PORT"];
+    let plain = Client::builder(format!("http://{host}:{backend}"))
+        .build()
+        .unwrap();
+    plain.server_version().await.unwrap();
+    let https = format!("https://{host}:{backend}");
+    let tls = Client::builder(&https).ca_file(ca).build().unwrap();
+    assert!(tls_error(tls, &https).await.contains("does not speak TLS"));
+}

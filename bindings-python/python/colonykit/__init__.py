@@ -29,6 +29,7 @@ from colonykit._errors import (
     RateLimitedError,
     ServerError,
     TimeoutError,
+    TlsError,
     UnauthorizedError,
 )
 from colonykit._native import (
@@ -85,6 +86,7 @@ for _class in (
     RateLimitedError,
     ServerError,
     TimeoutError,
+    TlsError,
     UnauthorizedError,
     ExecutorState,
     ProcessState,
@@ -139,6 +141,7 @@ __all__ = [
     "Statistics",
     "Subscription",
     "TimeoutError",
+    "TlsError",
     "UnauthorizedError",
     "User",
     "WorkflowSpec",
