@@ -132,3 +132,10 @@ test('a program connects through the system store (SSL_CERT_FILE)', { skip }, as
   writeFileSync(bundle, (existsSync(system) ? readFileSync(system, 'utf8') : '') + readFileSync(cert('ca.pem'), 'utf8'))
   assert.equal(await runProgram({ SSL_CERT_FILE: bundle }), 'connected')
 })
+
+test('a client certificate goes to a front that asks for one', { skip }, async () => {
+  const mtls = `https://${new URL(SERVER).hostname}:${settings.COLONYKIT_MTLS_PORT}`
+  const caFile = cert('ca.pem')
+  await new Client({ server: mtls, caFile, clientCert: cert('client.pem'), clientKey: cert('client.key') }).serverVersion()
+  assert.match(await tlsError(new Client({ server: mtls, caFile }), mtls), /client certificate/)
+})

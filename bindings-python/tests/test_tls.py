@@ -170,3 +170,14 @@ def test_a_program_connects_through_the_system_store(tls_server, tmp_path):
         (system.read_text() if system.exists() else "") + (certs / "ca.pem").read_text()
     )
     assert run_program(url, SSL_CERT_FILE=str(bundle)) == "connected"
+
+
+async def test_a_client_certificate_goes_to_a_front_that_asks_for_one(tls_server, server_env):
+    url, certs = tls_server
+    mtls = f"https://{urlsplit(url).hostname}:{server_env['COLONYKIT_MTLS_PORT']}"
+    ca = certs / "ca.pem"
+    client = Client(
+        mtls, ca_file=ca, client_cert=certs / "client.pem", client_key=certs / "client.key"
+    )
+    await client.server_version()
+    assert "client certificate" in await tls_error(Client(mtls, ca_file=ca), mtls)

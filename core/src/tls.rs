@@ -245,6 +245,13 @@ impl ServerCertVerifier for AnyCertificate {
     }
 }
 
+/// A TLS failure after the handshake (e.g. a refused client certificate) with the server at
+/// `url`, in words; `None` if `error` is no TLS error.
+pub(crate) fn io_error(url: &str, error: &std::io::Error) -> Option<Error> {
+    let host = url::Url::parse(url).ok()?.host_str()?.to_string();
+    handshake_error(url, &host, error)
+}
+
 /// A failed TLS handshake with the server at `url`, in words; `None` if `error` is no TLS error.
 pub(crate) fn handshake_error(url: &str, host: &str, error: &std::io::Error) -> Option<Error> {
     let tls = error.get_ref()?.downcast_ref::<rustls::Error>()?;
@@ -269,9 +276,10 @@ pub(crate) fn handshake_error(url: &str, host: &str, error: &std::io::Error) -> 
              COLONIES_TLS=false)"
                 .to_string()
         }
-        rustls::Error::AlertReceived(alert) => {
-            format!("the server refused the TLS handshake ({alert:?}; does it want a client certificate?)")
-        }
+        rustls::Error::AlertReceived(alert) => format!(
+            "the server refused the TLS connection ({alert:?}): does it want a client \
+             certificate (client_cert), or another one?"
+        ),
         other => format!("the TLS handshake failed: {other}"),
     };
     Some(Error::new(

@@ -13,6 +13,7 @@ use tokio_tungstenite::WebSocketStream;
 use crate::crypto::PrivateKey;
 use crate::error::{error_chain, Error, Result};
 use crate::rpc::{self, Message};
+use crate::tls;
 use crate::transport::{self, Io, Settings};
 
 /// An open websocket to the server.
@@ -25,6 +26,12 @@ pub(crate) async fn connect(settings: &Settings) -> Result<Socket> {
         match tokio_tungstenite::client_async(url.as_str(), io).await {
             Ok((socket, _)) => Ok(socket),
             Err(e) => {
+                // A TLS failure after the handshake (a refused client certificate).
+                if let tokio_tungstenite::tungstenite::Error::Io(io) = &e {
+                    if let Some(error) = tls::io_error(url.as_str(), io) {
+                        return Err(error);
+                    }
+                }
                 let error =
                     Error::connection(format!("cannot connect to {url}: {}", error_chain(&e)));
                 Err(transport::explain(settings, url, error).await)

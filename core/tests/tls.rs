@@ -279,3 +279,35 @@ async fn the_server_serves_plain_http_despite_its_tls_settings() {
     let tls = Client::builder(&https).ca_file(ca).build().unwrap();
     assert!(tls_error(tls, &https).await.contains("does not speak TLS"));
 }
+
+#[tokio::test]
+#[ignore = "needs the TLS test instance: make test-tls"]
+async fn a_client_certificate_goes_to_a_front_that_asks_for_one() {
+    let (host, _, ca) = tls_settings();
+    let address = format!(
+        "https://{host}:{}",
+        server_settings()["COLONYKIT_MTLS_PORT"]
+    );
+    let client = Client::builder(&address)
+        .ca_file(&ca)
+        .client_cert(cert_file("client.pem"), cert_file("client.key"))
+        .build()
+        .unwrap();
+    client.server_version().await.unwrap();
+    // Without one the front refuses the connection; TLS 1.3 says so after the handshake.
+    let without = Client::builder(&address).ca_file(&ca).build().unwrap();
+    let message = tls_error(without.clone(), &address).await;
+    assert!(message.contains("client certificate"), "{message}");
+    let without = without.with_key(PrivateKey::generate());
+    let mut stream = without.subscribe_channel("p", "c").unwrap();
+    use futures::StreamExt;
+    let err = stream.next().await.unwrap().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Tls, "{err}");
+    // A key file that holds no key is refused when the client is made, without its text.
+    let err = Client::builder(&address)
+        .client_cert(cert_file("client.pem"), cert_file("ca.pem"))
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Tls);
+    assert!(err.message().contains("holds no PEM private key"), "{err}");
+}
