@@ -198,29 +198,16 @@ pub struct NativeTlsOptions {
     pub danger_skip_tls_verify: Option<bool>,
 }
 
-fn with_tls(
-    mut builder: colonykit::ClientBuilder,
-    tls: Option<NativeTlsOptions>,
-) -> napi::Result<colonykit::ClientBuilder> {
-    let Some(tls) = tls else {
-        return Ok(builder);
-    };
-    if let Some(path) = tls.ca_file {
-        builder = builder.ca_file(path);
-    }
-    if let Some(pem) = tls.ca_pem {
-        builder = builder.ca_pem(pem);
-    }
-    match (tls.client_cert, tls.client_key) {
-        (Some(cert), Some(key)) => builder = builder.client_cert(cert, key),
-        (None, None) => {}
-        _ => {
-            return Err(error::invalid_argument(
-                "clientCert and clientKey go together",
-            ))
+impl From<NativeTlsOptions> for colonykit::TlsSettings {
+    fn from(tls: NativeTlsOptions) -> Self {
+        colonykit::TlsSettings {
+            ca_file: tls.ca_file.map(Into::into),
+            ca_pem: tls.ca_pem,
+            client_cert: tls.client_cert.map(Into::into),
+            client_key: tls.client_key.map(Into::into),
+            danger_skip_tls_verify: tls.danger_skip_tls_verify.unwrap_or(false),
         }
     }
-    Ok(builder.danger_skip_tls_verify(tls.danger_skip_tls_verify.unwrap_or(false)))
 }
 
 #[napi]
@@ -241,7 +228,10 @@ impl NativeClient {
             builder = builder.timeout(millis(ms, "timeoutMs")?);
         }
         Ok(NativeClient {
-            inner: with_tls(builder, tls)?.build().napi()?,
+            inner: builder
+                .tls(tls.map(Into::into).unwrap_or_default())
+                .build()
+                .napi()?,
         })
     }
 
@@ -251,7 +241,10 @@ impl NativeClient {
     pub fn from_env(tls: Option<NativeTlsOptions>) -> napi::Result<Self> {
         let builder = colonykit::Client::builder_from_env().napi()?;
         Ok(NativeClient {
-            inner: with_tls(builder, tls)?.build().napi()?,
+            inner: builder
+                .tls(tls.map(Into::into).unwrap_or_default())
+                .build()
+                .napi()?,
         })
     }
 

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use colonykit::{
-    Client, ClientBuilder, EntryKind, Executor, NewEntry, SubscribeOptions, User, WriterOptions,
+    Client, EntryKind, Executor, NewEntry, SubscribeOptions, TlsSettings, User, WriterOptions,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
@@ -37,37 +37,6 @@ pub struct PyClient {
     pub(crate) inner: Client,
 }
 
-/// The TLS keywords of the constructor and of ``from_env``.
-struct TlsArgs {
-    ca_file: Option<PathBuf>,
-    ca_pem: Option<String>,
-    client_cert: Option<PathBuf>,
-    client_key: Option<PathBuf>,
-    danger_skip_tls_verify: bool,
-}
-
-impl TlsArgs {
-    fn apply(self, py: Python<'_>, mut builder: ClientBuilder) -> PyResult<ClientBuilder> {
-        if let Some(path) = self.ca_file {
-            builder = builder.ca_file(path);
-        }
-        if let Some(pem) = self.ca_pem {
-            builder = builder.ca_pem(pem);
-        }
-        match (self.client_cert, self.client_key) {
-            (Some(cert), Some(key)) => builder = builder.client_cert(cert, key),
-            (None, None) => {}
-            _ => {
-                return Err(crate::errors::invalid_argument(
-                    py,
-                    "client_cert and client_key go together",
-                ))
-            }
-        }
-        Ok(builder.danger_skip_tls_verify(self.danger_skip_tls_verify))
-    }
-}
-
 #[pymethods]
 impl PyClient {
     #[new]
@@ -87,7 +56,7 @@ impl PyClient {
         client_key: Option<PathBuf>,
         danger_skip_tls_verify: bool,
     ) -> PyResult<Self> {
-        let tls = TlsArgs {
+        let tls = TlsSettings {
             ca_file,
             ca_pem,
             client_cert,
@@ -107,8 +76,7 @@ impl PyClient {
             if let Some(key) = key {
                 builder = builder.key(key);
             }
-            let builder = tls.apply(py, builder)?;
-            in_runtime(|| builder.build()).py_err(py)
+            in_runtime(|| builder.tls(tls).build()).py_err(py)
         })
         .map(|inner| PyClient { inner })
     }
@@ -130,7 +98,7 @@ impl PyClient {
         client_key: Option<PathBuf>,
         danger_skip_tls_verify: bool,
     ) -> PyResult<Self> {
-        let tls = TlsArgs {
+        let tls = TlsSettings {
             ca_file,
             ca_pem,
             client_cert,
@@ -139,8 +107,7 @@ impl PyClient {
         };
         guard(py, || {
             let builder = Client::builder_from_env().py_err(py)?;
-            let builder = tls.apply(py, builder)?;
-            in_runtime(|| builder.build()).py_err(py)
+            in_runtime(|| builder.tls(tls).build()).py_err(py)
         })
         .map(|inner| PyClient { inner })
     }

@@ -9,7 +9,7 @@ use crate::crypto::PrivateKey;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pool::Pool;
 use crate::rpc::{self, Message};
-use crate::tls::TlsOptions;
+use crate::tls::{TlsOptions, TlsSettings};
 use crate::transport::Settings;
 
 /// How long an ordinary call may take, unless the builder says otherwise.
@@ -92,6 +92,14 @@ impl ClientBuilder {
     /// file `key`) to a server that asks for one (mutual TLS).
     pub fn client_cert(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
         self.tls.set_client_cert(cert.into(), key.into());
+        self
+    }
+
+    /// All the TLS options in one value (as the bindings take them); CAs add to those given
+    /// before. A client certificate without its key (or the reverse) fails in
+    /// [`build`](Self::build).
+    pub fn tls(mut self, settings: TlsSettings) -> Self {
+        self.tls.apply(settings);
         self
     }
 

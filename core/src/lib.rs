@@ -56,4 +56,5 @@ pub use resources::{
 };
 pub use stream::{Closer, Subscription};
 pub use sync::ACK;
+pub use tls::TlsSettings;
 pub use writer::{ChannelWriter, WriterOptions, WriterStats};

@@ -31,11 +31,28 @@ struct Identity {
     key: PathBuf,
 }
 
+/// TLS options in one value, each optional: what the bindings' constructors take. The same as
+/// the [`ClientBuilder`](crate::ClientBuilder) methods of the same names.
+#[derive(Clone, Debug, Default)]
+pub struct TlsSettings {
+    /// A PEM file of CA certificates to trust besides the system's.
+    pub ca_file: Option<PathBuf>,
+    /// The same as PEM text.
+    pub ca_pem: Option<String>,
+    /// A PEM file holding a client certificate (with `client_key`).
+    pub client_cert: Option<PathBuf>,
+    /// The PEM file holding the key of `client_cert`.
+    pub client_key: Option<PathBuf>,
+    /// DANGEROUS: accept any server certificate.
+    pub danger_skip_tls_verify: bool,
+}
+
 /// The TLS options of a client: extra CAs, a client certificate, or no verification at all.
 #[derive(Clone, Default)]
 pub(crate) struct TlsOptions {
     cas: Vec<Ca>,
-    identity: Option<Identity>,
+    client_cert: Option<PathBuf>,
+    client_key: Option<PathBuf>,
     skip_verify: bool,
 }
 
@@ -52,7 +69,8 @@ impl TlsOptions {
 
     /// Presents the certificate in `cert` with the key in `key` when the server asks for one.
     pub(crate) fn set_client_cert(&mut self, cert: PathBuf, key: PathBuf) {
-        self.identity = Some(Identity { cert, key });
+        self.client_cert = Some(cert);
+        self.client_key = Some(key);
     }
 
     /// Accepts any server certificate.
@@ -60,8 +78,35 @@ impl TlsOptions {
         self.skip_verify = skip;
     }
 
+    /// Adds `settings` (the CAs to the ones given before; the rest replaces).
+    pub(crate) fn apply(&mut self, settings: TlsSettings) {
+        self.cas.extend(settings.ca_file.map(Ca::File));
+        self.cas.extend(settings.ca_pem.map(Ca::Pem));
+        if settings.client_cert.is_some() || settings.client_key.is_some() {
+            self.client_cert = settings.client_cert;
+            self.client_key = settings.client_key;
+        }
+        self.skip_verify = settings.danger_skip_tls_verify;
+    }
+
     pub(crate) fn is_default(&self) -> bool {
-        self.cas.is_empty() && self.identity.is_none() && !self.skip_verify
+        self.cas.is_empty()
+            && self.client_cert.is_none()
+            && self.client_key.is_none()
+            && !self.skip_verify
+    }
+
+    fn identity(&self) -> Result<Option<Identity>> {
+        match (&self.client_cert, &self.client_key) {
+            (Some(cert), Some(key)) => Ok(Some(Identity {
+                cert: cert.clone(),
+                key: key.clone(),
+            })),
+            (None, None) => Ok(None),
+            _ => Err(Error::invalid_argument(
+                "a client certificate and its key go together (client_cert and client_key)",
+            )),
+        }
     }
 
     /// The rustls configuration for a server at `server` (named in warnings). Reads the CA
@@ -83,7 +128,7 @@ impl TlsOptions {
                 })?;
             }
         }
-        let identity = self.identity.as_ref().map(Identity::load).transpose()?;
+        let identity = self.identity()?.as_ref().map(Identity::load).transpose()?;
         if self.skip_verify {
             eprintln!(
                 "colonykit: WARNING: TLS certificate verification is OFF for {server} \

@@ -311,3 +311,24 @@ async fn a_client_certificate_goes_to_a_front_that_asks_for_one() {
     assert_eq!(err.kind(), ErrorKind::Tls);
     assert!(err.message().contains("holds no PEM private key"), "{err}");
 }
+
+#[test]
+fn tls_settings_in_one_value_check_the_client_certificate_pair() {
+    let err = Client::builder("https://127.0.0.1:1")
+        .tls(colonykit::TlsSettings {
+            client_cert: Some("client.pem".into()),
+            ..Default::default()
+        })
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(err.message().contains("go together"), "{err}");
+    let err = Client::builder("https://127.0.0.1:1")
+        .tls(colonykit::TlsSettings {
+            ca_file: Some("/nonexistent/ca.pem".into()),
+            ..Default::default()
+        })
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Tls);
+}
