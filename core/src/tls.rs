@@ -120,15 +120,26 @@ impl TlsOptions {
             let config = Arc::new(build(default_roots().clone(), None, false)?);
             return Ok(Arc::clone(DEFAULT.get_or_init(|| config)));
         }
+        // A setup error names the server it was for.
+        let for_server =
+            |e: Error| Error::new(e.kind(), format!("TLS for {server}: {}", e.message()));
         let mut roots = default_roots().clone();
         for ca in &self.cas {
-            for cert in ca.certificates()? {
+            for cert in ca.certificates().map_err(for_server)? {
                 roots.add(cert).map_err(|e| {
-                    tls_setup(format!("{}: not a usable CA certificate: {e}", ca.name()))
+                    for_server(tls_setup(format!(
+                        "{}: not a usable CA certificate: {e}",
+                        ca.name()
+                    )))
                 })?;
             }
         }
-        let identity = self.identity()?.as_ref().map(Identity::load).transpose()?;
+        let identity = self.identity().map_err(for_server)?;
+        let identity = identity
+            .as_ref()
+            .map(Identity::load)
+            .transpose()
+            .map_err(for_server)?;
         if self.skip_verify {
             eprintln!(
                 "colonykit: WARNING: TLS certificate verification is OFF for {server} \

@@ -179,6 +179,11 @@ fn an_unreadable_ca_file_is_a_tls_error() {
             .contains("cannot read the CA file /nonexistent/ca.pem"),
         "{err}"
     );
+    assert!(
+        err.message()
+            .starts_with("TLS for https://127.0.0.1:1/api: "),
+        "{err}"
+    );
     // Also for an http server: the mistake shows at once.
     let err = Client::builder("http://127.0.0.1:1")
         .ca_file("/nonexistent/ca.pem")
