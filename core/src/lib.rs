@@ -38,6 +38,7 @@ pub mod resources;
 pub mod rpc;
 mod stream;
 mod sync;
+mod tls;
 mod transport;
 mod writer;
 mod ws;
@@ -57,4 +58,5 @@ pub use resources::{
 };
 pub use stream::{Closer, Subscription};
 pub use sync::ACK;
+pub use tls::TlsSettings;
 pub use writer::{ChannelWriter, WriterOptions, WriterStats};
