@@ -9,19 +9,25 @@ COLONY_ENV := examples/run/colony.env
 CARGO_TESTED := -p colonykit -p colonykit-examples
 ACTIONLINT_VERSION := v1.7.12
 ACTIONLINT := $(CURDIR)/target/tools/bin/actionlint
+# The TLS instance beside the default one: its own run folder, every port + 10, a TLS front.
+TLS_SERVER := COLONYKIT_INSTANCE=tls COLONYKIT_SERVER_TLS=1 COLONYKIT_PORT_OFFSET=10
+TLS_SERVER_ENV := $(CURDIR)/tests/server/run-tls/server.env
+TLS_COLONY_ENV := examples/run/colony-tls.env
 
-.PHONY: test test-all test-rust test-examples test-python test-node test-fuzz matrix bench lint lint-generated lint-locks lint-python-stubs demo bootstrap server-up server-down dist test-install
+.PHONY: test test-all test-rust test-examples test-python test-node test-fuzz test-tls matrix bench lint lint-generated lint-locks lint-python-stubs demo bootstrap server-up server-down tls-server-up tls-server-down dist test-install
 
 ## Everything, against a real server that is started first and stopped at the end; fails if the
 ## run changed the working tree (tests/tree/unchanged prints what changed).
 test:
 	tests/tree/unchanged save
 	tests/server/up
-	status=0; $(MAKE) --no-print-directory test-all || status=$$?; tests/server/down; \
+	$(TLS_SERVER) tests/server/up || { tests/server/down; exit 1; }
+	status=0; $(MAKE) --no-print-directory test-all || status=$$?; \
+	tests/server/down; $(TLS_SERVER) tests/server/down; \
 	tests/tree/unchanged check || { [ $$status -ne 0 ] || status=1; }; exit $$status
 
 ## dist first: the tests (and stubtest) use the packages it builds, nothing is built twice.
-test-all: dist lint test-rust test-fuzz test-python test-node test-install test-examples matrix
+test-all: dist lint test-rust test-fuzz test-python test-node test-install test-examples matrix test-tls
 
 lint:
 	cargo fmt --all -- --check
@@ -85,6 +91,18 @@ test-examples: bootstrap
 test-python:
 	bindings-python/test.sh --dist
 
+## Over TLS, against the TLS instance (a private CA): the bad-TLS catalogue, the resume test and
+## the three channel patterns in each language, and programs that trust the CA through
+## COLONIES_CA_FILE or SSL_CERT_FILE (after test-python, test-node and test-examples install).
+test-tls: tls-server-up
+	COLONYKIT_SERVER_ENV=$(TLS_SERVER_ENV) cargo test --locked -p colonykit --test tls --test resume -- --include-ignored
+	set -a; . $(TLS_SERVER_ENV); set +a; cargo run --locked --quiet -p colonykit-examples --bin bootstrap -- $(TLS_COLONY_ENV)
+	for lang in rust python node; do COLONYKIT_COLONY_ENV=$(TLS_COLONY_ENV) examples/check $$lang; done
+	cd bindings-python && COLONYKIT_SERVER_ENV=$(TLS_SERVER_ENV) .venv/bin/python -m pytest -p no:cacheprovider \
+	  tests/test_tls.py tests/test_resume.py tests/test_patterns.py
+	cd bindings-node && COLONYKIT_SERVER_ENV=$(TLS_SERVER_ENV) node --test --test-concurrency=2 \
+	  test/tls.test.mjs test/resume.test.mjs test/patterns.test.mjs
+
 test-node:
 	bindings-node/test.sh --dist
 
@@ -121,3 +139,9 @@ server-up:
 
 server-down:
 	tests/server/down
+
+tls-server-up:
+	$(TLS_SERVER) tests/server/up
+
+tls-server-down:
+	$(TLS_SERVER) tests/server/down

@@ -23,6 +23,7 @@ export const {
   ProtocolError,
   ServerError,
   ProcessClosedError,
+  TlsError,
   version,
 } = colonykit
 

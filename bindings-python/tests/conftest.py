@@ -7,6 +7,7 @@ are independent and leave nothing behind but their own colony, which is removed 
 
 from __future__ import annotations
 
+import os
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -17,7 +18,10 @@ import pytest
 from colonykit import Client
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVER_ENV = ROOT / "tests" / "server" / "run" / "server.env"
+# COLONYKIT_SERVER_ENV names another instance's settings (e.g. tests/server/run-tls/server.env).
+SERVER_ENV = Path(
+    os.environ.get("COLONYKIT_SERVER_ENV") or ROOT / "tests" / "server" / "run" / "server.env"
+)
 
 # The examples are imported by the pattern tests.
 sys.path.insert(0, str(ROOT / "examples" / "python"))
@@ -51,6 +55,13 @@ def server_url(server_env: dict[str, str]) -> str:
 
 
 @pytest.fixture(scope="session")
+def tls(server_env: dict[str, str]) -> dict[str, str]:
+    """The client options that make the test server trusted (its CA, for the TLS instance)."""
+    ca_file = server_env.get("COLONIES_CA_FILE")
+    return {"ca_file": ca_file} if ca_file else {}
+
+
+@pytest.fixture(scope="session")
 def server_key(server_env: dict[str, str]) -> str:
     return server_env["COLONIES_SERVER_PRVKEY"]
 
@@ -72,6 +83,7 @@ class Colony:
     executor_key: str = field(repr=False)
     username: str
     user_key: str = field(repr=False)
+    tls: dict[str, str]  # client options: the test server's CA, if any
     admin: Client  # signs with the server key
     owner: Client  # signs with the colony key
     executor: Client
@@ -91,8 +103,8 @@ class Colony:
 
 
 @pytest.fixture
-async def colony(server_url: str, server_key: str):
-    admin = Client(server_url, server_key)
+async def colony(server_url: str, server_key: str, tls: dict[str, str]):
+    admin = Client(server_url, server_key, **tls)
     colony_key = colonykit.generate_key()
     colonyname = unique("py")
     await admin.add_colony(colonykit.key_id(colony_key), colonyname)
@@ -115,6 +127,7 @@ async def colony(server_url: str, server_key: str):
         executor_key=executor_key,
         username=username,
         user_key=user_key,
+        tls=tls,
         admin=admin,
         owner=owner,
         executor=admin.with_key(executor_key),

@@ -94,7 +94,7 @@ impl Client {
         let position = i64::try_from(options.after)
             .map_err(|_| Error::invalid_argument("the start position is too large"))?;
         let reader = ChannelReader {
-            liveness: self.shared().liveness.watch(processid),
+            liveness: self.liveness().watch(processid),
             client: self.clone(),
             processid: processid.to_string(),
             channel: channel.to_string(),
@@ -203,7 +203,7 @@ impl ChannelReader {
             let give_up = match self.reconnect_deadline {
                 Some(deadline) => lost_for >= deadline,
                 // A stream that never connected: most likely a wrong address.
-                None => !self.ever_connected && lost_for >= self.client.shared().timeout,
+                None => !self.ever_connected && lost_for >= self.client.settings().timeout,
             };
             if give_up {
                 tracing::warn!(
@@ -228,7 +228,7 @@ impl ChannelReader {
 
     /// One websocket connection, renewing the server-side subscription as often as needed.
     async fn connection(&mut self, feed: &Feed<ChannelEntry>) -> Result<(), Ended> {
-        let mut socket = ws::connect(&self.client).await?;
+        let mut socket = ws::connect(self.client.settings()).await?;
         if self.ever_connected {
             tracing::info!(
                 process = %self.processid, channel = %self.channel, position = self.position,
@@ -247,7 +247,7 @@ impl ChannelReader {
                 afterseq: self.position,
                 timeout: ROUND_SECONDS,
             };
-            ws::send(&self.client, &mut socket, &subscribe).await?;
+            ws::send(&mut socket, &subscribe, self.client.signing_key()?).await?;
             let delivered_before = self.delivered.count;
             match self.round(&mut socket, feed).await? {
                 Flow::Finished => return Ok(()),

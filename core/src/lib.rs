@@ -40,6 +40,7 @@ mod retry;
 pub mod rpc;
 mod stream;
 mod sync;
+mod tls;
 mod transport;
 mod writer;
 mod ws;
@@ -59,4 +60,5 @@ pub use resources::{
 };
 pub use stream::{Closer, Subscription};
 pub use sync::ACK;
+pub use tls::TlsSettings;
 pub use writer::{ChannelWriter, WriterOptions, WriterStats};

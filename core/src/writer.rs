@@ -118,7 +118,7 @@ impl Client {
             processid: processid.to_string(),
             channel: channel.to_string(),
             max_in_flight: options.max_in_flight,
-            reconnect_deadline: options.reconnect_deadline.unwrap_or(self.shared().timeout),
+            reconnect_deadline: options.reconnect_deadline.unwrap_or(self.settings().timeout),
             budget: Budget::full(),
             stats: WriterStats::default(),
             pending: VecDeque::new(),
@@ -262,7 +262,7 @@ struct Connection {
 
 impl Connection {
     async fn open(client: &Client) -> Result<Connection> {
-        let (requests, replies) = http1::open(client).await?;
+        let (requests, replies) = http1::open(client.settings()).await?;
         let (sender, answers) = mpsc::channel(64);
         let reader = tokio::spawn(read_replies(replies, sender));
         Ok(Connection {
@@ -386,7 +386,7 @@ impl WriterTask {
 
     /// Waits for the answer to the oldest entry in flight, within the client's timeout.
     async fn answer(&self, connection: &mut Connection) -> Answer {
-        let wait = self.client.shared().timeout;
+        let wait = self.client.settings().timeout;
         match tokio::time::timeout(wait, connection.answers.recv()).await {
             Ok(Some(Ok(()))) => Answer::Accepted,
             Ok(Some(Err(error))) if error.kind() == ErrorKind::RateLimited => Answer::RateLimited,

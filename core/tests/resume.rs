@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use colonykit::{Client, NewEntry, ProcessState};
-use common::{server_settings, TestColony};
+use colonykit::{NewEntry, ProcessState};
+use common::{builder_of, client_of, scheme, server_settings, TestColony};
 use futures::StreamExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
@@ -30,7 +30,7 @@ impl Proxy {
             settings["COLONIES_SERVER_HOST"], settings["COLONIES_SERVER_PORT"]
         );
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = format!("http://{}", listener.local_addr().unwrap());
+        let address = format!("{}://{}", scheme(), listener.local_addr().unwrap());
         let connections: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
         let refusing: Arc<AtomicBool> = Arc::default();
         let stalling: Arc<AtomicBool> = Arc::default();
@@ -88,7 +88,7 @@ async fn a_stream_survives_a_hundred_dropped_connections() {
     let process = colony.running(&["data"]).await;
     let pid = process.processid.clone();
     let proxy = Proxy::start().await;
-    let through_proxy = Client::new(&proxy.address, colony.user.key().unwrap().clone()).unwrap();
+    let through_proxy = client_of(&proxy.address, colony.user.key().unwrap().clone());
 
     let executor = colony.executor.clone();
     let writer = tokio::spawn({
@@ -149,7 +149,7 @@ async fn an_entry_sorted_in_before_the_position_while_away_is_not_lost() {
     let process = colony.running(&["data"]).await;
     let pid = process.processid.clone();
     let proxy = Proxy::start().await;
-    let through_proxy = Client::new(&proxy.address, colony.user.key().unwrap().clone()).unwrap();
+    let through_proxy = client_of(&proxy.address, colony.user.key().unwrap().clone());
     let mut stream = through_proxy.subscribe_channel(&pid, "data").unwrap();
     for seq in [10, 20, 30] {
         colony
@@ -225,8 +225,7 @@ async fn a_stream_outlasts_reconnects_that_time_out() {
     let process = colony.running(&["data"]).await;
     let pid = process.processid.clone();
     let proxy = Proxy::start().await;
-    let through_proxy = Client::builder(&proxy.address)
-        .key(colony.user.key().unwrap().clone())
+    let through_proxy = builder_of(&proxy.address, colony.user.key().unwrap().clone())
         .connect_timeout(Duration::from_millis(500))
         .timeout(Duration::from_secs(1))
         .build()

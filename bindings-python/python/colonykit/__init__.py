@@ -32,6 +32,7 @@ from colonykit._errors import (
     RateLimitedError,
     ServerError,
     TimeoutError,
+    TlsError,
     UnauthorizedError,
 )
 from colonykit._native import (
@@ -88,6 +89,7 @@ for _class in (
     RateLimitedError,
     ServerError,
     TimeoutError,
+    TlsError,
     UnauthorizedError,
     ExecutorState,
     ProcessState,
@@ -148,6 +150,7 @@ __all__ = [
     "Statistics",
     "Subscription",
     "TimeoutError",
+    "TlsError",
     "UnauthorizedError",
     "User",
     "WorkflowSpec",

@@ -1,6 +1,7 @@
 """Type stubs of colonykit's native module (the Rust core, through pyo3)."""
 
 from collections.abc import Coroutine, Mapping, Sequence
+from os import PathLike
 from types import TracebackType
 from typing import Any, Generic, Optional, TypeVar, Union, final
 
@@ -55,14 +56,36 @@ class Client:
     and shares the pool. ``async with Client(...) as client`` works.
     """
 
-    def __init__(self, server: str, prvkey: Optional[str] = None, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        server: str,
+        prvkey: Optional[str] = None,
+        *,
+        timeout: float = 30.0,
+        ca_file: Optional[Union[str, PathLike[str]]] = None,
+        ca_pem: Optional[str] = None,
+        client_cert: Optional[Union[str, PathLike[str]]] = None,
+        client_key: Optional[Union[str, PathLike[str]]] = None,
+        danger_skip_tls_verify: bool = False,
+    ) -> None:
         """A client of ``server`` (``http://host:port`` or ``https://host:port``) signing with
         ``prvkey`` (64 hex characters; None: unsigned calls only). ``timeout``: seconds an
-        ordinary call may take."""
+        ordinary call may take. TLS: the system's trust store and the web roots, plus the CA
+        certificates of ``ca_file`` (a PEM file) or ``ca_pem`` (PEM text); ``client_cert`` and
+        ``client_key`` (PEM files) for a server that asks for a client certificate;
+        ``danger_skip_tls_verify`` accepts any certificate (test servers only; warns)."""
     @staticmethod
-    def from_env() -> Client:
-        """A client from COLONIES_SERVER_HOST, COLONIES_SERVER_PORT, COLONIES_TLS and (optional)
-        COLONIES_PRVKEY."""
+    def from_env(
+        *,
+        ca_file: Optional[Union[str, PathLike[str]]] = None,
+        ca_pem: Optional[str] = None,
+        client_cert: Optional[Union[str, PathLike[str]]] = None,
+        client_key: Optional[Union[str, PathLike[str]]] = None,
+        danger_skip_tls_verify: bool = False,
+    ) -> Client:
+        """A client from COLONIES_SERVER_HOST, COLONIES_SERVER_PORT, COLONIES_TLS (or
+        pycolonies' COLONIES_SERVER_TLS), COLONIES_CA_FILE and (optional) COLONIES_PRVKEY; the
+        TLS keywords as for the constructor."""
     def with_key(self, prvkey: str) -> Client:
         """The same client (same pool, same settings) signing with ``prvkey``."""
     @property
