@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::crypto::PrivateKey;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{quoted, Error, ErrorKind, Result};
 use crate::liveness::Liveness;
 use crate::pool::Pool;
 use crate::rpc::{self, Message};
@@ -175,7 +175,8 @@ impl Client {
         let port = env_var("COLONIES_SERVER_PORT").unwrap_or_else(|| "50080".into());
         let port: u16 = port.trim().parse().map_err(|_| {
             Error::invalid_argument(format!(
-                "COLONIES_SERVER_PORT must be a port number, got {port:?}"
+                "COLONIES_SERVER_PORT must be a port number, got {}",
+                quoted(&port)
             ))
         })?;
         let tls = match ["COLONIES_TLS", "COLONIES_SERVER_TLS"]
@@ -187,7 +188,8 @@ impl Client {
             Some((_, v)) if v.trim().eq_ignore_ascii_case("false") || v.trim() == "0" => false,
             Some((name, v)) => {
                 return Err(Error::invalid_argument(format!(
-                    "{name} must be true or false, got {v:?}"
+                    "{name} must be true or false, got {}",
+                    quoted(&v)
                 )))
             }
         };

@@ -208,6 +208,25 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// A value the caller gave, quoted for an error message without leaking a secret that was put
+/// in the wrong place: a value holding a run of 32 or more hex digits (a private key is 64) is
+/// not shown at all, and a long value only by its beginning.
+pub(crate) fn quoted(value: &str) -> String {
+    const SHOWN: usize = 24;
+    let longest_hex_run = value
+        .split(|c: char| !c.is_ascii_hexdigit())
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    if longest_hex_run >= 32 {
+        return "(a value that looks like a private key, not shown)".to_string();
+    }
+    match value.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{:?}…", &value[..cut]),
+        None => format!("{value:?}"),
+    }
+}
+
 /// An error and its sources, in one line.
 pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
@@ -226,6 +245,24 @@ pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_values_never_show_a_key() {
+        let key = "fcc79953d8a751bf41db661592dc34d30004b1a651ffa0725b03ac227641499d";
+        for value in [
+            key.to_string(),
+            format!("http://{key}:50080"),
+            key[..40].to_string(),
+        ] {
+            let shown = quoted(&value);
+            assert!(!shown.contains(&key[..16]), "{shown}");
+        }
+        assert_eq!(quoted("localhost:50080"), "\"localhost:50080\"");
+        assert_eq!(
+            quoted("http://a-very-long-host-name.example.org:50080"),
+            "\"http://a-very-long-host-\"…"
+        );
+    }
 
     #[test]
     fn server_statuses_map_to_kinds() {

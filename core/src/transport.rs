@@ -8,7 +8,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use url::Url;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{quoted, Error, ErrorKind, Result};
 use crate::tls::{self, TlsOptions};
 
 /// Where the server is and how to reach it: the settings every connection needs. The transport
@@ -59,7 +59,8 @@ impl Settings {
             api_url,
             ws_url,
             timeout,
-            connect_timeout,
+            // Connecting is part of a call: it never takes longer than a call may.
+            connect_timeout: connect_timeout.min(timeout),
             tls,
         })
     }
@@ -68,15 +69,27 @@ impl Settings {
 fn parse_server_address(server: &str) -> Result<Url> {
     let malformed = |why: &str| {
         Error::invalid_argument(format!(
-            "malformed server address {server:?}: {why} (expected http://host:port or https://host:port)"
+            "malformed server address {}: {why} (expected http://host:port or https://host:port)",
+            quoted(server)
         ))
     };
     let url = Url::parse(server.trim()).map_err(|e| malformed(&e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(malformed(&format!("unsupported scheme {:?}", url.scheme())));
+        return Err(malformed(&format!(
+            "unsupported scheme {}",
+            quoted(url.scheme())
+        )));
     }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(malformed("no host"));
+    match url.host() {
+        None => return Err(malformed("no host")),
+        Some(url::Host::Domain("")) => return Err(malformed("no host")),
+        // What DNS allows: labels of at most 63 characters (a private key is 64).
+        Some(url::Host::Domain(name))
+            if name.len() > 253 || name.split('.').any(|l| l.len() > 63) =>
+        {
+            return Err(malformed("not a host name"))
+        }
+        Some(_) => {}
     }
     if !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
         return Err(malformed("credentials and queries are not allowed"));

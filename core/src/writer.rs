@@ -118,7 +118,9 @@ impl Client {
             processid: processid.to_string(),
             channel: channel.to_string(),
             max_in_flight: options.max_in_flight,
-            reconnect_deadline: options.reconnect_deadline.unwrap_or(self.settings().timeout),
+            reconnect_deadline: options
+                .reconnect_deadline
+                .unwrap_or(self.settings().timeout),
             budget: Budget::full(),
             stats: WriterStats::default(),
             pending: VecDeque::new(),

@@ -84,3 +84,51 @@ async fn member_clients_do_not_print_their_keys() {
         assert_secret_absent(key, &format!("{process:?}"));
     }
 }
+
+#[test]
+fn a_key_given_where_the_address_goes_is_not_echoed() {
+    let key = PrivateKey::generate();
+    let hex = key.to_hex();
+    for address in [
+        hex.clone(),
+        format!("http://{hex}:50080"),
+        format!("https://{hex}"),
+    ] {
+        let error = Client::builder(address)
+            .key(key.clone())
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            error.kind(),
+            colonykit::ErrorKind::InvalidArgument,
+            "{error}"
+        );
+        assert_secret_absent(&key, &error.to_string());
+        assert_secret_absent(&key, &format!("{error:?}"));
+        assert!(!error.to_string().contains(&hex[..16]), "{error}");
+    }
+}
+
+#[test]
+fn a_key_in_the_wrong_environment_variable_is_not_echoed() {
+    // The only test of this binary that sets the environment.
+    let key = PrivateKey::generate();
+    let hex = key.to_hex();
+    for (variable, other) in [
+        ("COLONIES_SERVER_PORT", "COLONIES_SERVER_HOST"),
+        ("COLONIES_SERVER_HOST", "COLONIES_SERVER_PORT"),
+        ("COLONIES_TLS", "COLONIES_SERVER_PORT"),
+    ] {
+        std::env::set_var(variable, &hex);
+        std::env::remove_var(other);
+        let error = Client::from_env().unwrap_err();
+        std::env::remove_var(variable);
+        assert_eq!(
+            error.kind(),
+            colonykit::ErrorKind::InvalidArgument,
+            "{variable}: {error}"
+        );
+        assert_secret_absent(&key, &error.to_string());
+        assert!(!error.to_string().contains(&hex[..16]), "{error}");
+    }
+}
