@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::Semaphore;
+
 use crate::crypto::PrivateKey;
 use crate::error::{quoted, Error, ErrorKind, Result};
 use crate::liveness::Liveness;
@@ -17,6 +19,8 @@ use crate::transport::Settings;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long connecting to the server may take.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How many ordinary calls a client has in flight at most, unless the builder says otherwise.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 32;
 /// Extra time a long-poll (assign) is given beyond its own timeout before the client gives up.
 pub(crate) const LONG_POLL_MARGIN: Duration = Duration::from_secs(10);
 
@@ -31,12 +35,24 @@ pub struct Client {
     key: Option<Arc<PrivateKey>>,
 }
 
+/// How a message is sent.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Call {
+    /// An ordinary call: it takes a turn among the client's calls in flight.
+    Ordinary,
+    /// A long-poll that the server holds up to this long: it waits on the server's events, not
+    /// its database, so it takes no turn, and its timeout is longer by the wait.
+    LongPoll(Duration),
+}
+
 /// What all clones of a client share.
 struct Shared {
     pool: Pool,
+    /// Turns for ordinary calls: at most `max_in_flight` at once.
+    in_flight: Semaphore,
     settings: Settings,
     /// Whether processes still run, asked once for all the streams that watch one.
-    pub(crate) liveness: Liveness,
+    liveness: Liveness,
 }
 
 /// Options for a [`Client`]; made by [`Client::builder`].
@@ -47,6 +63,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     tls: TlsOptions,
+    max_in_flight: usize,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -106,6 +123,15 @@ impl ClientBuilder {
         self
     }
 
+    /// The most ordinary calls this client (and its clones) has in flight at once; more wait
+    /// their turn, within their timeout. The server (v1.9.12) deadlocks when about 100 calls
+    /// that read processes run at once, so the default is well below: 32. Long-polls (`assign`)
+    /// and channel writers are not counted.
+    pub fn max_in_flight(mut self, calls: usize) -> Self {
+        self.max_in_flight = calls;
+        self
+    }
+
     /// DANGEROUS: accepts any server certificate, so that anyone on the way can read and change
     /// the traffic (keys stay safe: they sign, they are never sent). For a test server only;
     /// the client prints a warning when it is made. Prefer [`ca_file`](Self::ca_file).
@@ -119,9 +145,13 @@ impl ClientBuilder {
     /// certificate).
     pub fn build(self) -> Result<Client> {
         let settings = Settings::new(&self.server, self.timeout, self.connect_timeout, &self.tls)?;
+        if self.max_in_flight == 0 {
+            return Err(Error::invalid_argument("max_in_flight must be at least 1"));
+        }
         Ok(Client {
             shared: Arc::new(Shared {
                 pool: Pool::default(),
+                in_flight: Semaphore::new(self.max_in_flight),
                 settings,
                 liveness: Liveness::default(),
             }),
@@ -152,6 +182,7 @@ impl Client {
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             tls: TlsOptions::default(),
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
         }
     }
 
@@ -243,39 +274,44 @@ impl Client {
 
     /// Sends one signed message and returns the server's reply.
     pub async fn call<M: Message>(&self, message: &M) -> Result<M::Reply> {
-        self.send(
-            message,
-            Some(self.signing_key()?),
-            self.shared.settings.timeout,
-        )
-        .await
+        let key = self.signing_key()?;
+        self.send(message, Some(key), Call::Ordinary).await
     }
 
     /// Sends one message without a signature (only `versionmsg` and `getserverinfomsg`).
     pub(crate) async fn call_unsigned<M: Message>(&self, message: &M) -> Result<M::Reply> {
-        self.send(message, None, self.shared.settings.timeout).await
+        self.send(message, None, Call::Ordinary).await
     }
 
+    /// Sends `message` and reads the reply, all within the call's timeout (waiting for a turn,
+    /// connecting, the answer, and reading it).
     pub(crate) async fn send<M: Message>(
         &self,
         message: &M,
         key: Option<&PrivateKey>,
-        timeout: Duration,
+        call: Call,
     ) -> Result<M::Reply> {
         let envelope = rpc::encode(message, key)?;
-        let reply = tokio::time::timeout(
-            timeout,
-            self.shared.pool.post(&self.shared.settings, &envelope),
-        )
-        .await
-        .map_err(|_| {
+        let settings = &self.shared.settings;
+        let timeout = match call {
+            Call::Ordinary => settings.timeout,
+            Call::LongPoll(wait) => settings.timeout + wait,
+        };
+        let exchange = async {
+            let _turn = match call {
+                Call::Ordinary => Some(self.shared.in_flight.acquire().await),
+                Call::LongPoll(_) => None,
+            };
+            let reply = self.shared.pool.post(settings, &envelope).await?;
+            let payload = rpc::parse_reply(reply.status, &reply.body).map_err(unsupported::<M>)?;
+            rpc::decode_payload(M::TYPE, &payload)
+        };
+        tokio::time::timeout(timeout, exchange).await.map_err(|_| {
             Error::timeout(format!(
                 "no answer from {} within {timeout:?}",
-                self.shared.settings.api_url
+                settings.api_url
             ))
-        })??;
-        let payload = rpc::parse_reply(reply.status, &reply.body).map_err(unsupported::<M>)?;
-        rpc::decode_payload(M::TYPE, &payload)
+        })?
     }
 }
 

@@ -14,11 +14,14 @@ use crate::error::{Error, Result};
 use crate::tls;
 use crate::transport::{self, Io, Settings};
 
-/// The longest status or header line accepted.
-const MAX_LINE: usize = 8 * 1024;
-/// The largest reply body accepted: far above any real reply (reading a channel of 10 MiB
-/// entries is ~18 MiB an entry, base64 twice), low enough to refuse a runaway stream.
-const MAX_BODY: usize = 1 << 30;
+/// The longest reply head (status line and headers) accepted; the server's are ~150 bytes.
+const MAX_HEAD: usize = 16 * 1024;
+/// The most header lines accepted.
+const MAX_HEADERS: usize = 32;
+/// The largest reply body accepted: the largest legal entry (10 MiB) is ~18 MiB in a reply
+/// (base64 twice); this leaves room for a few, and refuses a runaway or hostile reply before it
+/// is read (a body announced larger is not read at all).
+pub(crate) const MAX_BODY: usize = 64 << 20;
 
 /// The sending half: writes requests without waiting for replies.
 pub(crate) struct Requests {
@@ -107,28 +110,33 @@ impl Replies {
 
     /// The next reply.
     pub(crate) async fn next(&mut self) -> Result<Reply> {
-        let status_line = self.line().await?;
-        let status = parse_status(&status_line)?;
+        let head = self.head().await?;
+        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        let mut response = httparse::Response::new(&mut headers);
+        match response.parse(&head) {
+            Ok(httparse::Status::Complete(_)) => {}
+            Ok(httparse::Status::Partial) | Err(_) => {
+                return Err(Error::protocol(format!(
+                    "malformed reply head {:?}",
+                    String::from_utf8_lossy(&head[..head.len().min(200)])
+                )))
+            }
+        }
+        let status = response.code.unwrap_or_default();
         let mut length = None;
         let mut chunked = false;
         let mut closing = false;
-        loop {
-            let line = self.line().await?;
-            if line.is_empty() {
-                break;
-            }
-            let Some((name, value)) = line.split_once(':') else {
-                return Err(Error::protocol(format!("malformed reply header {line:?}")));
-            };
+        for header in response.headers.iter() {
+            let value = String::from_utf8_lossy(header.value);
             let value = value.trim();
-            if name.eq_ignore_ascii_case("content-length") {
+            if header.name.eq_ignore_ascii_case("content-length") {
                 let parsed: usize = value
                     .parse()
                     .map_err(|_| Error::protocol(format!("malformed Content-Length {value:?}")))?;
                 length = Some(parsed);
-            } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
                 chunked = value.eq_ignore_ascii_case("chunked");
-            } else if name.eq_ignore_ascii_case("connection") {
+            } else if header.name.eq_ignore_ascii_case("connection") {
                 closing = value.eq_ignore_ascii_case("close");
             }
         }
@@ -144,28 +152,39 @@ impl Replies {
         })
     }
 
-    async fn line(&mut self) -> Result<String> {
-        let mut line = Vec::new();
+    /// The reply head, up to and including the empty line; at most [`MAX_HEAD`] bytes.
+    async fn head(&mut self) -> Result<Vec<u8>> {
+        let mut head = Vec::new();
+        loop {
+            let start = head.len();
+            self.line_into(&mut head, MAX_HEAD - start).await?;
+            if matches!(&head[start..], b"\r\n" | b"\n") && start > 0 {
+                return Ok(head);
+            }
+        }
+    }
+
+    /// Appends one line (with its end) to `buffer`, reading at most `room` bytes.
+    async fn line_into(&mut self, buffer: &mut Vec<u8>, room: usize) -> Result<()> {
         let read = (&mut self.io)
-            .take(MAX_LINE as u64)
-            .read_until(b'\n', &mut line)
+            .take(room as u64)
+            .read_until(b'\n', buffer)
             .await
             .map_err(|e| failed(&self.url, &e))?;
         if read == 0 {
             return Err(broken("the server closed the connection"));
         }
-        if line.last() != Some(&b'\n') {
-            return Err(Error::protocol("a reply line is too long or cut off"));
+        if buffer.last() != Some(&b'\n') {
+            return Err(Error::protocol(format!(
+                "the reply's head is longer than {MAX_HEAD} bytes or cut off"
+            )));
         }
-        let text = String::from_utf8_lossy(&line);
-        Ok(text.trim_end_matches(['\r', '\n']).to_string())
+        Ok(())
     }
 
     async fn exact(&mut self, length: usize) -> Result<Vec<u8>> {
         if length > MAX_BODY {
-            return Err(Error::protocol(format!(
-                "a reply body of {length} bytes is too large"
-            )));
+            return Err(too_large(length));
         }
         let mut body = vec![0; length];
         self.io
@@ -178,54 +197,100 @@ impl Replies {
     async fn chunked_body(&mut self) -> Result<Vec<u8>> {
         let mut body = Vec::new();
         loop {
-            let line = self.line().await?;
-            let size = line.split(';').next().unwrap_or_default().trim();
-            let size = usize::from_str_radix(size, 16)
-                .map_err(|_| Error::protocol(format!("malformed chunk size {size:?}")))?;
+            let mut line = Vec::new();
+            self.line_into(&mut line, MAX_HEAD).await?;
+            let size = match httparse::parse_chunk_size(&line) {
+                Ok(httparse::Status::Complete((_, size))) => usize::try_from(size).ok(),
+                _ => None,
+            }
+            .ok_or_else(|| {
+                Error::protocol(format!(
+                    "malformed chunk size {:?}",
+                    String::from_utf8_lossy(&line[..line.len().min(40)])
+                ))
+            })?;
             if size == 0 {
                 // Trailers, up to the empty line.
-                while !self.line().await?.is_empty() {}
+                self.head_rest().await?;
                 return Ok(body);
             }
-            if body.len() + size > MAX_BODY {
-                return Err(Error::protocol("a chunked reply body is too large"));
+            if body.len().saturating_add(size) > MAX_BODY {
+                return Err(too_large(body.len().saturating_add(size)));
             }
             body.extend(self.exact(size).await?);
-            if !self.line().await?.is_empty() {
+            let mut end = Vec::new();
+            self.line_into(&mut end, 2).await?;
+            if !matches!(end.as_slice(), b"\r\n" | b"\n") {
                 return Err(Error::protocol("a chunk does not end with CRLF"));
+            }
+        }
+    }
+
+    /// The trailers after the last chunk, up to the empty line (bounded like a head).
+    async fn head_rest(&mut self) -> Result<()> {
+        let mut trailers = Vec::new();
+        loop {
+            let start = trailers.len();
+            self.line_into(&mut trailers, MAX_HEAD - start).await?;
+            if matches!(&trailers[start..], b"\r\n" | b"\n") {
+                return Ok(());
             }
         }
     }
 }
 
-fn parse_status(line: &str) -> Result<u16> {
-    let mut words = line.split_whitespace();
-    match (words.next(), words.next()) {
-        (Some(version), Some(code)) if version.starts_with("HTTP/1.") => code
-            .parse()
-            .map_err(|_| Error::protocol(format!("malformed status line {line:?}"))),
-        _ => Err(Error::protocol(format!("malformed status line {line:?}"))),
-    }
+fn too_large(length: usize) -> Error {
+    Error::protocol(format!(
+        "the server's reply ({length} bytes or more) is larger than any reply of the protocol \
+         ({MAX_BODY} bytes): not read"
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn status_lines() {
-        assert_eq!(parse_status("HTTP/1.1 200 OK").unwrap(), 200);
-        assert_eq!(
-            parse_status("HTTP/1.1 500 Internal Server Error").unwrap(),
-            500
+    #[tokio::test]
+    async fn malformed_status_lines_are_protocol_errors() {
+        for raw in [
+            &b"HTTP/2 200\r\n\r\n"[..],
+            b"garbage\r\n\r\n",
+            b"HTTP/1.1 abc\r\n\r\n",
+        ] {
+            let error = replies_from(raw).await.next().await.unwrap_err();
+            assert_eq!(error.kind(), crate::ErrorKind::Protocol, "{error}");
+        }
+    }
+
+    #[tokio::test]
+    async fn oversized_heads_and_bodies_are_refused_without_reading_them() {
+        let endless_headers: &'static [u8] = Box::leak(
+            [
+                &b"HTTP/1.1 200 OK\r\n"[..],
+                &b"X-Junk: 0123456789\r\n".repeat(2_000),
+            ]
+            .concat()
+            .into_boxed_slice(),
         );
-        assert!(parse_status("HTTP/2 200").is_err());
-        assert!(parse_status("garbage").is_err());
-        assert!(parse_status("HTTP/1.1 abc").is_err());
+        let error = replies_from(endless_headers)
+            .await
+            .next()
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), crate::ErrorKind::Protocol, "{error}");
+
+        let huge = b"HTTP/1.1 200 OK\r\nContent-Length: 1073741824\r\n\r\njunk";
+        let error = replies_from(huge).await.next().await.unwrap_err();
+        assert_eq!(error.kind(), crate::ErrorKind::Protocol, "{error}");
+        assert!(error.message().contains("not read"), "{error}");
+
+        let huge_chunk = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n40000000\r\njunk";
+        let error = replies_from(huge_chunk).await.next().await.unwrap_err();
+        assert_eq!(error.kind(), crate::ErrorKind::Protocol, "{error}");
     }
 
     async fn replies_from(raw: &'static [u8]) -> Replies {
-        let (client, mut server) = tokio::io::duplex(4096);
+        let (client, mut server) = tokio::io::duplex(raw.len() + 1);
         server.write_all(raw).await.unwrap();
         drop(server);
         let io: Box<dyn Io> = Box::new(client);

@@ -46,7 +46,9 @@ mod writer;
 mod ws;
 
 pub use channel::{ChannelStream, SubscribeOptions};
-pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IN_FLIGHT, DEFAULT_TIMEOUT,
+};
 pub use crypto::PrivateKey;
 pub use error::{Error, ErrorKind, Result, WriteProgress};
 pub use model::{

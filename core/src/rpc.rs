@@ -82,7 +82,9 @@ struct Failure {
 const BODY_EXCERPT: usize = 120;
 
 fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+    // Only a prefix is decoded: a body can be as large as a reply may be.
+    let prefix = &body[..body.len().min(BODY_EXCERPT * 4 + 64)];
+    let text = String::from_utf8_lossy(prefix);
     let text = text.trim();
     match text.char_indices().nth(BODY_EXCERPT) {
         Some((cut, _)) => format!("{}…", &text[..cut]),

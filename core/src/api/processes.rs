@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::client::{Client, LONG_POLL_MARGIN};
+use crate::client::{Call, Client, LONG_POLL_MARGIN};
 use crate::error::{Error, ErrorKind, Result};
 use crate::messages::{self, List};
 use crate::model::{ChannelEntry, FunctionSpec, NewEntry, Process, ProcessState};
@@ -35,11 +35,8 @@ impl Client {
             availablecpu: String::new(),
             availablemem: String::new(),
         };
-        let http_timeout = self.settings().timeout + timeout + LONG_POLL_MARGIN;
-        match self
-            .send(&message, Some(self.signing_key()?), http_timeout)
-            .await
-        {
+        let wait = Call::LongPoll(timeout + LONG_POLL_MARGIN);
+        match self.send(&message, Some(self.signing_key()?), wait).await {
             Ok(process) => Ok(Some(process)),
             Err(e) if e.kind() == ErrorKind::NotFound && e.message().contains("No process") => {
                 Ok(None)
