@@ -310,9 +310,10 @@ async fn with_the_colony_key_it_registers_and_removes_its_own_executor() {
     stop.send(()).unwrap();
     run.await.unwrap().unwrap();
     // The server keeps removed executors as UNREGISTERED (docs/server-findings.md).
-    let executor = colony.owner.get_executor(&colony.name, &name).await;
-    assert!(
-        executor.map_or(true, |e| e.state == ExecutorState::Unregistered),
+    let executor = colony.user.get_executor(&colony.name, &name).await.unwrap();
+    assert_eq!(
+        executor.state,
+        ExecutorState::Unregistered,
         "the executor is removed at shutdown"
     );
 }
