@@ -556,6 +556,13 @@ const INTERNAL = Symbol('colonykit.internal')
 class Client {
   #native
 
+  static {
+    require('./lib/internals.js').client = {
+      nativeOf: (client) => client.#native,
+      wrap: (nativeClient) => Client.#wrap(nativeClient),
+    }
+  }
+
   /**
    * @param {{ server: string, prvkey?: string, timeoutMs?: number }} config
    */
