@@ -24,7 +24,7 @@ fn server_pid() -> u32 {
     let text = std::fs::read_to_string(state_file()).expect("tests/server/up wrote its state");
     text.lines()
         .filter_map(|line| line.strip_prefix("SERVER_PID="))
-        .last()
+        .next_back()
         .and_then(|pid| pid.trim().parse().ok())
         .expect("the state names the server's process")
 }
@@ -39,6 +39,8 @@ fn nul_separated(path: String) -> Vec<String> {
 }
 
 /// Stops the server and starts it again with the same command line (minus `--initdb`).
+// The new server outlives the test on purpose (tests/server/down stops it): never waited for.
+#[allow(clippy::zombie_processes)]
 fn restart_server() {
     let pid = server_pid();
     let args = nul_separated(format!("/proc/{pid}/cmdline"));

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use colonykit::executor::{
-    CancelReason, Context, Executor, FunctionDecl, HandlerError, HandlerResult, Runtime,
+    CancelReason, Context, Executor, FunctionDecl, HandlerError, HandlerResult, Output, Runtime,
     RuntimeOptions,
 };
 use colonykit::{ExecutorState, ProcessState};
@@ -102,14 +102,36 @@ async fn dispatches_by_funcname_and_reports_results() {
         .user
         .subscribe_channel(&streamed.processid, "progress")
         .unwrap();
+    let listed = colony.user.submit(&colony.spec("list", &[])).await.unwrap();
+    let strict = colony
+        .user
+        .submit(&colony.spec("strict", &[]))
+        .await
+        .unwrap();
 
     let (stop, run) = spawn_executor(
         Executor::builder(colony.executor.clone(), &colony.name)
             .function("echo", echo)
             .function("broken", broken)
             .function("progress", progress)
+            .function("list", |_ctx| async {
+                Ok(Output(vec![json!("a"), json!(2)]))
+            })
+            .function("strict", |_ctx| async {
+                Err::<(), _>(HandlerError::errors(["first", "second"]))
+            })
             .poll(Duration::from_secs(1)),
     );
+
+    let done = final_state(&colony, &listed.processid).await;
+    assert_eq!(
+        done.output,
+        vec![json!("a"), json!(2)],
+        "Output is the whole list"
+    );
+    let done = final_state(&colony, &strict.processid).await;
+    assert_eq!(done.state, ProcessState::Failed);
+    assert_eq!(done.errors, ["first", "second"], "errors exactly as given");
 
     let done = final_state(&colony, &echoed.processid).await;
     assert_eq!(done.state, ProcessState::Success);
@@ -161,7 +183,7 @@ async fn dispatches_by_funcname_and_reports_results() {
         .unwrap();
     let mut names: Vec<&str> = functions.iter().map(|f| f.funcname.as_str()).collect();
     names.sort();
-    assert_eq!(names, ["broken", "echo", "progress"]);
+    assert_eq!(names, ["broken", "echo", "list", "progress", "strict"]);
 
     stop.send(()).unwrap();
     run.await.unwrap().unwrap();
@@ -221,7 +243,7 @@ async fn concurrency_bounds_the_processes_running_at_once() {
         .unwrap();
     assert_eq!(most, K, "handlers running at once");
     // Rounds: the longest chain of handlers each starting after the previous one ended.
-    let mut rounds = vec![1usize; N];
+    let mut rounds = [1usize; N];
     for i in 0..N {
         for j in 0..i {
             if spans[j].1 <= spans[i].0 {
@@ -348,7 +370,7 @@ async fn shutdown_waits_for_handlers_then_fails_what_is_left() {
                 async move {
                     let _ = started.send(()).await;
                     tokio::time::sleep(Duration::from_secs(600)).await;
-                    Err(HandlerError::new("never"))
+                    Err::<serde_json::Value, _>(HandlerError::new("never"))
                 }
             })
             .concurrency(2)

@@ -16,11 +16,41 @@ use super::task::{Context, Task};
 use crate::client::Client;
 use crate::error::Result;
 
-/// What a handler returns: a value (the process's output; `null` for none) or an error.
+/// What a handler usually returns: a value (the process's output is `[value]`, `[]` for
+/// `null`) or an error. A handler may return any [`IntoOutput`], e.g. [`Output`].
 pub type HandlerResult = std::result::Result<Value, HandlerError>;
 
+type Outputs = std::result::Result<Vec<Value>, HandlerError>;
 type BoxedHandler =
-    Arc<dyn Fn(Context) -> Pin<Box<dyn Future<Output = HandlerResult> + Send>> + Send + Sync>;
+    Arc<dyn Fn(Context) -> Pin<Box<dyn Future<Output = Outputs> + Send>> + Send + Sync>;
+
+/// A process's whole output list, for a handler that closes with several values (or none).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Output(pub Vec<Value>);
+
+/// What a handler's value becomes: the process's output list.
+pub trait IntoOutput {
+    fn into_output(self) -> Vec<Value>;
+}
+
+impl IntoOutput for Value {
+    /// `[value]`, or `[]` for `null`.
+    fn into_output(self) -> Vec<Value> {
+        output_of(self)
+    }
+}
+
+impl IntoOutput for Output {
+    fn into_output(self) -> Vec<Value> {
+        self.0
+    }
+}
+
+impl IntoOutput for () {
+    fn into_output(self) -> Vec<Value> {
+        Vec::new()
+    }
+}
 
 /// Why a handler failed: the message and type name go to the process's errors
 /// (`Type: message`), the detail (the error's sources) to its log.
@@ -31,6 +61,8 @@ pub struct HandlerError {
     pub message: String,
     pub kind: String,
     pub detail: String,
+    /// When not empty: the process's errors exactly (instead of `Type: message`).
+    pub errors: Vec<String>,
 }
 
 impl HandlerError {
@@ -40,6 +72,21 @@ impl HandlerError {
             message: message.into(),
             kind: String::new(),
             detail: String::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Fails the process with exactly these errors.
+    pub fn errors<I, S>(errors: I) -> HandlerError
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let errors: Vec<String> = errors.into_iter().map(Into::into).collect();
+        HandlerError {
+            message: errors.first().cloned().unwrap_or_default(),
+            errors,
+            ..HandlerError::new("")
         }
     }
 }
@@ -63,6 +110,7 @@ impl<E: std::error::Error> From<E> for HandlerError {
             message: error.to_string(),
             kind,
             detail,
+            errors: Vec::new(),
         }
     }
 }
@@ -93,21 +141,26 @@ pub struct ExecutorBuilder {
 
 impl ExecutorBuilder {
     /// Runs `handler` for processes of `funcname` `name`.
-    pub fn function<F, Fut>(self, name: impl Into<String>, handler: F) -> Self
+    pub fn function<F, Fut, O>(self, name: impl Into<String>, handler: F) -> Self
     where
         F: Fn(Context) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = HandlerResult> + Send + 'static,
+        Fut: Future<Output = std::result::Result<O, HandlerError>> + Send + 'static,
+        O: IntoOutput + 'static,
     {
         self.function_with(FunctionDecl::new(name), handler)
     }
 
     /// Runs `handler` for the function `decl` (e.g. with the sync-ack handshake).
-    pub fn function_with<F, Fut>(mut self, decl: FunctionDecl, handler: F) -> Self
+    pub fn function_with<F, Fut, O>(mut self, decl: FunctionDecl, handler: F) -> Self
     where
         F: Fn(Context) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = HandlerResult> + Send + 'static,
+        Fut: Future<Output = std::result::Result<O, HandlerError>> + Send + 'static,
+        O: IntoOutput + 'static,
     {
-        let handler: BoxedHandler = Arc::new(move |ctx| Box::pin(handler(ctx)));
+        let handler: BoxedHandler = Arc::new(move |ctx| {
+            let work = handler(ctx);
+            Box::pin(async move { work.await.map(IntoOutput::into_output) })
+        });
         self.functions.push((decl, handler));
         self
     }
@@ -204,7 +257,7 @@ impl ExecutorBuilder {
 }
 
 /// Output `[value]`, or `[]` for `null`.
-pub(crate) fn output_of(value: Value) -> Vec<Value> {
+fn output_of(value: Value) -> Vec<Value> {
     match value {
         Value::Null => Vec::new(),
         value => vec![value],
@@ -217,13 +270,15 @@ async fn run_task(handler: BoxedHandler, task: Task) {
     let result = tokio::select! {
         result = work => result,
         reason = ctx.cancelled() => Ok(Err(HandlerError {
-            message: reason.describe().to_string(),
             kind: "Cancelled".to_string(),
-            detail: String::new(),
+            ..HandlerError::new(reason.describe())
         })),
     };
     let _ = match result {
-        Ok(Ok(value)) => task.complete(output_of(value)).await,
+        Ok(Ok(output)) => task.complete(output).await,
+        Ok(Err(error)) if !error.errors.is_empty() => {
+            task.fail_errors(error.errors, &error.detail).await
+        }
         Ok(Err(error)) => task.fail(&error.message, &error.kind, &error.detail).await,
         Err(panic) => {
             let message = panic

@@ -31,6 +31,6 @@ mod framework;
 mod runtime;
 mod task;
 
-pub use framework::{Executor, ExecutorBuilder, HandlerError, HandlerResult};
+pub use framework::{Executor, ExecutorBuilder, HandlerError, HandlerResult, IntoOutput, Output};
 pub use runtime::{FunctionDecl, Runtime, RuntimeOptions};
 pub use task::{CancelReason, Channel, Context, Task, SHUTTING_DOWN};

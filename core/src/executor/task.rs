@@ -50,7 +50,7 @@ impl CancelReason {
 enum Outcome {
     Success(Vec<Value>),
     Failure {
-        text: String,
+        errors: Vec<String>,
         detail: String,
     },
     /// Someone else closed it: only the writers are wound up.
@@ -164,10 +164,16 @@ impl Task {
         } else {
             format!("{kind}: {message}")
         };
+        self.fail_errors(vec![text], detail).await
+    }
+
+    /// Fails the process with exactly `errors` (as its error list); like [`Task::fail`]
+    /// otherwise (the writers' `error` entries carry the errors, one per line).
+    pub async fn fail_errors(self, errors: Vec<String>, detail: &str) -> Result<()> {
         let detail = detail.to_string();
         self.context
             .inner
-            .finish(Outcome::Failure { text, detail })
+            .finish(Outcome::Failure { errors, detail })
             .await
     }
 }
@@ -184,7 +190,7 @@ impl Drop for Task {
             "the executor's handler ended without a result".to_string()
         };
         let outcome = Outcome::Failure {
-            text,
+            errors: vec![text],
             detail: String::new(),
         };
         let inner = Arc::clone(inner);
@@ -384,7 +390,7 @@ impl Channel {
         };
         match outcome {
             Outcome::Success(_) => writer.end().await.map(drop),
-            Outcome::Failure { text, .. } => writer.error(text.as_bytes()).await.map(drop),
+            Outcome::Failure { errors, .. } => writer.error(errors.join("\n")).await.map(drop),
             Outcome::ClosedElsewhere => writer.finish().await.map(drop),
         }
     }
@@ -407,14 +413,14 @@ impl TaskInner {
         let outcome = match reason {
             CancelReason::Cancelled => Outcome::ClosedElsewhere,
             CancelReason::Deadline => Outcome::Failure {
-                text: format!(
+                errors: vec![format!(
                     "deadline exceeded: the process ran longer than its maxexectime ({} s)",
                     self.process.spec.maxexectime
-                ),
+                )],
                 detail: String::new(),
             },
             CancelReason::Shutdown => Outcome::Failure {
-                text: SHUTTING_DOWN.to_string(),
+                errors: vec![SHUTTING_DOWN.to_string()],
                 detail: String::new(),
             },
         };
@@ -469,11 +475,11 @@ impl TaskInner {
                     }
                 }
             }
-            Outcome::Failure { text, detail } => {
+            Outcome::Failure { errors, detail } => {
                 if !detail.is_empty() {
                     let _ = client.add_log(pid, &detail).await;
                 }
-                persist(|| client.fail(pid, vec![text.clone()])).await
+                persist(|| client.fail(pid, errors.clone())).await
             }
         };
         self.runtime.forget(pid);
