@@ -31,6 +31,18 @@ export declare class CancelledError extends Error {
   readonly reason: CancelReason
 }
 
+/** A handler's value that is the process's whole output list: `return new Output('a', 2)`. */
+export declare class Output {
+  constructor(...values: JsonValue[])
+  readonly values: JsonValue[]
+}
+
+/** Throw it to fail the process with exactly these errors (no `Name:` prefix). */
+export declare class ProcessFailed extends Error {
+  constructor(...errors: string[])
+  readonly errors: string[]
+}
+
 /** The writer of one declared channel of a process; opened on the first send. */
 export declare class TaskChannel {
   /** Queues a data entry; resolves to its sequence. */
@@ -67,7 +79,10 @@ export declare class Context {
  * A handler: its value closes the process with output `[value]` (`[]` for undefined/null); a
  * throw fails it with `Name: message` (the stack goes to the process log).
  */
-export type Handler = (ctx: Context, ...args: JsonValue[]) => Promise<JsonValue | void> | JsonValue | void
+export type Handler = (
+  ctx: Context,
+  ...args: JsonValue[]
+) => Promise<JsonValue | Output | void> | JsonValue | Output | void
 
 export interface ExecutorOptions {
   /** With the colony key: register an executor of this type (removed again when it stops). */

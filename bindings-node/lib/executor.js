@@ -154,6 +154,22 @@ class Context {
   }
 }
 
+/** A handler's value that is the process's whole output list: `return new Output('a', 2)`. */
+class Output {
+  constructor(...values) {
+    this.values = values
+  }
+}
+
+/** Throw it to fail the process with exactly these errors (no `Name:` prefix). */
+class ProcessFailed extends Error {
+  constructor(...errors) {
+    super(errors.map(String).join('; '))
+    this.name = 'ProcessFailed'
+    this.errors = errors.map(String)
+  }
+}
+
 /** Cancellation as an AbortSignal reason. */
 class CancelledError extends Error {
   constructor(reason) {
@@ -290,14 +306,15 @@ class Executor {
         reason ? Promise.reject(controller.signal.reason) : new Promise(() => {}),
       )
       const value = await Promise.race([work, abandoned])
-      const output = value === undefined || value === null ? [] : [value]
+      const output = value instanceof Output ? value.values : value === undefined || value === null ? [] : [value]
       await call(() => task.complete(JSON.stringify(output)))
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
       const kind = error instanceof Error ? error.name : typeof error
       const detail = error instanceof Error && error.stack ? error.stack : ''
       try {
-        await call(() => task.fail(message, kind, detail))
+        if (error instanceof ProcessFailed) await call(() => task.failErrors(error.errors, detail))
+        else await call(() => task.fail(message, kind, detail))
       } catch {
         // Failing is best effort: the core retries while the server is away.
       }
@@ -307,4 +324,4 @@ class Executor {
   }
 }
 
-module.exports = { Executor, Context, TaskChannel, CancelledError, SHUTTING_DOWN }
+module.exports = { Executor, Context, TaskChannel, Output, ProcessFailed, CancelledError, SHUTTING_DOWN }

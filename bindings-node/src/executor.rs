@@ -280,6 +280,20 @@ impl NativeExecutorTask {
             task.fail(&message, &kind, &detail).await.napi()
         })
     }
+
+    /// Fails the process with exactly `errors`; `detail` goes to the process log.
+    #[napi(catch_unwind)]
+    pub fn fail_errors<'env>(
+        &self,
+        env: &'env Env,
+        errors: Vec<String>,
+        detail: String,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let task = self.take()?;
+        promise(env, None, async move {
+            task.fail_errors(errors, &detail).await.napi()
+        })
+    }
 }
 
 /// A channel writer of one task.

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 import { Client } from 'colonykit'
-import { Executor } from 'colonykit/executor'
+import { Executor, Output, ProcessFailed } from 'colonykit/executor'
 import { freshColony, SERVER, uniqueName } from './helper.mjs'
 
 const WAIT = 30_000
@@ -43,9 +43,15 @@ test('dispatches by funcname and reports results', async (t) => {
   const unknown = await colony.user.submit(colony.spec('nosuch'))
   const streamed = await colony.user.submit(colony.spec('progress', { channels: ['progress'] }))
   const entries = colony.user.subscribeChannel(streamed.processid, 'progress')
+  const several = await colony.user.submit(colony.spec('listed'))
+  const exact = await colony.user.submit(colony.spec('strict'))
 
   const executor = new Executor(colony.executor, colony.colonyname, { pollMs: 1000 })
     .function('echo', async (ctx, ...args) => ({ args, kwargs: ctx.kwargs }))
+    .function('listed', async () => new Output('a', 2))
+    .function('strict', async () => {
+      throw new ProcessFailed('first', 'second')
+    })
     .function('bad', async () => {
       throw new RangeError('bad input')
     })
@@ -58,7 +64,13 @@ test('dispatches by funcname and reports results', async (t) => {
   const stop = new AbortController()
   const run = executor.run({ signal: stop.signal })
 
-  let done = await final(colony.user, echoed.processid)
+  let done = await final(colony.user, several.processid)
+  assert.deepEqual(done.output, ['a', 2], 'Output is the whole list')
+  done = await final(colony.user, exact.processid)
+  assert.equal(done.state, 'FAILED')
+  assert.deepEqual(done.errors, ['first', 'second'])
+
+  done = await final(colony.user, echoed.processid)
   assert.equal(done.state, 'SUCCESS')
   assert.deepEqual(done.output, [{ args: [1, 'two'], kwargs: { three: 3 } }])
 
@@ -86,7 +98,7 @@ test('dispatches by funcname and reports results', async (t) => {
   assert.deepEqual(seen, Array.from({ length: 20 }, (_, i) => `step ${i + 1}`))
 
   const functions = await colony.user.getFunctions(colony.colonyname, colony.executorname)
-  assert.deepEqual(functions.map((f) => f.funcname).sort(), ['bad', 'echo', 'progress'])
+  assert.deepEqual(functions.map((f) => f.funcname).sort(), ['bad', 'echo', 'listed', 'progress', 'strict'])
 
   stop.abort()
   await run
@@ -180,7 +192,7 @@ test('with the colony key it registers and removes its own executor', async (t) 
 
 const CHILD = `
 import { Client } from 'colonykit'
-import { Executor } from 'colonykit/executor'
+import { Executor, Output, ProcessFailed } from 'colonykit/executor'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 const client = new Client({ server: process.env.T_SERVER, prvkey: process.env.T_KEY })

@@ -258,6 +258,17 @@ impl PyTask {
         let task = self.take(py)?;
         awaitable(py, async move { task.fail(&message, &kind, &detail).await })
     }
+
+    /// Fails the process with exactly `errors`; `detail` goes to the process log.
+    fn fail_errors<'py>(
+        &self,
+        py: Python<'py>,
+        errors: Vec<String>,
+        detail: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let task = self.take(py)?;
+        awaitable(py, async move { task.fail_errors(errors, &detail).await })
+    }
 }
 
 /// A channel writer of one task.

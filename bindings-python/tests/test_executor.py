@@ -15,7 +15,7 @@ import time
 import colonykit
 import pytest
 from colonykit import ProcessState
-from colonykit.executor import Context, Executor
+from colonykit.executor import Context, Executor, Output, ProcessFailed
 
 WAIT = 30.0
 
@@ -50,8 +50,18 @@ async def test_dispatches_and_reports_results(colony):
     unknown = await colony.user.submit(colony.spec("nosuch"))
     streamed = await colony.user.submit(colony.spec("progress", channels=["progress"]))
     entries = colony.user.subscribe_channel(streamed.processid, "progress")
+    several = await colony.user.submit(colony.spec("listed"))
+    exact = await colony.user.submit(colony.spec("strict"))
 
     executor = executor_of(colony)
+
+    @executor.function()
+    async def listed(ctx: Context):
+        return Output("a", 2)
+
+    @executor.function()
+    async def strict(ctx: Context):
+        raise ProcessFailed("first", "second")
 
     @executor.function("echo")
     async def echo(ctx: Context, *args, **kwargs):
@@ -76,6 +86,11 @@ async def test_dispatches_and_reports_results(colony):
 
     stop = asyncio.Event()
     run = asyncio.create_task(executor.run(stop=stop))
+
+    done = await final(colony.user, several.processid)
+    assert done.output == ["a", 2], "Output is the whole list"
+    done = await final(colony.user, exact.processid)
+    assert done.state == ProcessState.FAILED and done.errors == ["first", "second"]
 
     done = await final(colony.user, echoed.processid)
     assert done.state == ProcessState.SUCCESS
@@ -107,7 +122,8 @@ async def test_dispatches_and_reports_results(colony):
     assert seen == [f"step {n}" for n in range(1, 21)], "every entry was written before the close"
 
     functions = await colony.user.get_functions(colony.colonyname, colony.executorname)
-    assert sorted(f.funcname for f in functions) == ["add", "bad", "echo", "progress"]
+    names = sorted(f.funcname for f in functions)
+    assert names == ["add", "bad", "echo", "listed", "progress", "strict"]
 
     stop.set()
     await asyncio.wait_for(run, WAIT)

@@ -33,13 +33,34 @@ from typing import Any, Callable, Optional, TypeVar, Union
 
 from colonykit._native import Client, Process, _ExecutorRuntime, _ExecutorTask, _TaskChannel
 
-__all__ = ["SHUTTING_DOWN", "Context", "Executor"]
+__all__ = ["SHUTTING_DOWN", "Context", "Executor", "Output", "ProcessFailed"]
 
 #: The error of processes failed because the executor shut down.
 SHUTTING_DOWN = "executor shutting down"
 
 T = TypeVar("T")
 Handler = Callable[..., Union[Awaitable[Any], Any]]
+
+
+class Output:
+    """A handler's value that is the process's whole output list: ``return Output("a", 2)``
+    closes with ``["a", 2]`` (a plain value ``v`` closes with ``[v]``)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, *values: Any):
+        self.values = list(values)
+
+    def __repr__(self) -> str:
+        return f"Output({', '.join(map(repr, self.values))})"
+
+
+class ProcessFailed(Exception):
+    """Raise it to fail the process with exactly these errors (no ``Type:`` prefix)."""
+
+    def __init__(self, *errors: str):
+        super().__init__(*errors)
+        self.errors = [str(error) for error in errors]
 
 
 class Context:
@@ -261,11 +282,17 @@ class Executor:
         except asyncio.CancelledError:
             reason = task.cancel_reason or "cancelled"
             await task.fail(f"the handler was cancelled ({reason})", "CancelledError", "")
+        except ProcessFailed as error:
+            detail = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+            await task.fail_errors(error.errors, detail)
         except Exception as error:
             detail = "".join(traceback.format_exception(type(error), error, error.__traceback__))
             await task.fail(str(error) or repr(error), type(error).__name__, detail)
         else:
-            await task.complete([] if value is None else [value])
+            if isinstance(value, Output):
+                await task.complete(value.values)
+            else:
+                await task.complete([] if value is None else [value])
 
 
 async def _call(handler: Handler, ctx: Context, args: list, kwargs: dict) -> Any:
