@@ -135,42 +135,47 @@ test('concurrency bounds the processes running at once', async (t) => {
   assert.equal(Math.max(...rounds), Math.ceil(n / k), JSON.stringify(spans))
 })
 
-test('the submitter cancels and ctx.signal aborts', async (t) => {
-  const colony = await freshColony(t)
-  const submitted = await colony.user.submit(colony.spec('wait'))
+/**
+ * Runs a handler that waits for its signal (after `interrupt(processid)` once it runs); resolves
+ * to the reason it saw, the time it had left at its start, and the process at the end.
+ */
+async function stopped(colony, spec, interrupt) {
+  const submitted = await colony.user.submit(spec)
   let seen
   const aborted = new Promise((resolve) => (seen = resolve))
-  const executor = new Executor(colony.executor, colony.colonyname, { pollMs: 1000 }).function('wait', async (ctx) => {
+  const executor = new Executor(colony.executor, colony.colonyname, { pollMs: 1000 }).function(spec.funcname, async (ctx) => {
+    const remainingMs = ctx.remainingMs
     await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }))
-    seen(ctx.cancelReason)
+    seen({ reason: ctx.cancelReason, remainingMs })
     throw ctx.signal.reason
   })
   const stop = new AbortController()
   const run = executor.run({ signal: stop.signal })
-  await untilState(colony.user, submitted.processid, 'RUNNING')
-  await colony.user.cancel(submitted.processid)
-  assert.equal(await aborted, 'cancelled')
-  assert.equal((await final(colony.user, submitted.processid)).state, 'CANCELLED')
+  if (interrupt) {
+    await untilState(colony.user, submitted.processid, 'RUNNING')
+    await interrupt(submitted.processid)
+  }
+  const { reason, remainingMs } = await aborted
+  const done = await final(colony.user, submitted.processid)
   stop.abort()
   await run
+  return { reason, remainingMs, done }
+}
+
+test('the submitter cancels and ctx.signal aborts', async (t) => {
+  const colony = await freshColony(t)
+  const { reason, remainingMs, done } = await stopped(colony, colony.spec('wait'), (pid) => colony.user.cancel(pid))
+  assert.equal(reason, 'cancelled')
+  assert.equal(remainingMs, null)
+  assert.equal(done.state, 'CANCELLED')
 })
 
 test('a process past its deadline fails and its signal aborts', async (t) => {
   const colony = await freshColony(t)
-  const submitted = await colony.user.submit(colony.spec('forever', { maxexectime: 2 }))
-  let seen
-  const aborted = new Promise((resolve) => (seen = resolve))
-  const executor = new Executor(colony.executor, colony.colonyname, { pollMs: 1000 }).function('forever', async (ctx) => {
-    assert.ok(ctx.remainingMs > 0 && ctx.remainingMs <= 2000)
-    await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }))
-    seen(ctx.cancelReason)
-  })
-  const stop = new AbortController()
-  const run = executor.run({ signal: stop.signal })
-  assert.equal(await aborted, 'deadline')
-  assert.equal((await final(colony.user, submitted.processid)).state, 'FAILED')
-  stop.abort()
-  await run
+  const { reason, remainingMs, done } = await stopped(colony, colony.spec('forever', { maxexectime: 2 }))
+  assert.equal(reason, 'deadline')
+  assert.ok(remainingMs > 0 && remainingMs <= 2000)
+  assert.equal(done.state, 'FAILED')
 })
 
 test('with the colony key it registers and removes its own executor', async (t) => {

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from typing import Optional
 
 import colonykit
 import pytest
@@ -161,49 +162,44 @@ async def test_concurrency_bounds_the_processes_running_at_once(colony, n, k):
     assert max(rounds) == math.ceil(n / k), spans
 
 
-async def test_the_submitter_cancels_and_the_handler_sees_cancelled_error(colony):
-    submitted = await colony.user.submit(colony.spec("wait"))
+async def stopped(colony, spec, interrupt=None) -> tuple[str, Optional[float], colonykit.Process]:
+    """Runs a handler that waits to be cancelled (after ``interrupt(processid)`` once it runs);
+    returns the reason it saw, the time it had left at its start, and the process at the end."""
+    submitted = await colony.user.submit(spec)
     executor = executor_of(colony)
     seen = asyncio.get_running_loop().create_future()
 
-    @executor.function("wait")
+    @executor.function(spec.funcname)
     async def wait(ctx: Context):
+        remaining = ctx.remaining
         try:
             await asyncio.sleep(600)
         except asyncio.CancelledError:
-            seen.set_result(ctx.cancel_reason)
+            seen.set_result((ctx.cancel_reason, remaining))
             raise
 
     stop = asyncio.Event()
     run = asyncio.create_task(executor.run(stop=stop))
-    await until_state(colony.user, submitted.processid, ProcessState.RUNNING)
-    await colony.user.cancel(submitted.processid)
-    assert await asyncio.wait_for(seen, WAIT) == "cancelled"
-    assert (await final(colony.user, submitted.processid)).state == ProcessState.CANCELLED
+    if interrupt is not None:
+        await until_state(colony.user, submitted.processid, ProcessState.RUNNING)
+        await interrupt(submitted.processid)
+    reason, remaining = await asyncio.wait_for(seen, WAIT)
+    done = await final(colony.user, submitted.processid)
     stop.set()
     await asyncio.wait_for(run, WAIT)
+    return reason, remaining, done
+
+
+async def test_the_submitter_cancels_and_the_handler_sees_cancelled_error(colony):
+    reason, remaining, done = await stopped(colony, colony.spec("wait"), colony.user.cancel)
+    assert reason == "cancelled" and remaining is None
+    assert done.state == ProcessState.CANCELLED
 
 
 async def test_a_process_past_its_deadline_fails_and_its_handler_is_cancelled(colony):
-    submitted = await colony.user.submit(colony.spec("forever", maxexectime=2))
-    executor = executor_of(colony)
-    seen = asyncio.get_running_loop().create_future()
-
-    @executor.function("forever")
-    async def forever(ctx: Context):
-        assert 0 < ctx.remaining <= 2
-        try:
-            await asyncio.sleep(600)
-        except asyncio.CancelledError:
-            seen.set_result(ctx.cancel_reason)
-            raise
-
-    stop = asyncio.Event()
-    run = asyncio.create_task(executor.run(stop=stop))
-    assert await asyncio.wait_for(seen, WAIT) == "deadline"
-    assert (await final(colony.user, submitted.processid)).state == ProcessState.FAILED
-    stop.set()
-    await asyncio.wait_for(run, WAIT)
+    reason, remaining, done = await stopped(colony, colony.spec("forever", maxexectime=2))
+    assert reason == "deadline" and 0 < remaining <= 2
+    assert done.state == ProcessState.FAILED
 
 
 async def test_with_the_colony_key_it_registers_and_removes_its_own_executor(colony):

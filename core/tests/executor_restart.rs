@@ -82,15 +82,7 @@ async fn echo(ctx: Context) -> HandlerResult {
 }
 
 async fn final_state(colony: &TestColony, pid: &str) -> colonykit::Process {
-    let give_up = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(process) = colony.user.get_process(pid).await {
-            if process.state.is_closed() || Instant::now() > give_up {
-                return process;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    common::final_state(&colony.user, pid, Duration::from_secs(60)).await
 }
 
 #[tokio::test]

@@ -64,14 +64,7 @@ fn spawn_executor(
 }
 
 async fn final_state(colony: &TestColony, pid: &str) -> colonykit::Process {
-    let give_up = Instant::now() + WAIT;
-    loop {
-        let process = colony.user.get_process(pid).await.unwrap();
-        if process.state.is_closed() || Instant::now() > give_up {
-            return process;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    common::final_state(&colony.user, pid, WAIT).await
 }
 
 #[tokio::test]
