@@ -808,59 +808,17 @@ export declare class Client {
   /** `{ server, id }`: never the key. */
   toJSON(): { server: string; id: string | null }
 
-  /** The server's build version (unsigned: works without a key). */
-  serverVersion(): Promise<ServerVersion>
-
-  /** Adds a colony owned by the key with ID `colonyid` (signed by the server key). */
-  addColony(colonyid: string, name: string): Promise<Colony>
-  /** Removes a colony (signed by the server key). */
-  removeColony(colonyname: string): Promise<void>
-  /** A colony, by name (signed by a member). */
-  getColony(colonyname: string): Promise<Colony>
-  /** Every colony (signed by the server key). */
-  getColonies(): Promise<Colony[]>
-
   /** Adds a user to a colony (signed by the colony key). */
   addUser(user: NewUser): Promise<User>
-  /** The users of a colony. */
-  getUsers(colonyname: string): Promise<User[]>
-  /** Removes a user (signed by the colony key). */
-  removeUser(colonyname: string, name: string): Promise<void>
 
   /** Registers an executor (signed by the colony key); it starts `PENDING`. */
   addExecutor(executor: NewExecutor): Promise<Executor>
-  /** An executor, by colony and name. */
-  getExecutor(colonyname: string, executorname: string): Promise<Executor>
-  /** The executors of a colony. */
-  getExecutors(colonyname: string): Promise<Executor[]>
-  /** Approves a pending executor (signed by the colony key). */
-  approveExecutor(colonyname: string, executorname: string): Promise<void>
-  /** Rejects an executor (signed by the colony key). */
-  rejectExecutor(colonyname: string, executorname: string): Promise<void>
-  /** Unregisters an executor (signed by the colony key). */
-  removeExecutor(colonyname: string, executorname: string): Promise<void>
 
-  /** Submits a function spec; the process starts `WAITING`. */
-  submit(spec: SubmitSpec): Promise<Process>
   /**
    * Waits up to `timeoutMs` (rounded up to whole seconds) for a process to run and takes it;
    * `null` when none came in time. Only executors can assign.
    */
   assign(colonyname: string, options: WaitOptions): Promise<Process | null>
-  /** A process, by ID. */
-  getProcess(processid: string): Promise<Process>
-  /** Up to `count` (default and at most 100) processes of a colony in `state`, oldest first. */
-  getProcesses(colonyname: string, state: ProcessStateLike, count?: number): Promise<Process[]>
-  /** Removes a process that is not running. */
-  removeProcess(processid: string): Promise<void>
-  /** Sets the output of a running process (by its executor). */
-  setOutput(processid: string, output: JsonValue[]): Promise<void>
-  /** Closes a process as successful, with `output` (by its executor). Deletes its channels. */
-  close(processid: string, output?: JsonValue[]): Promise<void>
-  /** Closes a process as failed, with `errors` (by its executor). Deletes its channels. */
-  fail(processid: string, errors?: string[] | string): Promise<void>
-  /** Cancels a process (server v1.9.12 or later). Deletes its channels. */
-  cancel(processid: string): Promise<void>
   /**
    * Resolves to the process once it is in `state`. Rejects with {@link TimeoutError} after
    * `timeoutMs`, and with {@link ProcessClosedError} as soon as the process is closed in
@@ -895,8 +853,6 @@ export declare class Client {
    */
   channelWriter(processid: string, channel: string, options?: WriterOptions): Promise<ChannelWriter>
 
-  /** Client side of the sync handshake: acknowledges on `syncChannel` that all has arrived. */
-  acknowledge(processid: string, syncChannel: string): Promise<void>
   /** Executor side: waits for the other party's acknowledgement on `syncChannel`. */
   waitForAck(processid: string, syncChannel: string, options: WaitOptions): Promise<void>
   /** Executor side: waits for the acknowledgement, then closes the process with `output`. */
@@ -907,40 +863,76 @@ export declare class Client {
     options: WaitOptions,
   ): Promise<void>
 
-  // --- Server, colonies, users, executors ---
+  // --- Process streams ---
 
-  /** The server's build and endpoints (unsigned: works without a key). */
+  /**
+   * Processes of `executortype` as they reach `state` (e.g. new waiting ones), for watching.
+   * Only a registered executor may subscribe (others: {@link UnauthorizedError} from `next()`).
+   * The server wakes one listener per event among these and assign polls: take work with
+   * {@link assignments}.
+   */
+  subscribeProcesses(executortype: string, state: ProcessStateLike, options?: ProcessSubscribeOptions): ProcessSubscription
+  /**
+   * The executor's loop: the processes assigned to it, one by one (`for await`). No work is
+   * waiting, not an end; a lost connection is retried a few times; any other error is thrown by
+   * `next()` and ends the loop. `break`, `return()` and the signal end it at once, also mid-poll.
+   */
+  assignments(colonyname: string, options?: AssignmentsOptions): ProcessSubscription
+
+  // --- Generated from the core's table of operations: do not edit (see ARCHITECTURE.md) ---
+  /** The server's build version (works without a key). */
+  serverVersion(): Promise<ServerVersion>
+  /** The server's build and endpoints (works without a key). */
   serverInfo(): Promise<ServerInfo>
   /** Counts over the whole server (signed by the server key). */
   getStatistics(): Promise<Statistics>
   /** The servers of the cluster and its leader (signed by the server key). */
   getCluster(): Promise<Cluster>
-  /** Gives the server to another key (signed by the server key). */
+  /** Gives the server to the key with ID `serverid` (signed by the server key). */
   changeServerId(serverid: string): Promise<void>
+  /** Adds a colony owned by the key with ID `colonyid` (signed by the server key). */
+  addColony(colonyid: string, name: string): Promise<Colony>
+  /** Removes a colony (signed by the server key). */
+  removeColony(colonyname: string): Promise<void>
+  /** A colony, by name (signed by a member). */
+  getColony(colonyname: string): Promise<Colony>
+  /** Every colony (signed by the server key). */
+  getColonies(): Promise<Colony[]>
   /** Counts of a colony's executors, processes and workflows (signed by a member). */
   getColonyStatistics(colonyname: string): Promise<Statistics>
-  /** Gives a colony to another key (signed by the colony key). */
+  /** Gives a colony to the key with ID `colonyid` (signed by the colony key). */
   changeColonyId(colonyname: string, colonyid: string): Promise<void>
-  /** A user, by colony and name (a missing one: {@link ServerError}, as the server says). */
+  /** The users of a colony. */
+  getUsers(colonyname: string): Promise<User[]>
+  /** A user, by colony and name. */
   getUser(colonyname: string, name: string): Promise<User>
   /** A user, by colony and key ID. */
   getUserById(colonyname: string, userid: string): Promise<User>
+  /** Removes a user (signed by the colony key). */
+  removeUser(colonyname: string, name: string): Promise<void>
   /** Moves the calling user to the key with ID `userid` (signed by the user). */
   changeUserId(colonyname: string, userid: string): Promise<void>
+  /** An executor, by colony and name. */
+  getExecutor(colonyname: string, executorname: string): Promise<Executor>
   /** An executor, by colony and key ID. */
   getExecutorById(colonyname: string, executorid: string): Promise<Executor>
+  /** The executors of a colony. */
+  getExecutors(colonyname: string): Promise<Executor[]>
+  /** Approves a pending executor (signed by the colony key). */
+  approveExecutor(colonyname: string, executorname: string): Promise<void>
+  /** Rejects an executor (signed by the colony key). */
+  rejectExecutor(colonyname: string, executorname: string): Promise<void>
+  /** Unregisters an executor (signed by the colony key). */
+  removeExecutor(colonyname: string, executorname: string): Promise<void>
   /** Reports the calling executor's resource allocations (free-form JSON). */
   reportAllocations(colonyname: string, executorname: string, allocations: JsonValue): Promise<void>
   /** Updates the calling executor's capabilities (free-form JSON). */
   updateExecutor(colonyname: string, executorname: string, capabilities: JsonValue): Promise<void>
   /** Moves the calling executor to the key with ID `executorid` (signed by the executor). */
   changeExecutorId(colonyname: string, executorid: string): Promise<void>
-
-  // --- Functions and locations ---
-
-  /** Registers a function of the calling executor. */
+  /** Registers a function of the calling executor; the server fills in its ID. */
   addFunction(func: NewFunction): Promise<ExecutorFunction>
-  /** The functions of one executor, or of the whole colony (`executorname` `''`, the default). */
+  /** The functions of one executor, or of the whole colony when `executorname` is "". */
   getFunctions(colonyname: string, executorname?: string): Promise<ExecutorFunction[]>
   /** Removes a function of the calling executor. */
   removeFunction(functionid: string): Promise<void>
@@ -952,15 +944,31 @@ export declare class Client {
   getLocation(colonyname: string, name: string): Promise<Location>
   /** Removes a location (signed by the colony key). */
   removeLocation(colonyname: string, name: string): Promise<void>
-
-  // --- Processes ---
-
+  /** Submits a function spec; the process starts WAITING. */
+  submit(spec: SubmitSpec): Promise<Process>
+  /** A process, by ID. */
+  getProcess(processid: string): Promise<Process>
+  /** Up to `count` (at most 100, default 100) processes of a colony in `state`, oldest first. */
+  getProcesses(colonyname: string, state: ProcessStateLike, count?: number): Promise<Process[]>
+  /** Removes a process that is not running. */
+  removeProcess(processid: string): Promise<void>
+  /** Sets the output (a list of JSON values) of a running process (by its executor). */
+  setOutput(processid: string, output: JsonValue[]): Promise<void>
+  /** Closes a process as successful, with `output` (by its executor). Deletes its channels. */
+  close(processid: string, output?: JsonValue[]): Promise<void>
+  /** Closes a process as failed, with `errors` (by its executor). Deletes its channels. */
+  fail(processid: string, errors?: string[] | string): Promise<void>
+  /** Cancels a process (server v1.9.12 or later). Deletes its channels. */
+  cancel(processid: string): Promise<void>
   /**
-   * Processes of a colony in `state` that ended within the last `seconds`, of one executor
-   * (`executorid` `''`: all).
+   * Processes of a colony in `state` that ended within the last `seconds`; only those of one
+   * executor if `executorid` is given.
    */
-  getProcessHistory(colonyname: string, executorid: string, seconds: number, state: ProcessStateLike): Promise<Process[]>
-  /** Removes every process of a colony in `state`, or in any state but running (signed by the colony key). */
+  getProcessHistory(colonyname: string, state: ProcessStateLike, seconds: number, executorid?: string): Promise<Process[]>
+  /**
+   * Removes every process of a colony in `state`, or in any state but RUNNING without one (signed
+   * by the colony key).
+   */
   removeAllProcesses(colonyname: string, state?: ProcessStateLike): Promise<void>
   /** Pauses the assignment of a colony's processes (signed by the colony key). */
   pauseAssignments(colonyname: string): Promise<void>
@@ -968,46 +976,48 @@ export declare class Client {
   resumeAssignments(colonyname: string): Promise<void>
   /** Whether a colony's assignments are paused. */
   getPauseStatus(colonyname: string): Promise<PauseStatus>
-
-  // --- Workflows ---
-
-  /** Submits a workflow (a graph of processes). */
+  /** Submits a workflow (a graph of processes); returns its process graph. */
   submitWorkflow(workflow: WorkflowSpec): Promise<ProcessGraph>
   /** A workflow, by ID. */
   getProcessGraph(processgraphid: string): Promise<ProcessGraph>
-  /** Up to `count` (default and at most 100) workflows of a colony in `state`. */
+  /** Up to `count` (at most 100, default 100) workflows of a colony in `state`. */
   getProcessGraphs(colonyname: string, state: ProcessStateLike, count?: number): Promise<ProcessGraph[]>
   /** Removes a workflow that is not running, with its processes. */
   removeProcessGraph(processgraphid: string): Promise<void>
-  /** Removes every workflow of a colony in `state`, or in any state but running (signed by the colony key). */
+  /**
+   * Removes every workflow of a colony in `state`, or in any state but RUNNING without one (signed
+   * by the colony key).
+   */
   removeAllProcessGraphs(colonyname: string, state?: ProcessStateLike): Promise<void>
   /**
-   * Adds a process to a running workflow as a child of `parentprocessid` (assigned to the
-   * caller); with `insert`, between the parent and its children.
+   * Adds a process to a running workflow as a child of `parentprocessid` (assigned to the caller);
+   * with `insert`, between the parent and its children.
    */
   addChild(processgraphid: string, parentprocessid: string, spec: SubmitSpec, insert?: boolean): Promise<Process>
   /** Cancels every waiting or running process of a workflow. */
   cancelProcessGraph(processgraphid: string): Promise<void>
-
-  // --- Logs and attributes ---
-
   /** Adds a log line to a running process (by its executor). */
   addLog(processid: string, message: string): Promise<void>
   /** Adds a log line of the calling executor. */
   addExecutorLog(colonyname: string, executorname: string, message: string): Promise<void>
-  /** Up to `count` (1..500, default 100) log lines of a process newer than `since` (default 0). */
+  /**
+   * Up to `count` (1..500, default 100) log lines of a process newer than `since` (Unix
+   * nanoseconds, default 0).
+   */
   getLogs(colonyname: string, processid: string, count?: number, since?: Nanos): Promise<Log[]>
-  /** Up to `count` (1..500, default 100) log lines of an executor newer than `since` (default 0). */
+  /**
+   * Up to `count` (1..500, default 100) log lines of an executor newer than `since` (Unix
+   * nanoseconds, default 0).
+   */
   getExecutorLogs(colonyname: string, executorname: string, count?: number, since?: Nanos): Promise<Log[]>
-  /** Up to `count` (default 100) log lines of the last `days` (default 1) that contain `text`. */
+  /**
+   * Up to `count` (default 100) log lines of the last `days` (default 1) days that contain `text`.
+   */
   searchLogs(colonyname: string, text: string, days?: number, count?: number): Promise<Log[]>
   /** Adds an attribute to a running process (by its executor). */
   addAttribute(attribute: NewAttribute): Promise<Attribute>
   /** An attribute, by ID. */
   getAttribute(attributeid: string): Promise<Attribute>
-
-  // --- Crons and generators ---
-
   /** Adds a cron; the server fills in its ID and initiator. */
   addCron(cron: NewCron): Promise<Cron>
   /** A cron, by ID. */
@@ -1030,9 +1040,6 @@ export declare class Client {
   packGenerator(generatorid: string, arg: string): Promise<void>
   /** Removes a generator. */
   removeGenerator(generatorid: string): Promise<void>
-
-  // --- Blueprints ---
-
   /** Adds a blueprint definition (signed by the colony key). */
   addBlueprintDefinition(definition: NewBlueprintDefinition): Promise<BlueprintDefinition>
   /** A blueprint definition, by colony and name. */
@@ -1045,28 +1052,27 @@ export declare class Client {
   addBlueprint(blueprint: NewBlueprint): Promise<Blueprint>
   /** A blueprint, by colony and name. */
   getBlueprint(colonyname: string, name: string): Promise<Blueprint>
-  /** The blueprints of a colony, of one `kind` and at one location (`''`, the default: all). */
+  /** The blueprints of a colony, of one `kind` and at one location ("" or left out: all). */
   getBlueprints(colonyname: string, kind?: string, locationname?: string): Promise<Blueprint[]>
-  /** Updates a blueprint; `forceGeneration` bumps its generation even if the spec is equal. */
+  /** Updates a blueprint; `forceGeneration` bumps its generation even if unchanged. */
   updateBlueprint(blueprint: NewBlueprint, forceGeneration?: boolean): Promise<Blueprint>
   /** Removes a blueprint. */
   removeBlueprint(colonyname: string, name: string): Promise<void>
-  /** The last `limit` changes of a blueprint (default 0: all). */
+  /** The last `limit` changes of a blueprint (0, the default: all). */
   getBlueprintHistory(blueprintid: string, limit?: number): Promise<BlueprintHistory[]>
   /** Sets a blueprint's status (free-form JSON), as its reconciler sees it. */
   updateBlueprintStatus(colonyname: string, name: string, status: JsonValue): Promise<void>
   /** Submits a reconcile process for a blueprint to its definition's handler. */
   reconcileBlueprint(colonyname: string, name: string, force?: boolean): Promise<Process>
-
-  // --- Files and snapshots (metadata; the data lives in S3) ---
-
   /** Adds a file's metadata; the server fills in its ID. */
   addFile(file: NewFile): Promise<ColonyFile>
   /** A file's revisions, by ID. */
   getFile(colonyname: string, fileid: string): Promise<ColonyFile[]>
+  /** A file's revisions, by label and name; with `latest`, only the newest one. */
+  getFileByName(colonyname: string, label: string, name: string, latest?: boolean): Promise<ColonyFile[]>
   /** The latest revision of each file under a label. */
   getFiles(colonyname: string, label: string): Promise<FileData[]>
-  /** The labels of a colony that start with `name` (default `''`: all), or equal it with `exact`. */
+  /** The file labels of a colony that start with `name` (or equal it, with `exact`). */
   getFileLabels(colonyname: string, name?: string, exact?: boolean): Promise<FileLabel[]>
   /** Removes a file's metadata, by ID. */
   removeFile(colonyname: string, fileid: string): Promise<void>
@@ -1080,23 +1086,13 @@ export declare class Client {
   removeSnapshot(colonyname: string, name: string): Promise<void>
   /** Removes every snapshot of a colony. */
   removeAllSnapshots(colonyname: string): Promise<void>
-
-  // --- Process streams ---
-
-  /**
-   * Processes of `executortype` as they reach `state` (e.g. new waiting ones), for watching.
-   * Only a registered executor may subscribe (others: {@link UnauthorizedError} from `next()`).
-   * The server wakes one listener per event among these and assign polls: take work with
-   * {@link assignments}.
-   */
-  subscribeProcesses(executortype: string, state: ProcessStateLike, options?: ProcessSubscribeOptions): ProcessSubscription
-  /**
-   * The executor's loop: the processes assigned to it, one by one (`for await`). No work is
-   * waiting, not an end; a lost connection is retried a few times; any other error is thrown by
-   * `next()` and ends the loop. `break`, `return()` and the signal end it at once, also mid-poll.
-   */
-  assignments(colonyname: string, options?: AssignmentsOptions): ProcessSubscription
+  /** Client side: acknowledges on `syncChannel` that everything has arrived. */
+  acknowledge(processid: string, syncChannel: string): Promise<void>
+  // --- End of the generated operations ---
 }
+
+/** The package's version (the same as the Rust crate's and the Python package's). */
+export declare const version: string
 
 /** A fresh random private key, as 64 hex characters. Keep it secret. */
 export declare function generateKey(): string

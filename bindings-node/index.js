@@ -442,111 +442,53 @@ function withWorkflow(value, name) {
   return typeof w === 'string' || w == null ? o : { ...o, workflowspec: workflowSpec(w, `${name}.workflowspec`) }
 }
 
-// --- The table of plain methods ----------------------------------------------------------------
-// Each method is a list of its arguments; each argument checks its JS type (a TypeError names
-// it) and gives what the addon takes. The addon resolves to JSON text (null for none).
+// --- The pass-through methods ------------------------------------------------------------------
+// One `Client` method per row of the core's table of operations (`native.operations()`: names,
+// argument names in order, their types, which are optional). Each argument is checked for its JS
+// type (a TypeError names it) and crosses to the addon as JSON text; one left out (undefined) as
+// `null`, and the core's default applies. The addon resolves to JSON text (null for none).
 
-const str = (name, fallback) => (v) => string(v === undefined ? fallback : v, name)
-const int = (name, fallback) => (v) => integer(v === undefined ? fallback : v, name)
-const bool = (name) => (v) => {
-  if (v !== undefined && typeof v !== 'boolean') throw badType(name, 'a boolean', v)
-  return v ?? false
-}
-/** A process state, or null (every state but running). */
-const optionalState = (name) => (v) => optionalString(v, name) ?? null
+/** JSON text of a safe integer. */
+const int = (v, name) => JSON.stringify(integer(v, name))
 /** Unix nanoseconds (they exceed 2^53): a safe integer, a bigint or a decimal string. */
-const nanos = (name) => (v) => {
-  if (v === undefined) return '0'
+const nanos = (v, name) => {
   if (typeof v === 'bigint' || (typeof v === 'string' && /^-?\d+$/.test(v))) return String(v)
-  return String(integer(v, name))
+  return int(v, name)
 }
-/** Any JSON value. */
-const value = (name) => (v) => json(v, name)
-/** An object, in the core's shape as `wire` makes it. */
-const obj = (name, wire = object) => (v) => json(wire(v, name), name)
 
-const API = {
-  // Server, colonies, users, executors.
-  serverInfo: [],
-  getStatistics: [],
-  getCluster: [],
-  changeServerId: [str('serverid')],
-  getColonyStatistics: [str('colonyname')],
-  changeColonyId: [str('colonyname'), str('colonyid')],
-  getUser: [str('colonyname'), str('name')],
-  getUserById: [str('colonyname'), str('userid')],
-  changeUserId: [str('colonyname'), str('userid')],
-  getExecutorById: [str('colonyname'), str('executorid')],
-  reportAllocations: [str('colonyname'), str('executorname'), value('allocations')],
-  updateExecutor: [str('colonyname'), str('executorname'), value('capabilities')],
-  changeExecutorId: [str('colonyname'), str('executorid')],
-  // Functions and locations.
-  addFunction: [obj('function')],
-  getFunctions: [str('colonyname'), str('executorname', '')],
-  removeFunction: [str('functionid')],
-  addLocation: [obj('location')],
-  getLocations: [str('colonyname')],
-  getLocation: [str('colonyname'), str('name')],
-  removeLocation: [str('colonyname'), str('name')],
-  // Processes.
-  getProcessHistory: [str('colonyname'), str('executorid'), int('seconds'), str('state')],
-  removeAllProcesses: [str('colonyname'), optionalState('state')],
-  pauseAssignments: [str('colonyname')],
-  resumeAssignments: [str('colonyname')],
-  getPauseStatus: [str('colonyname')],
-  // Workflows.
-  submitWorkflow: [obj('workflow', workflowSpec)],
-  getProcessGraph: [str('processgraphid')],
-  getProcessGraphs: [str('colonyname'), str('state'), int('count', 100)],
-  removeProcessGraph: [str('processgraphid')],
-  removeAllProcessGraphs: [str('colonyname'), optionalState('state')],
-  addChild: [str('processgraphid'), str('parentprocessid'), obj('spec', functionSpec), bool('insert')],
-  cancelProcessGraph: [str('processgraphid')],
-  // Logs and attributes.
-  addLog: [str('processid'), str('message')],
-  addExecutorLog: [str('colonyname'), str('executorname'), str('message')],
-  getLogs: [str('colonyname'), str('processid'), int('count', 100), nanos('since')],
-  getExecutorLogs: [str('colonyname'), str('executorname'), int('count', 100), nanos('since')],
-  searchLogs: [str('colonyname'), str('text'), int('days', 1), int('count', 100)],
-  addAttribute: [obj('attribute')],
-  getAttribute: [str('attributeid')],
-  // Crons and generators.
-  addCron: [obj('cron', withWorkflow)],
-  getCron: [str('cronid')],
-  getCrons: [str('colonyname'), int('count', 100)],
-  runCron: [str('cronid')],
-  removeCron: [str('cronid')],
-  addGenerator: [obj('generator', withWorkflow)],
-  getGenerator: [str('generatorid')],
-  resolveGenerator: [str('colonyname'), str('generatorname')],
-  getGenerators: [str('colonyname'), int('count', 100)],
-  packGenerator: [str('generatorid'), str('arg')],
-  removeGenerator: [str('generatorid')],
-  // Blueprints.
-  addBlueprintDefinition: [obj('definition')],
-  getBlueprintDefinition: [str('colonyname'), str('name')],
-  getBlueprintDefinitions: [str('colonyname')],
-  removeBlueprintDefinition: [str('colonyname'), str('name')],
-  addBlueprint: [obj('blueprint')],
-  getBlueprint: [str('colonyname'), str('name')],
-  getBlueprints: [str('colonyname'), str('kind', ''), str('locationname', '')],
-  updateBlueprint: [obj('blueprint'), bool('forceGeneration')],
-  removeBlueprint: [str('colonyname'), str('name')],
-  getBlueprintHistory: [str('blueprintid'), int('limit', 0)],
-  updateBlueprintStatus: [str('colonyname'), str('name'), value('status')],
-  reconcileBlueprint: [str('colonyname'), str('name'), bool('force')],
-  // Files and snapshots.
-  addFile: [obj('file')],
-  getFile: [str('colonyname'), str('fileid')],
-  getFiles: [str('colonyname'), str('label')],
-  getFileLabels: [str('colonyname'), str('name', ''), bool('exact')],
-  removeFile: [str('colonyname'), str('fileid')],
-  createSnapshot: [str('colonyname'), str('label'), str('name')],
-  getSnapshot: [str('colonyname'), str('name')],
-  getSnapshots: [str('colonyname')],
-  removeSnapshot: [str('colonyname'), str('name')],
-  removeAllSnapshots: [str('colonyname')],
+/** The check and conversion of each type of the core's table. */
+const ARGUMENT = {
+  String: (v, name) => JSON.stringify(string(v, name)),
+  bool: (v, name) => {
+    if (typeof v !== 'boolean') throw badType(name, 'a boolean', v)
+    return JSON.stringify(v)
+  },
+  u32: int,
+  i64: int,
+  UnixNanos: nanos,
+  ProcessState: (v, name) => JSON.stringify(string(v, name)),
+  'Option<ProcessState>': (v, name) => JSON.stringify(optionalString(v, name) ?? null),
+  Value: json,
+  'Vec<Value>': jsonArray,
+  'Vec<String>': (v, name) => JSON.stringify(typeof v === 'string' ? [v] : stringArray(v, name)),
+  FunctionSpec: (v, name) => json(functionSpec(v, name), name),
+  WorkflowSpec: (v, name) => json(workflowSpec(v, name), name),
+  Cron: (v, name) => json(withWorkflow(v, name), name),
+  Generator: (v, name) => json(withWorkflow(v, name), name),
 }
+/** Any other record: an object, in the core's shape. */
+const record = (v, name) => json(object(v, name), name)
+
+function camelCase(snake) {
+  return snake.replace(/_([a-z])/g, (_, c) => c.toUpperCase())
+}
+
+/** The rows of the core's table, as `[jsName, nativeName, [[argName, convert, optional]]]`. */
+const OPERATIONS = JSON.parse(native.operations()).map(({ name, args }) => [
+  camelCase(name),
+  name,
+  args.map((arg) => [camelCase(arg.name), ARGUMENT[arg.type] ?? record, arg.optional]),
+])
 
 // --- Client ------------------------------------------------------------------------------------
 
@@ -612,31 +554,7 @@ class Client {
     return `Client ${inspectFn(this.toJSON(), opts)}`
   }
 
-  // --- Server and colonies ---
-
-  async serverVersion() {
-    return call(() => this.#native.serverVersion())
-  }
-
-  async addColony(colonyid, name) {
-    string(colonyid, 'colonyid')
-    string(name, 'name')
-    return call(() => this.#native.addColony(colonyid, name))
-  }
-
-  async removeColony(colonyname) {
-    string(colonyname, 'colonyname')
-    await call(() => this.#native.removeColony(colonyname))
-  }
-
-  async getColony(colonyname) {
-    string(colonyname, 'colonyname')
-    return call(() => this.#native.getColony(colonyname))
-  }
-
-  async getColonies() {
-    return call(() => this.#native.getColonies())
-  }
+  // --- The operations that need more than a pass-through (the others: OPERATIONS below) ---
 
   // --- Users ---
 
@@ -652,17 +570,6 @@ class Client {
     return call(() => this.#native.addUser(arg))
   }
 
-  async getUsers(colonyname) {
-    string(colonyname, 'colonyname')
-    return call(() => this.#native.getUsers(colonyname))
-  }
-
-  async removeUser(colonyname, name) {
-    string(colonyname, 'colonyname')
-    string(name, 'name')
-    await call(() => this.#native.removeUser(colonyname, name))
-  }
-
   // --- Executors ---
 
   async addExecutor(executor) {
@@ -676,41 +583,7 @@ class Client {
     return parse(await call(() => this.#native.addExecutor(arg)))
   }
 
-  async getExecutor(colonyname, executorname) {
-    string(colonyname, 'colonyname')
-    string(executorname, 'executorname')
-    return parse(await call(() => this.#native.getExecutor(colonyname, executorname)))
-  }
-
-  async getExecutors(colonyname) {
-    string(colonyname, 'colonyname')
-    return parse(await call(() => this.#native.getExecutors(colonyname)))
-  }
-
-  async approveExecutor(colonyname, executorname) {
-    string(colonyname, 'colonyname')
-    string(executorname, 'executorname')
-    await call(() => this.#native.approveExecutor(colonyname, executorname))
-  }
-
-  async rejectExecutor(colonyname, executorname) {
-    string(colonyname, 'colonyname')
-    string(executorname, 'executorname')
-    await call(() => this.#native.rejectExecutor(colonyname, executorname))
-  }
-
-  async removeExecutor(colonyname, executorname) {
-    string(colonyname, 'colonyname')
-    string(executorname, 'executorname')
-    await call(() => this.#native.removeExecutor(colonyname, executorname))
-  }
-
   // --- Processes ---
-
-  async submit(spec) {
-    const arg = json(functionSpec(spec, 'spec'), 'spec')
-    return parse(await call(() => this.#native.submit(arg)))
-  }
 
   async assign(colonyname, opts) {
     string(colonyname, 'colonyname')
@@ -718,46 +591,6 @@ class Client {
     const timeoutMs = requiredTimeout(o, 'assign')
     const signal = abortSignal(o.signal)
     return parse(await abortable(signal, (token) => this.#native.assign(colonyname, timeoutMs, token)))
-  }
-
-  async getProcess(processid) {
-    string(processid, 'processid')
-    return parse(await call(() => this.#native.getProcess(processid)))
-  }
-
-  async getProcesses(colonyname, state, count = 100) {
-    string(colonyname, 'colonyname')
-    string(state, 'state')
-    integer(count, 'count')
-    return parse(await call(() => this.#native.getProcesses(colonyname, state, count)))
-  }
-
-  async removeProcess(processid) {
-    string(processid, 'processid')
-    await call(() => this.#native.removeProcess(processid))
-  }
-
-  async setOutput(processid, output) {
-    string(processid, 'processid')
-    const values = jsonArray(output, 'output')
-    await call(() => this.#native.setOutput(processid, values))
-  }
-
-  async close(processid, output = []) {
-    string(processid, 'processid')
-    const values = jsonArray(output, 'output')
-    await call(() => this.#native.close(processid, values))
-  }
-
-  async fail(processid, errors = []) {
-    string(processid, 'processid')
-    const list = typeof errors === 'string' ? [errors] : stringArray(errors, 'errors')
-    await call(() => this.#native.fail(processid, list))
-  }
-
-  async cancel(processid) {
-    string(processid, 'processid')
-    await call(() => this.#native.cancel(processid))
   }
 
   async waitForState(processid, state, opts) {
@@ -817,12 +650,6 @@ class Client {
     return new ChannelWriter(nativeWriter)
   }
 
-  async acknowledge(processid, syncChannel) {
-    string(processid, 'processid')
-    string(syncChannel, 'syncChannel')
-    await call(() => this.#native.acknowledge(processid, syncChannel))
-  }
-
   async waitForAck(processid, syncChannel, opts) {
     string(processid, 'processid')
     string(syncChannel, 'syncChannel')
@@ -866,14 +693,16 @@ class Client {
     return new ProcessSubscription(sub, signal)
   }
 
-  // --- The table of plain methods (API above) ---
+  // --- The pass-through methods (OPERATIONS above) ---
 
   static {
-    for (const [method, params] of Object.entries(API)) {
+    for (const [method, operation, params] of OPERATIONS) {
       const { [method]: fn } = {
         async [method](...args) {
-          const native = params.map((param, i) => param(args[i]))
-          const text = await call(() => this.#native[method](...native))
+          const texts = params.map(([name, convert, optional], i) =>
+            optional && args[i] === undefined ? 'null' : convert(args[i], name),
+          )
+          const text = await call(() => this.#native.call(operation, texts))
           return JSON.parse(text) ?? undefined
         },
       }
@@ -915,4 +744,5 @@ module.exports = {
   ProtocolError: errors.ProtocolError,
   ServerError: errors.ServerError,
   ProcessClosedError: errors.ProcessClosedError,
+  version: require('./package.json').version,
 }

@@ -23,6 +23,7 @@ export const {
   ProtocolError,
   ServerError,
   ProcessClosedError,
+  version,
 } = colonykit
 
 export default colonykit

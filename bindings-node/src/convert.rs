@@ -18,43 +18,11 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use colonykit::{
-    ChannelEntry, Colony, Conditions, Executor, ExecutorState, FunctionSpec, Process, ProcessState,
-    ServerVersion, User, WriterStats,
+    ChannelEntry, Conditions, Executor, ExecutorState, FunctionSpec, Process, ProcessState, User,
+    WriterStats,
 };
 
 use crate::error::invalid_argument;
-
-/// The server's build.
-#[napi(object, js_name = "ServerVersion")]
-pub struct JsServerVersion {
-    pub buildversion: String,
-    pub buildtime: String,
-}
-
-impl From<ServerVersion> for JsServerVersion {
-    fn from(v: ServerVersion) -> Self {
-        JsServerVersion {
-            buildversion: v.buildversion,
-            buildtime: v.buildtime,
-        }
-    }
-}
-
-/// A colony.
-#[napi(object, js_name = "Colony")]
-pub struct JsColony {
-    pub colonyid: String,
-    pub name: String,
-}
-
-impl From<Colony> for JsColony {
-    fn from(c: Colony) -> Self {
-        JsColony {
-            colonyid: c.colonyid,
-            name: c.name,
-        }
-    }
-}
 
 /// A user, as returned and as given to `addUser` (`email` and `phone` optional).
 #[napi(object, js_name = "User")]

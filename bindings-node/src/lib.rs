@@ -33,13 +33,12 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use colonykit::{
-    ChannelWriter, EntryKind, FunctionSpec, NewEntry, PrivateKey, Process, SubscribeOptions,
-    WriterOptions,
+    ChannelWriter, EntryKind, NewEntry, PrivateKey, Process, SubscribeOptions, WriterOptions,
 };
 
 use crate::convert::{
-    count_u32, count_u64, millis, process_state, JsChannelEntry, JsColony, JsExecutor,
-    JsNewExecutor, JsProcess, JsServerVersion, JsUser, JsWriterStats,
+    count_u32, count_u64, millis, process_state, JsChannelEntry, JsExecutor, JsNewExecutor,
+    JsProcess, JsUser, JsWriterStats,
 };
 use crate::error::{aborted, from_panic, IntoNapi};
 use crate::json::{from_json, to_json};
@@ -238,70 +237,8 @@ impl NativeClient {
         self.inner.server().to_string()
     }
 
-    #[napi(catch_unwind)]
-    pub fn server_version<'env>(
-        &self,
-        env: &'env Env,
-    ) -> napi::Result<PromiseRaw<'env, JsServerVersion>> {
-        let client = self.inner.clone();
-        promise(env, None, async move {
-            client.server_version().await.map(Into::into).napi()
-        })
-    }
-
-    // --- Colonies -----------------------------------------------------------------------------
-
-    #[napi(catch_unwind)]
-    pub fn add_colony<'env>(
-        &self,
-        env: &'env Env,
-        colonyid: String,
-        name: String,
-    ) -> napi::Result<PromiseRaw<'env, JsColony>> {
-        let client = self.inner.clone();
-        promise(env, None, async move {
-            client
-                .add_colony(&colonyid, &name)
-                .await
-                .map(Into::into)
-                .napi()
-        })
-    }
-
-    #[napi(catch_unwind)]
-    pub fn remove_colony<'env>(
-        &self,
-        env: &'env Env,
-        colonyname: String,
-    ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let client = self.inner.clone();
-        promise(env, None, async move {
-            client.remove_colony(&colonyname).await.napi()
-        })
-    }
-
-    #[napi(catch_unwind)]
-    pub fn get_colony<'env>(
-        &self,
-        env: &'env Env,
-        colonyname: String,
-    ) -> napi::Result<PromiseRaw<'env, JsColony>> {
-        let client = self.inner.clone();
-        promise(env, None, async move {
-            client.get_colony(&colonyname).await.map(Into::into).napi()
-        })
-    }
-
-    #[napi(catch_unwind)]
-    pub fn get_colonies<'env>(
-        &self,
-        env: &'env Env,
-    ) -> napi::Result<PromiseRaw<'env, Vec<JsColony>>> {
-        let client = self.inner.clone();
-        promise(env, None, async move {
-            client.get_colonies().await.map(convert_all).napi()
-        })
-    }
+    // --- The operations that need more than a pass-through ------------------------------------
+    // (The others come from the core's table: see `api.rs`.)
 
     // --- Users --------------------------------------------------------------------------------
 
@@ -314,31 +251,6 @@ impl NativeClient {
         let client = self.inner.clone();
         promise(env, None, async move {
             client.add_user(&user.into()).await.map(Into::into).napi()
-        })
-    }
-
-    #[napi(catch_unwind)]
-    pub fn get_users<'env>(
-        &self,
-        env: &'env Env,
-        colonyname: String,
-    ) -> napi::Result<PromiseRaw<'env, Vec<JsUser>>> {
-        let client = self.inner.clone();
-        promise(env, None, async move {
-            client.get_users(&colonyname).await.map(convert_all).napi()
-        })
-    }
-
-    #[napi(catch_unwind)]
-    pub fn remove_user<'env>(
-        &self,
-        env: &'env Env,
-        colonyname: String,
-        name: String,
-    ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let client = self.inner.clone();
-        promise(env, None, async move {
-            client.remove_user(&colonyname, &name).await.napi()
         })
     }
 
@@ -360,101 +272,7 @@ impl NativeClient {
         })
     }
 
-    #[napi(catch_unwind)]
-    pub fn get_executor<'env>(
-        &self,
-        env: &'env Env,
-        colonyname: String,
-        executorname: String,
-    ) -> napi::Result<PromiseRaw<'env, String>> {
-        let client = self.inner.clone();
-        promise(env, None, async move {
-            client
-                .get_executor(&colonyname, &executorname)
-                .await
-                .napi()
-                .and_then(|e| to_json(&JsExecutor::from(e)))
-        })
-    }
-
-    #[napi(catch_unwind)]
-    pub fn get_executors<'env>(
-        &self,
-        env: &'env Env,
-        colonyname: String,
-    ) -> napi::Result<PromiseRaw<'env, String>> {
-        let client = self.inner.clone();
-        promise(env, None, async move {
-            client
-                .get_executors(&colonyname)
-                .await
-                .napi()
-                .and_then(|v| to_json(&convert_all::<_, JsExecutor>(v)))
-        })
-    }
-
-    #[napi(catch_unwind)]
-    pub fn approve_executor<'env>(
-        &self,
-        env: &'env Env,
-        colonyname: String,
-        executorname: String,
-    ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let client = self.inner.clone();
-        promise(env, None, async move {
-            client
-                .approve_executor(&colonyname, &executorname)
-                .await
-                .napi()
-        })
-    }
-
-    #[napi(catch_unwind)]
-    pub fn reject_executor<'env>(
-        &self,
-        env: &'env Env,
-        colonyname: String,
-        executorname: String,
-    ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let client = self.inner.clone();
-        promise(env, None, async move {
-            client
-                .reject_executor(&colonyname, &executorname)
-                .await
-                .napi()
-        })
-    }
-
-    #[napi(catch_unwind)]
-    pub fn remove_executor<'env>(
-        &self,
-        env: &'env Env,
-        colonyname: String,
-        executorname: String,
-    ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let client = self.inner.clone();
-        promise(env, None, async move {
-            client
-                .remove_executor(&colonyname, &executorname)
-                .await
-                .napi()
-        })
-    }
-
     // --- Processes ----------------------------------------------------------------------------
-
-    #[napi(catch_unwind)]
-    pub fn submit<'env>(
-        &self,
-        env: &'env Env,
-        spec: String,
-    ) -> napi::Result<PromiseRaw<'env, String>> {
-        let client = self.inner.clone();
-        let spec: FunctionSpec = from_json(&spec, "spec")?;
-        promise(env, None, async move {
-            client.submit(&spec).await.napi().and_then(process_json)
-        })
-    }
 
     /// Resolves to the assigned process, or `null` when none came within `timeoutMs`.
     #[napi(catch_unwind)]
@@ -475,109 +293,6 @@ impl NativeClient {
                 .map(process_json)
                 .transpose()
         })
-    }
-
-    #[napi(catch_unwind)]
-    pub fn get_process<'env>(
-        &self,
-        env: &'env Env,
-        processid: String,
-    ) -> napi::Result<PromiseRaw<'env, String>> {
-        let client = self.inner.clone();
-        promise(env, None, async move {
-            client
-                .get_process(&processid)
-                .await
-                .napi()
-                .and_then(process_json)
-        })
-    }
-
-    #[napi(catch_unwind)]
-    pub fn get_processes<'env>(
-        &self,
-        env: &'env Env,
-        colonyname: String,
-        state: String,
-        count: f64,
-    ) -> napi::Result<PromiseRaw<'env, String>> {
-        let client = self.inner.clone();
-        let state = process_state(&state)?;
-        let count = count_u32(count, "count")?;
-        promise(env, None, async move {
-            client
-                .get_processes(&colonyname, state, count)
-                .await
-                .napi()
-                .and_then(|v| to_json(&convert_all::<_, JsProcess>(v)))
-        })
-    }
-
-    #[napi(catch_unwind)]
-    pub fn remove_process<'env>(
-        &self,
-        env: &'env Env,
-        processid: String,
-    ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let client = self.inner.clone();
-        promise(env, None, async move {
-            client.remove_process(&processid).await.napi()
-        })
-    }
-
-    #[napi(catch_unwind)]
-    pub fn set_output<'env>(
-        &self,
-        env: &'env Env,
-        processid: String,
-        output: String,
-    ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let client = self.inner.clone();
-        let output: Vec<Value> = from_json(&output, "output")?;
-        promise(env, None, async move {
-            client.set_output(&processid, output).await.napi()
-        })
-    }
-
-    #[napi(catch_unwind)]
-    pub fn close<'env>(
-        &self,
-        env: &'env Env,
-        processid: String,
-        output: String,
-    ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let client = self.inner.clone();
-        let output: Vec<Value> = from_json(&output, "output")?;
-        promise(env, None, async move {
-            client.close(&processid, output).await.napi()
-        })
-    }
-
-    #[napi(catch_unwind)]
-    pub fn fail<'env>(
-        &self,
-        env: &'env Env,
-        processid: String,
-        errors: Vec<String>,
-    ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let client = self.inner.clone();
-        promise(env, None, async move {
-            client.fail(&processid, errors).await.napi()
-        })
-    }
-
-    #[napi(catch_unwind)]
-    pub fn cancel<'env>(
-        &self,
-        env: &'env Env,
-        processid: String,
-    ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let client = self.inner.clone();
-        promise(
-            env,
-            None,
-            async move { client.cancel(&processid).await.napi() },
-        )
     }
 
     /// Resolves to the process once it is in `state`.
@@ -700,19 +415,6 @@ impl NativeClient {
             Ok(NativeWriter {
                 writer: Arc::new(tokio::sync::Mutex::new(Some(writer))),
             })
-        })
-    }
-
-    #[napi(catch_unwind)]
-    pub fn acknowledge<'env>(
-        &self,
-        env: &'env Env,
-        processid: String,
-        sync_channel: String,
-    ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let client = self.inner.clone();
-        promise(env, None, async move {
-            client.acknowledge(&processid, &sync_channel).await.napi()
         })
     }
 

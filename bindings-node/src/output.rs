@@ -7,9 +7,9 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use colonykit::{
-    Attribute, Blueprint, BlueprintDefinition, BlueprintHistory, Cluster, Cron, Executor, File,
-    FileData, Function, Generator, Label, Location, Log, PauseStatus, Process, ProcessGraph,
-    ServerInfo, Snapshot, Statistics, User, WorkflowSpec,
+    Attribute, Blueprint, BlueprintDefinition, BlueprintHistory, Cluster, Colony, Cron, Executor,
+    File, FileData, Function, Generator, Label, Location, Log, PauseStatus, Process, ProcessGraph,
+    ServerInfo, ServerVersion, Snapshot, Statistics, User, WorkflowSpec,
 };
 
 use crate::convert::{JsExecutor, JsFunctionSpec, JsProcess};
@@ -161,8 +161,14 @@ macro_rules! plain_output {
     };
 }
 
+impl Output for ServerVersion {
+    fn wire(self) -> napi::Result<Value> {
+        Ok(json!({ "buildversion": self.buildversion, "buildtime": self.buildtime }))
+    }
+}
+
 plain_output! {
-    ServerInfo, Statistics, Cluster, User, PauseStatus, Attribute, Location, FileData, Label,
+    Colony, ServerInfo, Statistics, Cluster, User, PauseStatus, Attribute, Location, FileData, Label,
     Snapshot, BlueprintHistory,
     Function { "description": "", "args": [], "locationname": "" },
     File { "added": "" },

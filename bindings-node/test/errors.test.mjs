@@ -66,10 +66,12 @@ test('require and import give the same package', () => {
     'ChannelSubscription', 'ChannelWriter', 'Client', 'ColonyError', 'ConflictError', 'ConnectionError', 'ExecutorState',
     'InvalidArgumentError', 'InvalidRequestError', 'NotFoundError', 'ProcessClosedError', 'ProcessState',
     'ProcessSubscription', 'ProtocolError', 'RateLimitedError', 'ServerError', 'Subscription', 'TimeoutError',
-    'UnauthorizedError', 'generateKey', 'keyId',
+    'UnauthorizedError', 'generateKey', 'keyId', 'version',
   ]
   assert.deepEqual(Object.keys(cjs).sort(), expected)
   assert.deepEqual(Object.keys(colonykit).filter((k) => k !== 'default').sort(), expected)
+  assert.equal(cjs.version, require('../package.json').version)
+  assert.equal(colonykit.version, cjs.version)
 })
 
 test('invalid private keys: wrong length, not hex, zero → InvalidArgumentError', () => {

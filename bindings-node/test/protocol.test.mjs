@@ -147,7 +147,7 @@ test('process history and bulk removal', async (t) => {
   const colony = await freshColony(t)
   const process = await runningProcess(colony, 'done')
   await colony.executor.close(process.processid, [])
-  const history = await colony.user.getProcessHistory(colony.colonyname, '', 3600, 'success')
+  const history = await colony.user.getProcessHistory(colony.colonyname, 'success', 3600)
   assert.ok(history.some((p) => p.processid === process.processid))
   assert.equal(typeof history[0].prioritytime, 'string')
 
@@ -358,6 +358,18 @@ test('blueprints and their definitions', async (t) => {
   await colony.user.removeBlueprint(colony.colonyname, 'desk')
   await colony.owner.removeBlueprintDefinition(colony.colonyname, 'lamps')
   assert.deepEqual(await colony.user.getBlueprintDefinitions(colony.colonyname), [])
+})
+
+test('file revisions by label and name', async (t) => {
+  const { colonyname, user } = await freshColony(t)
+  const ref = { protocol: 's3', s3object: { bucket: 'b', object: 'o' } }
+  for (const checksum of ['first', 'second']) {
+    await user.addFile({ colonyname, label: '/revisions', name: 'b.txt', size: 1, checksum, checksumalg: 'SHA256', ref })
+  }
+  const every = await user.getFileByName(colonyname, '/revisions', 'b.txt')
+  assert.deepEqual(every.map((f) => f.checksum).sort(), ['first', 'second'])
+  const latest = await user.getFileByName(colonyname, '/revisions', 'b.txt', true)
+  assert.deepEqual(latest.map((f) => f.checksum), ['second'])
 })
 
 test('files, snapshots and labels', async (t) => {

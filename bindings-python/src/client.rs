@@ -1,16 +1,14 @@
-//! `colonykit.Client`: the core client, every operation an async method.
+//! `colonykit.Client`: the core client, every operation an async method. This file holds the
+//! constructors and the methods written by hand; the pass-through ones are generated (`api.rs`).
 
 use colonykit::{Client, EntryKind, Executor, NewEntry, SubscribeOptions, User, WriterOptions};
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 
-use crate::convert::{
-    non_negative, private_key, process_state, py_to_json_list, py_to_strings, seconds,
-};
+use crate::convert::{non_negative, private_key, process_state, py_to_json_list, seconds};
 use crate::errors::{guard, IntoPyResult};
 use crate::runtime::{awaitable, in_runtime, ready};
 use crate::stream::PyChannelSubscription;
-use crate::types::PyFunctionSpec;
 use crate::writer::NewWriter;
 
 /// A ColonyOS client: one connection pool and the private key it signs with.
@@ -108,48 +106,8 @@ impl PyClient {
         ready(py, py.None().into_bound(py))
     }
 
-    // --- Server -------------------------------------------------------------------------------
-
-    /// The server's build version (works without a key).
-    fn server_version<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.inner.clone();
-        awaitable(py, async move { client.server_version().await })
-    }
-
-    // --- Colonies -----------------------------------------------------------------------------
-
-    /// Adds a colony owned by the key with ID ``colonyid`` (signed by the server key).
-    fn add_colony<'py>(
-        &self,
-        py: Python<'py>,
-        colonyid: String,
-        name: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.inner.clone();
-        awaitable(py, async move { client.add_colony(&colonyid, &name).await })
-    }
-
-    /// Removes a colony (signed by the server key).
-    fn remove_colony<'py>(
-        &self,
-        py: Python<'py>,
-        colonyname: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.inner.clone();
-        awaitable(py, async move { client.remove_colony(&colonyname).await })
-    }
-
-    /// A colony, by name (signed by a member).
-    fn get_colony<'py>(&self, py: Python<'py>, colonyname: String) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.inner.clone();
-        awaitable(py, async move { client.get_colony(&colonyname).await })
-    }
-
-    /// Every colony (signed by the server key).
-    fn get_colonies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.inner.clone();
-        awaitable(py, async move { client.get_colonies().await })
-    }
+    // --- The operations that need more than a pass-through ------------------------------------
+    // (The others come from the core's table: see `api.rs`.)
 
     // --- Users --------------------------------------------------------------------------------
 
@@ -176,26 +134,6 @@ impl PyClient {
         awaitable(py, async move { client.add_user(&user).await })
     }
 
-    /// The users of a colony.
-    fn get_users<'py>(&self, py: Python<'py>, colonyname: String) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.inner.clone();
-        awaitable(py, async move { client.get_users(&colonyname).await })
-    }
-
-    /// Removes a user (signed by the colony key).
-    fn remove_user<'py>(
-        &self,
-        py: Python<'py>,
-        colonyname: String,
-        name: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.inner.clone();
-        awaitable(
-            py,
-            async move { client.remove_user(&colonyname, &name).await },
-        )
-    }
-
     // --- Executors ----------------------------------------------------------------------------
 
     /// Registers an executor (signed by the colony key); it starts PENDING.
@@ -212,80 +150,7 @@ impl PyClient {
         awaitable(py, async move { client.add_executor(&executor).await })
     }
 
-    /// An executor, by colony and name.
-    fn get_executor<'py>(
-        &self,
-        py: Python<'py>,
-        colonyname: String,
-        executorname: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.inner.clone();
-        awaitable(py, async move {
-            client.get_executor(&colonyname, &executorname).await
-        })
-    }
-
-    /// The executors of a colony.
-    fn get_executors<'py>(
-        &self,
-        py: Python<'py>,
-        colonyname: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.inner.clone();
-        awaitable(py, async move { client.get_executors(&colonyname).await })
-    }
-
-    /// Approves a pending executor (signed by the colony key).
-    fn approve_executor<'py>(
-        &self,
-        py: Python<'py>,
-        colonyname: String,
-        executorname: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.inner.clone();
-        awaitable(py, async move {
-            client.approve_executor(&colonyname, &executorname).await
-        })
-    }
-
-    /// Rejects an executor (signed by the colony key).
-    fn reject_executor<'py>(
-        &self,
-        py: Python<'py>,
-        colonyname: String,
-        executorname: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.inner.clone();
-        awaitable(py, async move {
-            client.reject_executor(&colonyname, &executorname).await
-        })
-    }
-
-    /// Unregisters an executor (signed by the colony key).
-    fn remove_executor<'py>(
-        &self,
-        py: Python<'py>,
-        colonyname: String,
-        executorname: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.inner.clone();
-        awaitable(py, async move {
-            client.remove_executor(&colonyname, &executorname).await
-        })
-    }
-
     // --- Processes ----------------------------------------------------------------------------
-
-    /// Submits a function spec; the process starts WAITING.
-    fn submit<'py>(
-        &self,
-        py: Python<'py>,
-        spec: PyRef<'py, PyFunctionSpec>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.inner.clone();
-        let spec = spec.inner.clone();
-        awaitable(py, async move { client.submit(&spec).await })
-    }
 
     /// Waits up to ``timeout`` seconds (rounded up to whole seconds) for a process to run and
     /// takes it; None if no work came in time. Only executors can assign.
@@ -298,88 +163,6 @@ impl PyClient {
         let client = self.inner.clone();
         let timeout = seconds(py, timeout, "timeout")?;
         awaitable(py, async move { client.assign(&colonyname, timeout).await })
-    }
-
-    /// A process, by ID.
-    fn get_process<'py>(&self, py: Python<'py>, processid: String) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.inner.clone();
-        awaitable(py, async move { client.get_process(&processid).await })
-    }
-
-    /// Up to ``count`` (at most 100) processes of a colony in ``state``, oldest first.
-    #[pyo3(signature = (colonyname, state, count = 100))]
-    fn get_processes<'py>(
-        &self,
-        py: Python<'py>,
-        colonyname: String,
-        state: &Bound<'py, PyAny>,
-        count: i64,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.inner.clone();
-        let state = process_state(state)?;
-        let count: u32 = non_negative(py, count, "count")?;
-        awaitable(py, async move {
-            client.get_processes(&colonyname, state, count).await
-        })
-    }
-
-    /// Removes a process that is not running.
-    fn remove_process<'py>(
-        &self,
-        py: Python<'py>,
-        processid: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.inner.clone();
-        awaitable(py, async move { client.remove_process(&processid).await })
-    }
-
-    /// Sets the output (a list of JSON values) of a running process (by its executor).
-    fn set_output<'py>(
-        &self,
-        py: Python<'py>,
-        processid: String,
-        output: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.inner.clone();
-        let output = py_to_json_list(output, "output")?;
-        awaitable(
-            py,
-            async move { client.set_output(&processid, output).await },
-        )
-    }
-
-    /// Closes a process as successful, with ``output`` (by its executor). Deletes its channels.
-    #[pyo3(signature = (processid, output = None))]
-    fn close<'py>(
-        &self,
-        py: Python<'py>,
-        processid: String,
-        output: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.inner.clone();
-        let output = match output.filter(|o| !o.is_none()) {
-            Some(output) => py_to_json_list(output, "output")?,
-            None => Vec::new(),
-        };
-        awaitable(py, async move { client.close(&processid, output).await })
-    }
-
-    /// Closes a process as failed, with ``errors`` (by its executor). Deletes its channels.
-    fn fail<'py>(
-        &self,
-        py: Python<'py>,
-        processid: String,
-        errors: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.inner.clone();
-        let errors = py_to_strings(errors, "errors")?;
-        awaitable(py, async move { client.fail(&processid, errors).await })
-    }
-
-    /// Cancels a process (server v1.9.12 or later). Deletes its channels.
-    fn cancel<'py>(&self, py: Python<'py>, processid: String) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.inner.clone();
-        awaitable(py, async move { client.cancel(&processid).await })
     }
 
     /// Waits until the process is in ``state`` (a ``ProcessState`` or its name) and returns it.
@@ -518,19 +301,6 @@ impl PyClient {
     }
 
     // --- Sync channel -------------------------------------------------------------------------
-
-    /// Client side: acknowledges on ``sync_channel`` that everything has arrived.
-    fn acknowledge<'py>(
-        &self,
-        py: Python<'py>,
-        processid: String,
-        sync_channel: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.inner.clone();
-        awaitable(py, async move {
-            client.acknowledge(&processid, &sync_channel).await
-        })
-    }
 
     /// Executor side: waits up to ``timeout`` seconds for the other party's acknowledgement.
     fn wait_for_ack<'py>(

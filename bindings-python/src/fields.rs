@@ -1,20 +1,65 @@
 //! How one value of a core type becomes a Python object ([`ToPy`]) and back ([`FromPy`]).
 //!
-//! The record classes (`records.rs`) read and assign their fields through these traits, and the
+//! The record classes (`records.rs`, `types.rs`) read and assign their fields through these traits, and the
 //! client methods (`api.rs`) convert their arguments with [`FromPy`]. `what` names the argument
 //! or the field (`"Cron.interval"`) in error messages: a wrong type is a `TypeError`, a right
 //! type with a bad value a `colonykit.InvalidArgumentError`.
 
 use std::time::Duration;
 
-use colonykit::{FunctionSpec, ProcessState};
+use colonykit::ProcessState;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString, PyType};
 use serde_json::Value;
 
 use crate::convert::{json_list_to_py, json_to_py, py_to_json, py_to_json_list, py_to_strings};
 use crate::errors::{invalid_argument, wrong_type};
-use crate::types::PyFunctionSpec;
+
+/// The Python module that defines the state enums.
+const ENUMS_MODULE: &str = "colonykit._enums";
+
+static PROCESS_STATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static EXECUTOR_STATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// `enum_class(value)`, or the plain int for a value the enum does not know.
+fn enum_member<'py>(
+    py: Python<'py>,
+    cell: &PyOnceLock<Py<PyType>>,
+    name: &str,
+    value: i64,
+) -> PyResult<Bound<'py, PyAny>> {
+    match cell
+        .import(py, ENUMS_MODULE, name)
+        .and_then(|class| class.call1((value,)))
+    {
+        Ok(member) => Ok(member),
+        Err(_) => Ok(value.into_pyobject(py)?.into_any()),
+    }
+}
+
+pub fn process_state<'py>(
+    py: Python<'py>,
+    state: colonykit::ProcessState,
+) -> PyResult<Bound<'py, PyAny>> {
+    enum_member(py, &PROCESS_STATE, "ProcessState", state.into())
+}
+
+pub fn executor_state<'py>(
+    py: Python<'py>,
+    state: colonykit::ExecutorState,
+) -> PyResult<Bound<'py, PyAny>> {
+    enum_member(py, &EXECUTOR_STATE, "ExecutorState", state.into())
+}
+
+/// `name=repr(value), ...` for a repr.
+pub fn fields(items: &[(&str, Bound<'_, PyAny>)]) -> PyResult<String> {
+    let mut parts = Vec::with_capacity(items.len());
+    for (name, value) in items {
+        parts.push(format!("{name}={}", value.repr()?));
+    }
+    Ok(parts.join(", "))
+}
 
 /// A core value that can be shown to Python.
 pub trait ToPy {
@@ -155,7 +200,7 @@ impl FromPy for Vec<String> {
 /// A `colonykit.ProcessState`.
 impl ToPy for ProcessState {
     fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        crate::types::process_state(py, *self)
+        process_state(py, *self)
     }
 }
 
@@ -176,29 +221,9 @@ impl FromPy for Option<ProcessState> {
     }
 }
 
-impl ToPy for FunctionSpec {
-    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let spec = PyFunctionSpec {
-            inner: self.clone(),
-        };
-        Ok(Bound::new(py, spec)?.into_any())
-    }
-}
-
-impl FromPy for FunctionSpec {
-    fn from_py(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Self> {
-        match value.cast::<PyFunctionSpec>() {
-            Ok(spec) => Ok(spec.borrow().inner.clone()),
-            Err(_) => Err(wrong_type(what, "a colonykit.FunctionSpec", value)),
-        }
-    }
-}
-
 /// A core type with a Python class of its own (a record, a `FunctionSpec`): lists of them
 /// convert item by item.
 pub trait Object: ToPy + FromPy {}
-
-impl Object for FunctionSpec {}
 
 impl<T: Object> ToPy for Vec<T> {
     fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {

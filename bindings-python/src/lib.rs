@@ -4,6 +4,13 @@
 //! `colonykit` exceptions, core futures to asyncio awaitables. Everything the protocol needs
 //! lives in the core crate `colonykit`. The pure-Python package around this module adds the
 //! exception classes, the state enums and the coroutine wrapper of the async methods.
+//!
+//! The modules form three layers; each imports only from the layers below it (checked by
+//! `core/tests/structure.rs`):
+//! 1. conversions: `errors`, `convert`, `fields` (one value at a time), `runtime` (futures);
+//! 2. records: `records`, `types` (the Python classes of the core's data types);
+//! 3. client and streams: `client` (constructors and hand-written methods), `api` (the methods
+//!    generated from the core's table of operations), `stream`, `writer`.
 
 use colonykit::PrivateKey;
 use pyo3::prelude::*;

@@ -108,7 +108,7 @@ pub fn repr<T: Fields>(record: &T, py: Python<'_>) -> PyResult<String> {
     Ok(format!(
         "{}({})",
         T::NAME,
-        crate::types::fields(&record.changed(py)?)?
+        crate::fields::fields(&record.changed(py)?)?
     ))
 }
 

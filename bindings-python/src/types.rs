@@ -6,61 +6,16 @@
 
 use colonykit::{ChannelEntry, Colony, Executor, FunctionSpec, Process, ServerVersion, User};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyType};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use serde_json::Value;
 
 use crate::convert::{
     json_list_to_py, json_to_py, py_to_env, py_to_json_list, py_to_json_map, py_to_strings,
 };
-use crate::fields::{FromPy, ToPy};
+use crate::errors::wrong_type;
+use crate::fields::{executor_state, fields, process_state, FromPy, Object, ToPy};
 use crate::records::{self, Fields};
 use crate::runtime::ToPython;
-
-/// The Python module that defines the state enums.
-const ENUMS_MODULE: &str = "colonykit._enums";
-
-static PROCESS_STATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-static EXECUTOR_STATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-
-/// `enum_class(value)`, or the plain int for a value the enum does not know.
-fn enum_member<'py>(
-    py: Python<'py>,
-    cell: &PyOnceLock<Py<PyType>>,
-    name: &str,
-    value: i64,
-) -> PyResult<Bound<'py, PyAny>> {
-    match cell
-        .import(py, ENUMS_MODULE, name)
-        .and_then(|class| class.call1((value,)))
-    {
-        Ok(member) => Ok(member),
-        Err(_) => Ok(value.into_pyobject(py)?.into_any()),
-    }
-}
-
-pub(crate) fn process_state<'py>(
-    py: Python<'py>,
-    state: colonykit::ProcessState,
-) -> PyResult<Bound<'py, PyAny>> {
-    enum_member(py, &PROCESS_STATE, "ProcessState", state.into())
-}
-
-fn executor_state<'py>(
-    py: Python<'py>,
-    state: colonykit::ExecutorState,
-) -> PyResult<Bound<'py, PyAny>> {
-    enum_member(py, &EXECUTOR_STATE, "ExecutorState", state.into())
-}
-
-/// `name=repr(value), ...` for a repr.
-pub(crate) fn fields(items: &[(&str, Bound<'_, PyAny>)]) -> PyResult<String> {
-    let mut parts = Vec::with_capacity(items.len());
-    for (name, value) in items {
-        parts.push(format!("{name}={}", value.repr()?));
-    }
-    Ok(parts.join(", "))
-}
 
 fn text<'py>(py: Python<'py>, value: &str) -> Bound<'py, PyAny> {
     PyString::new(py, value).into_any()
@@ -75,6 +30,26 @@ fn strings<'py>(py: Python<'py>, values: &[String]) -> PyResult<Bound<'py, PyLis
 }
 
 // --- FunctionSpec ---------------------------------------------------------------------------
+
+impl ToPy for FunctionSpec {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let spec = PyFunctionSpec {
+            inner: self.clone(),
+        };
+        Ok(Bound::new(py, spec)?.into_any())
+    }
+}
+
+impl FromPy for FunctionSpec {
+    fn from_py(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Self> {
+        match value.cast::<PyFunctionSpec>() {
+            Ok(spec) => Ok(spec.borrow().inner.clone()),
+            Err(_) => Err(wrong_type(what, "a colonykit.FunctionSpec", value)),
+        }
+    }
+}
+
+impl Object for FunctionSpec {}
 
 /// What to run: a function name, its arguments, where it may run, and its channels.
 ///

@@ -319,6 +319,28 @@ async def test_blueprints_and_their_definitions(colony):
     assert await colony.user.get_blueprint_definitions(colony.colonyname) == []
 
 
+async def test_file_revisions_by_label_and_name(colony):
+    def revision(checksum):
+        return File(
+            colonyname=colony.colonyname,
+            label="/revisions",
+            name="b.txt",
+            size=1,
+            checksum=checksum,
+            checksumalg="SHA256",
+            reference={"protocol": "s3", "s3object": {"bucket": "b", "object": "o"}},
+        )
+
+    await colony.user.add_file(revision("first"))
+    await colony.user.add_file(revision("second"))
+    every = await colony.user.get_file_by_name(colony.colonyname, "/revisions", "b.txt")
+    assert sorted(f.checksum for f in every) == ["first", "second"]
+    latest = await colony.user.get_file_by_name(
+        colony.colonyname, "/revisions", "b.txt", latest=True
+    )
+    assert [f.checksum for f in latest] == ["second"]
+
+
 async def test_files_snapshots_and_labels(colony):
     file = File(
         colonyname=colony.colonyname,

@@ -31,6 +31,7 @@ mod http1;
 pub mod messages;
 pub mod model;
 mod nulls;
+pub mod operations;
 mod pool;
 mod process;
 pub mod resources;

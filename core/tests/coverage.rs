@@ -9,6 +9,23 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use colonykit::messages::{CATALOGUE, WEBSOCKET_TYPES};
+use colonykit::operations::{camel_case, OPERATIONS};
+
+/// The catalogue's methods that the bindings write by hand, because they take more than the
+/// core method's arguments (timeouts and abort signals, options objects, payloads, records made
+/// from their fields) or return a stream. Every other method of the catalogue must be a row of
+/// the core's table of operations (`colonykit::for_each_operation!`), from which both bindings
+/// generate it.
+const BY_HAND: &[&str] = &[
+    "add_user",
+    "add_executor",
+    "assign",
+    "append",
+    "read_channel",
+    "subscribe_processes",
+    "wait_for_state",
+    "subscribe_channel",
+];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -39,22 +56,6 @@ fn sources(dir: &str, suffixes: &[&str]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     walk(&root().join(dir), suffixes, &mut out);
     out.sort();
-    out
-}
-
-fn camel_case(snake: &str) -> String {
-    let mut out = String::new();
-    let mut upper = false;
-    for c in snake.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
     out
 }
 
@@ -167,6 +168,16 @@ fn the_coverage_table_says_what_the_sources_have() {
         table.push_str(&row);
         table.push('\n');
     }
+    for (payloadtype, method) in CATALOGUE {
+        let in_table = OPERATIONS.iter().any(|o| o.name == *method);
+        if in_table == BY_HAND.contains(method) {
+            missing.push(format!(
+                "{payloadtype}: {method} must be either a row of the core's table of operations \
+                 or in BY_HAND (coverage.rs), not {}",
+                if in_table { "both" } else { "neither" }
+            ));
+        }
+    }
     let http = CATALOGUE.len() - WEBSOCKET_TYPES.len();
     table.push_str("\n| totals (server v1.9.12) | Rust | Python | Node |\n|---|---|---|---|\n| HTTP payload types |");
     for (payloads, _) in &covered {
@@ -176,7 +187,15 @@ fn the_coverage_table_says_what_the_sources_have() {
     for (_, subscriptions) in &covered {
         table.push_str(&format!(" {subscriptions}/{} |", WEBSOCKET_TYPES.len()));
     }
-    table.push('\n');
+    table.push_str(
+        "\nThe Python and Node methods come from the core's table of operations \
+         (`colonykit::for_each_operation!`, `core/src/operations.rs`), except these, written by \
+         hand in each binding:",
+    );
+    for method in BY_HAND {
+        table.push_str(&format!(" `{method}`"));
+    }
+    table.push_str(".\n");
 
     let path = root().join("docs/coverage.md");
     if std::env::var_os("COLONYKIT_WRITE_COVERAGE").is_some() {

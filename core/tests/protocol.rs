@@ -234,7 +234,7 @@ async fn process_history_and_bulk_removal() {
         .unwrap();
     let history = colony
         .user
-        .get_process_history(&colony.name, "", 3600, ProcessState::Success)
+        .get_process_history(&colony.name, ProcessState::Success, 3600, "")
         .await
         .unwrap();
     assert!(history.iter().any(|p| p.processid == process.processid));
@@ -594,6 +594,38 @@ async fn blueprints_and_their_definitions() {
         .await
         .unwrap()
         .is_empty());
+}
+
+#[tokio::test]
+async fn file_revisions_by_label_and_name() {
+    let colony = TestColony::new().await;
+    let revision = |checksum: &str| File {
+        colonyname: colony.name.clone(),
+        label: "/revisions".into(),
+        name: "b.txt".into(),
+        size: 1,
+        checksum: checksum.into(),
+        checksumalg: "SHA256".into(),
+        reference: json!({"protocol": "s3", "s3object": {"bucket": "b", "object": "o"}}),
+        ..File::default()
+    };
+    colony.user.add_file(&revision("first")).await.unwrap();
+    colony.user.add_file(&revision("second")).await.unwrap();
+    let all = colony
+        .user
+        .get_file_by_name(&colony.name, "/revisions", "b.txt", false)
+        .await
+        .unwrap();
+    let mut checksums: Vec<_> = all.iter().map(|f| f.checksum.as_str()).collect();
+    checksums.sort_unstable();
+    assert_eq!(checksums, ["first", "second"]);
+    let latest = colony
+        .user
+        .get_file_by_name(&colony.name, "/revisions", "b.txt", true)
+        .await
+        .unwrap();
+    assert_eq!(latest.len(), 1);
+    assert_eq!(latest[0].checksum, "second");
 }
 
 #[tokio::test]

@@ -16,6 +16,9 @@ errors are ``ColonyError`` subclasses. The protocol itself lives in the Rust cor
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _distribution_version
+
 from colonykit._enums import ExecutorState, ProcessState
 from colonykit._errors import (
     ColonyError,
@@ -91,6 +94,12 @@ for _class in (
 ):
     _class.__module__ = __name__
 del _class
+
+try:
+    __version__: str = _distribution_version("colonykit")
+    """The installed package's version (the same for the crate and the npm package)."""
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "ACK",

@@ -36,11 +36,16 @@ def _panic(in_coroutine: bool) -> Any:
 class _Inbox:
     """Where finished native calls wait for their event loop (see ``colonykit._aio``)."""
 
+    socket_wake: bool
+    def __init__(self, schedule: Optional[Any] = None) -> None: ...
     @property
     def fd(self) -> int:
-        """The descriptor the loop watches."""
+        """The descriptor the loop watches (socket wake only)."""
     def drain(self) -> None:
-        """Sets the futures of the finished calls (the loop's reader callback)."""
+        """Sets the futures of the finished calls (on the loop's thread)."""
+    @staticmethod
+    def close_wakes() -> None:
+        """Stops the threadsafe wakes for good (at interpreter exit)."""
 
 @final
 class Client:
@@ -74,71 +79,22 @@ class Client:
         tb: Optional[TracebackType],
     ) -> None: ...
 
-    # Server
-    def server_version(self) -> Coroutine[Any, Any, ServerVersion]:
-        """The server's build version (works without a key)."""
-
-    # Colonies
-    def add_colony(self, colonyid: str, name: str) -> Coroutine[Any, Any, Colony]:
-        """Adds a colony owned by the key with ID ``colonyid`` (signed by the server key)."""
-    def remove_colony(self, colonyname: str) -> Coroutine[Any, Any, None]:
-        """Removes a colony (signed by the server key)."""
-    def get_colony(self, colonyname: str) -> Coroutine[Any, Any, Colony]:
-        """A colony, by name (signed by a member)."""
-    def get_colonies(self) -> Coroutine[Any, Any, list[Colony]]:
-        """Every colony (signed by the server key)."""
-
     # Users
     def add_user(
         self, colonyname: str, userid: str, name: str, email: str = "", phone: str = ""
     ) -> Coroutine[Any, Any, User]:
         """Adds a user to a colony (signed by the colony key)."""
-    def get_users(self, colonyname: str) -> Coroutine[Any, Any, list[User]]:
-        """The users of a colony."""
-    def remove_user(self, colonyname: str, name: str) -> Coroutine[Any, Any, None]:
-        """Removes a user (signed by the colony key)."""
 
     # Executors
     def add_executor(
         self, executorid: str, executortype: str, executorname: str, colonyname: str
     ) -> Coroutine[Any, Any, Executor]:
         """Registers an executor (signed by the colony key); it starts PENDING."""
-    def get_executor(self, colonyname: str, executorname: str) -> Coroutine[Any, Any, Executor]:
-        """An executor, by colony and name."""
-    def get_executors(self, colonyname: str) -> Coroutine[Any, Any, list[Executor]]:
-        """The executors of a colony."""
-    def approve_executor(self, colonyname: str, executorname: str) -> Coroutine[Any, Any, None]:
-        """Approves a pending executor (signed by the colony key)."""
-    def reject_executor(self, colonyname: str, executorname: str) -> Coroutine[Any, Any, None]:
-        """Rejects an executor (signed by the colony key)."""
-    def remove_executor(self, colonyname: str, executorname: str) -> Coroutine[Any, Any, None]:
-        """Unregisters an executor (signed by the colony key)."""
 
     # Processes
-    def submit(self, spec: FunctionSpec) -> Coroutine[Any, Any, Process]:
-        """Submits a function spec; the process starts WAITING."""
     def assign(self, colonyname: str, timeout: float) -> Coroutine[Any, Any, Optional[Process]]:
         """Waits up to ``timeout`` seconds for a process to run and takes it; None if no work
         came in time. Only executors can assign."""
-    def get_process(self, processid: str) -> Coroutine[Any, Any, Process]:
-        """A process, by ID."""
-    def get_processes(
-        self, colonyname: str, state: StateLike, count: int = 100
-    ) -> Coroutine[Any, Any, list[Process]]:
-        """Up to ``count`` (at most 100) processes of a colony in ``state``, oldest first."""
-    def remove_process(self, processid: str) -> Coroutine[Any, Any, None]:
-        """Removes a process that is not running."""
-    def set_output(self, processid: str, output: Sequence[JSON]) -> Coroutine[Any, Any, None]:
-        """Sets the output of a running process (by its executor)."""
-    def close(
-        self, processid: str, output: Optional[Sequence[JSON]] = None
-    ) -> Coroutine[Any, Any, None]:
-        """Closes a process as successful, with ``output`` (by its executor). Deletes its
-        channels."""
-    def fail(self, processid: str, errors: Sequence[str]) -> Coroutine[Any, Any, None]:
-        """Closes a process as failed, with ``errors`` (by its executor). Deletes its channels."""
-    def cancel(self, processid: str) -> Coroutine[Any, Any, None]:
-        """Cancels a process (server v1.9.12 or later). Deletes its channels."""
     def wait_for_state(
         self, processid: str, state: StateLike, timeout: float
     ) -> Coroutine[Any, Any, Process]:
@@ -184,8 +140,6 @@ class Client:
         limit."""
 
     # Sync channel
-    def acknowledge(self, processid: str, sync_channel: str) -> Coroutine[Any, Any, None]:
-        """Client side: acknowledges on ``sync_channel`` that everything has arrived."""
     def wait_for_ack(
         self, processid: str, sync_channel: str, timeout: float
     ) -> Coroutine[Any, Any, None]:
@@ -195,23 +149,61 @@ class Client:
     ) -> Coroutine[Any, Any, None]:
         """Executor side: waits for the acknowledgement, then closes with ``output``."""
 
-    # Server and statistics
+    # Process streams
+    def subscribe_processes(self, executortype: str, state: StateLike) -> ProcessSubscription:
+        """Processes of ``executortype`` as they reach ``state`` (e.g. new WAITING ones), as an
+        async iterator. Only a registered executor may subscribe; use ``assignments`` to take
+        work, this stream is for watching."""
+    def assignments(self, colonyname: str, poll: float = 10.0) -> ProcessSubscription:
+        """The processes assigned to this executor, one by one, as an async iterator. Each poll
+        waits up to ``poll`` seconds; no work means waiting, not an error. Leaving the loop (or
+        ``close()``) ends it at once."""
+
+    # --- Generated from the core's table of operations: do not edit (see ARCHITECTURE.md) ---
+    def server_version(self) -> Coroutine[Any, Any, ServerVersion]:
+        """The server's build version (works without a key)."""
     def server_info(self) -> Coroutine[Any, Any, ServerInfo]:
         """The server's build and endpoints (works without a key)."""
     def get_statistics(self) -> Coroutine[Any, Any, Statistics]:
         """Counts over the whole server (signed by the server key)."""
     def get_cluster(self) -> Coroutine[Any, Any, Cluster]:
         """The servers of the cluster and its leader (signed by the server key)."""
+    def change_server_id(self, serverid: str) -> Coroutine[Any, Any, None]:
+        """Gives the server to the key with ID ``serverid`` (signed by the server key)."""
+    def add_colony(self, colonyid: str, name: str) -> Coroutine[Any, Any, Colony]:
+        """Adds a colony owned by the key with ID ``colonyid`` (signed by the server key)."""
+    def remove_colony(self, colonyname: str) -> Coroutine[Any, Any, None]:
+        """Removes a colony (signed by the server key)."""
+    def get_colony(self, colonyname: str) -> Coroutine[Any, Any, Colony]:
+        """A colony, by name (signed by a member)."""
+    def get_colonies(self) -> Coroutine[Any, Any, list[Colony]]:
+        """Every colony (signed by the server key)."""
     def get_colony_statistics(self, colonyname: str) -> Coroutine[Any, Any, Statistics]:
         """Counts of a colony's executors, processes and workflows (signed by a member)."""
-
-    # Users, executors and functions
+    def change_colony_id(self, colonyname: str, colonyid: str) -> Coroutine[Any, Any, None]:
+        """Gives a colony to the key with ID ``colonyid`` (signed by the colony key)."""
+    def get_users(self, colonyname: str) -> Coroutine[Any, Any, list[User]]:
+        """The users of a colony."""
     def get_user(self, colonyname: str, name: str) -> Coroutine[Any, Any, User]:
         """A user, by colony and name."""
     def get_user_by_id(self, colonyname: str, userid: str) -> Coroutine[Any, Any, User]:
         """A user, by colony and key ID."""
+    def remove_user(self, colonyname: str, name: str) -> Coroutine[Any, Any, None]:
+        """Removes a user (signed by the colony key)."""
+    def change_user_id(self, colonyname: str, userid: str) -> Coroutine[Any, Any, None]:
+        """Moves the calling user to the key with ID ``userid`` (signed by the user)."""
+    def get_executor(self, colonyname: str, executorname: str) -> Coroutine[Any, Any, Executor]:
+        """An executor, by colony and name."""
     def get_executor_by_id(self, colonyname: str, executorid: str) -> Coroutine[Any, Any, Executor]:
         """An executor, by colony and key ID."""
+    def get_executors(self, colonyname: str) -> Coroutine[Any, Any, list[Executor]]:
+        """The executors of a colony."""
+    def approve_executor(self, colonyname: str, executorname: str) -> Coroutine[Any, Any, None]:
+        """Approves a pending executor (signed by the colony key)."""
+    def reject_executor(self, colonyname: str, executorname: str) -> Coroutine[Any, Any, None]:
+        """Rejects an executor (signed by the colony key)."""
+    def remove_executor(self, colonyname: str, executorname: str) -> Coroutine[Any, Any, None]:
+        """Unregisters an executor (signed by the colony key)."""
     def report_allocations(
         self, colonyname: str, executorname: str, allocations: JSON
     ) -> Coroutine[Any, Any, None]:
@@ -220,16 +212,16 @@ class Client:
         self, colonyname: str, executorname: str, capabilities: JSON
     ) -> Coroutine[Any, Any, None]:
         """Updates the calling executor's capabilities (free-form JSON)."""
+    def change_executor_id(self, colonyname: str, executorid: str) -> Coroutine[Any, Any, None]:
+        """Moves the calling executor to the key with ID ``executorid`` (signed by the executor)."""
     def add_function(self, function: Function) -> Coroutine[Any, Any, Function]:
         """Registers a function of the calling executor; the server fills in its ID."""
     def get_functions(
-        self, colonyname: str, executorname: str = ""
+        self, colonyname: str, executorname: Optional[str] = None
     ) -> Coroutine[Any, Any, list[Function]]:
         """The functions of one executor, or of the whole colony when ``executorname`` is ""."""
     def remove_function(self, functionid: str) -> Coroutine[Any, Any, None]:
         """Removes a function of the calling executor."""
-
-    # Locations
     def add_location(self, location: Location) -> Coroutine[Any, Any, Location]:
         """Adds a location (signed by the colony key)."""
     def get_locations(self, colonyname: str) -> Coroutine[Any, Any, list[Location]]:
@@ -238,27 +230,39 @@ class Client:
         """A location, by colony and name."""
     def remove_location(self, colonyname: str, name: str) -> Coroutine[Any, Any, None]:
         """Removes a location (signed by the colony key)."""
-
-    # New keys
-    def change_user_id(self, colonyname: str, userid: str) -> Coroutine[Any, Any, None]:
-        """Moves the calling user to the key with ID ``userid`` (signed by the user)."""
-    def change_executor_id(self, colonyname: str, executorid: str) -> Coroutine[Any, Any, None]:
-        """Moves the calling executor to the key with ID ``executorid`` (signed by the executor)."""
-    def change_colony_id(self, colonyname: str, colonyid: str) -> Coroutine[Any, Any, None]:
-        """Gives a colony to the key with ID ``colonyid`` (signed by the colony key)."""
-    def change_server_id(self, serverid: str) -> Coroutine[Any, Any, None]:
-        """Gives the server to the key with ID ``serverid`` (signed by the server key)."""
-
-    # Processes
+    def submit(self, spec: FunctionSpec) -> Coroutine[Any, Any, Process]:
+        """Submits a function spec; the process starts WAITING."""
+    def get_process(self, processid: str) -> Coroutine[Any, Any, Process]:
+        """A process, by ID."""
+    def get_processes(
+        self, colonyname: str, state: StateLike, count: Optional[int] = None
+    ) -> Coroutine[Any, Any, list[Process]]:
+        """Up to ``count`` (at most 100, default 100) processes of a colony in ``state``, oldest
+        first."""
+    def remove_process(self, processid: str) -> Coroutine[Any, Any, None]:
+        """Removes a process that is not running."""
+    def set_output(self, processid: str, output: Sequence[JSON]) -> Coroutine[Any, Any, None]:
+        """Sets the output (a list of JSON values) of a running process (by its executor)."""
+    def close(
+        self, processid: str, output: Optional[Sequence[JSON]] = None
+    ) -> Coroutine[Any, Any, None]:
+        """Closes a process as successful, with ``output`` (by its executor). Deletes its
+        channels."""
+    def fail(
+        self, processid: str, errors: Optional[Sequence[str]] = None
+    ) -> Coroutine[Any, Any, None]:
+        """Closes a process as failed, with ``errors`` (by its executor). Deletes its channels."""
+    def cancel(self, processid: str) -> Coroutine[Any, Any, None]:
+        """Cancels a process (server v1.9.12 or later). Deletes its channels."""
     def get_process_history(
-        self, colonyname: str, state: StateLike, seconds: int, executorid: str = ""
+        self, colonyname: str, state: StateLike, seconds: int, executorid: Optional[str] = None
     ) -> Coroutine[Any, Any, list[Process]]:
         """Processes of a colony in ``state`` that ended within the last ``seconds``; only those of
         one executor if ``executorid`` is given."""
     def remove_all_processes(
         self, colonyname: str, state: Optional[StateLike] = None
     ) -> Coroutine[Any, Any, None]:
-        """Removes every process of a colony in ``state``, or in any state but RUNNING with None
+        """Removes every process of a colony in ``state``, or in any state but RUNNING without one
         (signed by the colony key)."""
     def pause_assignments(self, colonyname: str) -> Coroutine[Any, Any, None]:
         """Pauses the assignment of a colony's processes (signed by the colony key)."""
@@ -266,32 +270,32 @@ class Client:
         """Resumes the assignment of a colony's processes (signed by the colony key)."""
     def get_pause_status(self, colonyname: str) -> Coroutine[Any, Any, PauseStatus]:
         """Whether a colony's assignments are paused."""
-
-    # Workflows
     def submit_workflow(self, workflow: WorkflowSpec) -> Coroutine[Any, Any, ProcessGraph]:
-        """Submits a workflow (a graph of processes); returns its ``ProcessGraph``."""
+        """Submits a workflow (a graph of processes); returns its process graph."""
     def get_process_graph(self, processgraphid: str) -> Coroutine[Any, Any, ProcessGraph]:
         """A workflow, by ID."""
     def get_process_graphs(
-        self, colonyname: str, state: StateLike, count: int = 100
+        self, colonyname: str, state: StateLike, count: Optional[int] = None
     ) -> Coroutine[Any, Any, list[ProcessGraph]]:
-        """Up to ``count`` (at most 100) workflows of a colony in ``state``."""
+        """Up to ``count`` (at most 100, default 100) workflows of a colony in ``state``."""
     def remove_process_graph(self, processgraphid: str) -> Coroutine[Any, Any, None]:
         """Removes a workflow that is not running, with its processes."""
     def remove_all_process_graphs(
         self, colonyname: str, state: Optional[StateLike] = None
     ) -> Coroutine[Any, Any, None]:
-        """Removes every workflow of a colony in ``state``, or in any state but RUNNING with None
+        """Removes every workflow of a colony in ``state``, or in any state but RUNNING without one
         (signed by the colony key)."""
     def add_child(
-        self, processgraphid: str, parentprocessid: str, spec: FunctionSpec, insert: bool = False
+        self,
+        processgraphid: str,
+        parentprocessid: str,
+        spec: FunctionSpec,
+        insert: Optional[bool] = None,
     ) -> Coroutine[Any, Any, Process]:
         """Adds a process to a running workflow as a child of ``parentprocessid`` (assigned to the
         caller); with ``insert``, between the parent and its children."""
     def cancel_process_graph(self, processgraphid: str) -> Coroutine[Any, Any, None]:
         """Cancels every waiting or running process of a workflow."""
-
-    # Logs and attributes
     def add_log(self, processid: str, message: str) -> Coroutine[Any, Any, None]:
         """Adds a log line to a running process (by its executor)."""
     def add_executor_log(
@@ -299,29 +303,40 @@ class Client:
     ) -> Coroutine[Any, Any, None]:
         """Adds a log line of the calling executor."""
     def get_logs(
-        self, colonyname: str, processid: str, count: int = 100, since: int = 0
+        self,
+        colonyname: str,
+        processid: str,
+        count: Optional[int] = None,
+        since: Optional[int] = None,
     ) -> Coroutine[Any, Any, list[Log]]:
-        """Up to ``count`` (1..500) log lines of a process newer than ``since`` (Unix ns)."""
+        """Up to ``count`` (1..500, default 100) log lines of a process newer than ``since`` (Unix
+        nanoseconds, default 0)."""
     def get_executor_logs(
-        self, colonyname: str, executorname: str, count: int = 100, since: int = 0
+        self,
+        colonyname: str,
+        executorname: str,
+        count: Optional[int] = None,
+        since: Optional[int] = None,
     ) -> Coroutine[Any, Any, list[Log]]:
-        """Up to ``count`` (1..500) log lines of an executor newer than ``since`` (Unix ns)."""
+        """Up to ``count`` (1..500, default 100) log lines of an executor newer than ``since`` (Unix
+        nanoseconds, default 0)."""
     def search_logs(
-        self, colonyname: str, text: str, days: int = 1, count: int = 100
+        self, colonyname: str, text: str, days: Optional[int] = None, count: Optional[int] = None
     ) -> Coroutine[Any, Any, list[Log]]:
-        """Up to ``count`` log lines of the last ``days`` days that contain ``text``."""
+        """Up to ``count`` (default 100) log lines of the last ``days`` (default 1) days that
+        contain ``text``."""
     def add_attribute(self, attribute: Attribute) -> Coroutine[Any, Any, Attribute]:
         """Adds an attribute to a running process (by its executor)."""
     def get_attribute(self, attributeid: str) -> Coroutine[Any, Any, Attribute]:
         """An attribute, by ID."""
-
-    # Crons and generators
     def add_cron(self, cron: Cron) -> Coroutine[Any, Any, Cron]:
         """Adds a cron; the server fills in its ID and initiator."""
     def get_cron(self, cronid: str) -> Coroutine[Any, Any, Cron]:
         """A cron, by ID."""
-    def get_crons(self, colonyname: str, count: int = 100) -> Coroutine[Any, Any, list[Cron]]:
-        """Up to ``count`` crons of a colony."""
+    def get_crons(
+        self, colonyname: str, count: Optional[int] = None
+    ) -> Coroutine[Any, Any, list[Cron]]:
+        """Up to ``count`` (default 100) crons of a colony."""
     def run_cron(self, cronid: str) -> Coroutine[Any, Any, Cron]:
         """Runs a cron now."""
     def remove_cron(self, cronid: str) -> Coroutine[Any, Any, None]:
@@ -335,15 +350,13 @@ class Client:
     ) -> Coroutine[Any, Any, Generator]:
         """A generator, by colony and name."""
     def get_generators(
-        self, colonyname: str, count: int = 100
+        self, colonyname: str, count: Optional[int] = None
     ) -> Coroutine[Any, Any, list[Generator]]:
-        """Up to ``count`` generators of a colony."""
+        """Up to ``count`` (default 100) generators of a colony."""
     def pack_generator(self, generatorid: str, arg: str) -> Coroutine[Any, Any, None]:
         """Queues an argument for a generator's next run."""
     def remove_generator(self, generatorid: str) -> Coroutine[Any, Any, None]:
         """Removes a generator."""
-
-    # Blueprints
     def add_blueprint_definition(
         self, definition: BlueprintDefinition
     ) -> Coroutine[Any, Any, BlueprintDefinition]:
@@ -363,37 +376,39 @@ class Client:
     def get_blueprint(self, colonyname: str, name: str) -> Coroutine[Any, Any, Blueprint]:
         """A blueprint, by colony and name."""
     def get_blueprints(
-        self, colonyname: str, kind: str = "", locationname: str = ""
+        self, colonyname: str, kind: Optional[str] = None, locationname: Optional[str] = None
     ) -> Coroutine[Any, Any, list[Blueprint]]:
-        """The blueprints of a colony, of one ``kind`` and at one location ("" : all)."""
+        """The blueprints of a colony, of one ``kind`` and at one location ("" or left out: all)."""
     def update_blueprint(
-        self, blueprint: Blueprint, force_generation: bool = False
+        self, blueprint: Blueprint, force_generation: Optional[bool] = None
     ) -> Coroutine[Any, Any, Blueprint]:
         """Updates a blueprint; ``force_generation`` bumps its generation even if unchanged."""
     def remove_blueprint(self, colonyname: str, name: str) -> Coroutine[Any, Any, None]:
         """Removes a blueprint."""
     def get_blueprint_history(
-        self, blueprintid: str, limit: int = 0
+        self, blueprintid: str, limit: Optional[int] = None
     ) -> Coroutine[Any, Any, list[BlueprintHistory]]:
-        """The last ``limit`` changes of a blueprint (0: all)."""
+        """The last ``limit`` changes of a blueprint (0, the default: all)."""
     def update_blueprint_status(
         self, colonyname: str, name: str, status: JSON
     ) -> Coroutine[Any, Any, None]:
         """Sets a blueprint's status (free-form JSON), as its reconciler sees it."""
     def reconcile_blueprint(
-        self, colonyname: str, name: str, force: bool = False
+        self, colonyname: str, name: str, force: Optional[bool] = None
     ) -> Coroutine[Any, Any, Process]:
         """Submits a reconcile process for a blueprint to its definition's handler."""
-
-    # Files and snapshots
     def add_file(self, file: File) -> Coroutine[Any, Any, File]:
         """Adds a file's metadata; the server fills in its ID."""
     def get_file(self, colonyname: str, fileid: str) -> Coroutine[Any, Any, list[File]]:
         """A file's revisions, by ID."""
+    def get_file_by_name(
+        self, colonyname: str, label: str, name: str, latest: Optional[bool] = None
+    ) -> Coroutine[Any, Any, list[File]]:
+        """A file's revisions, by label and name; with ``latest``, only the newest one."""
     def get_files(self, colonyname: str, label: str) -> Coroutine[Any, Any, list[FileData]]:
         """The latest revision of each file under a label."""
     def get_file_labels(
-        self, colonyname: str, name: str = "", exact: bool = False
+        self, colonyname: str, name: Optional[str] = None, exact: Optional[bool] = None
     ) -> Coroutine[Any, Any, list[Label]]:
         """The file labels of a colony that start with ``name`` (or equal it, with ``exact``)."""
     def remove_file(self, colonyname: str, fileid: str) -> Coroutine[Any, Any, None]:
@@ -410,16 +425,9 @@ class Client:
         """Removes a snapshot, by name."""
     def remove_all_snapshots(self, colonyname: str) -> Coroutine[Any, Any, None]:
         """Removes every snapshot of a colony."""
-
-    # Process streams
-    def subscribe_processes(self, executortype: str, state: StateLike) -> ProcessSubscription:
-        """Processes of ``executortype`` as they reach ``state`` (e.g. new WAITING ones), as an
-        async iterator. Only a registered executor may subscribe; use ``assignments`` to take
-        work, this stream is for watching."""
-    def assignments(self, colonyname: str, poll: float = 10.0) -> ProcessSubscription:
-        """The processes assigned to this executor, one by one, as an async iterator. Each poll
-        waits up to ``poll`` seconds; no work means waiting, not an error. Leaving the loop (or
-        ``close()``) ends it at once."""
+    def acknowledge(self, processid: str, sync_channel: str) -> Coroutine[Any, Any, None]:
+        """Client side: acknowledges on ``sync_channel`` that everything has arrived."""
+    # --- End of the generated operations ---
 
 class Subscription(Generic[T]):
     """A stream from the server, as an async iterator.
@@ -512,6 +520,7 @@ class WriterStats:
     @property
     def reordered(self) -> int: ...
 
+@final
 class FunctionSpec:
     """What to run. Defaults are safe: ``maxexectime``/``maxwaittime`` -1 (no limit), never 0.
 

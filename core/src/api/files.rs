@@ -24,6 +24,24 @@ impl Client {
     }
 
     /// The latest revision of each file under a label.
+    /// A file's revisions, by label and name; with `latest`, only the newest one.
+    pub async fn get_file_by_name(
+        &self,
+        colonyname: &str,
+        label: &str,
+        name: &str,
+        latest: bool,
+    ) -> Result<Vec<File>> {
+        let message = messages::GetFile {
+            colonyname: colonyname.into(),
+            fileid: String::new(),
+            label: label.into(),
+            name: name.into(),
+            latest,
+        };
+        self.call(&message).await.map(|List(v)| v)
+    }
+
     pub async fn get_files(&self, colonyname: &str, label: &str) -> Result<Vec<FileData>> {
         let message = messages::GetFiles {
             colonyname: colonyname.into(),

@@ -122,9 +122,9 @@ impl Client {
     pub async fn get_process_history(
         &self,
         colonyname: &str,
-        executorid: &str,
-        seconds: i64,
         state: ProcessState,
+        seconds: i64,
+        executorid: &str,
     ) -> Result<Vec<Process>> {
         let message = messages::GetProcessHistory {
             colonyname: colonyname.into(),
