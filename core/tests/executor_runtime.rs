@@ -411,3 +411,43 @@ async fn bad_options_are_refused_before_anything_is_sent() {
         .unwrap_err();
     assert!(error.message().contains("executor type"), "{error}");
 }
+
+#[tokio::test]
+async fn a_dropped_task_fails_its_process_and_frees_its_slot() {
+    let colony = TestColony::new().await;
+    let first = colony.user.submit(&colony.spec("f", &[])).await.unwrap();
+    let second = colony.user.submit(&colony.spec("f", &[])).await.unwrap();
+    let mut options = RuntimeOptions::new(&colony.name);
+    options.poll = Duration::from_secs(1);
+    let runtime = Runtime::start(
+        colony.executor.clone(),
+        options,
+        vec![FunctionDecl::new("f")],
+    )
+    .await
+    .unwrap();
+    let task = runtime.next_task().await.unwrap().unwrap();
+    assert_eq!(task.process().processid, first.processid);
+    // Concurrency 1: the second process waits while the first task is held.
+    let held = tokio::time::timeout(Duration::from_secs(2), runtime.next_task()).await;
+    assert!(
+        held.is_err(),
+        "a second task was handed out while the first was unfinished"
+    );
+    drop(task);
+    let done = final_state(&colony, &first.processid).await;
+    assert_eq!(done.state, ProcessState::Failed);
+    assert_eq!(
+        done.errors,
+        ["the executor's handler ended without a result"],
+        "{done:?}"
+    );
+    let task = runtime.next_task().await.unwrap().unwrap();
+    assert_eq!(task.process().processid, second.processid);
+    task.complete(vec![json!("ok")]).await.unwrap();
+    assert_eq!(
+        final_state(&colony, &second.processid).await.state,
+        ProcessState::Success
+    );
+    runtime.shutdown(Duration::from_secs(1)).await.unwrap();
+}
