@@ -315,11 +315,7 @@ impl NativeTaskChannel {
         let channel = self.channel.clone();
         let payload = payload.to_vec();
         promise(env, None, async move {
-            match inreplyto {
-                Some(inreplyto) => channel.reply(inreplyto, payload).await,
-                None => channel.send(payload).await,
-            }
-            .napi()
+            channel.write(inreplyto, payload).await.napi()
         })
     }
 }

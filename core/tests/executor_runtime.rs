@@ -67,6 +67,16 @@ async fn final_state(colony: &TestColony, pid: &str) -> colonykit::Process {
     common::final_state(&colony.user, pid, WAIT).await
 }
 
+/// A runtime for `colony`'s executor running `functions`, polling every second.
+async fn start_runtime(colony: &TestColony, functions: &[&str]) -> Runtime {
+    let mut options = RuntimeOptions::new(&colony.name);
+    options.poll = Duration::from_secs(1);
+    let decls = functions.iter().map(|f| FunctionDecl::new(*f)).collect();
+    Runtime::start(colony.executor.clone(), options, decls)
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn dispatches_by_funcname_and_reports_results() {
     let colony = TestColony::new().await;
@@ -251,15 +261,7 @@ async fn concurrency_bounds_the_processes_running_at_once() {
 async fn the_submitter_cancels_and_the_handler_sees_it() {
     let colony = TestColony::new().await;
     let submitted = colony.user.submit(&colony.spec("wait", &[])).await.unwrap();
-    let mut options = RuntimeOptions::new(&colony.name);
-    options.poll = Duration::from_secs(1);
-    let runtime = Runtime::start(
-        colony.executor.clone(),
-        options,
-        vec![FunctionDecl::new("wait")],
-    )
-    .await
-    .unwrap();
+    let runtime = start_runtime(&colony, &["wait"]).await;
     let task = runtime.next_task().await.unwrap().unwrap();
     assert_eq!(task.process().processid, submitted.processid);
     let ctx = task.context();
@@ -280,15 +282,7 @@ async fn a_process_past_its_deadline_is_failed_and_its_handler_cancelled() {
     let mut spec = colony.spec("forever", &[]);
     spec.maxexectime = 2;
     let submitted = colony.user.submit(&spec).await.unwrap();
-    let mut options = RuntimeOptions::new(&colony.name);
-    options.poll = Duration::from_secs(1);
-    let runtime = Runtime::start(
-        colony.executor.clone(),
-        options,
-        vec![FunctionDecl::new("forever")],
-    )
-    .await
-    .unwrap();
+    let runtime = start_runtime(&colony, &["forever"]).await;
     let task = runtime.next_task().await.unwrap().unwrap();
     let ctx = task.context();
     let remaining = ctx.remaining().expect("maxexectime gives a deadline");
@@ -417,15 +411,7 @@ async fn a_dropped_task_fails_its_process_and_frees_its_slot() {
     let colony = TestColony::new().await;
     let first = colony.user.submit(&colony.spec("f", &[])).await.unwrap();
     let second = colony.user.submit(&colony.spec("f", &[])).await.unwrap();
-    let mut options = RuntimeOptions::new(&colony.name);
-    options.poll = Duration::from_secs(1);
-    let runtime = Runtime::start(
-        colony.executor.clone(),
-        options,
-        vec![FunctionDecl::new("f")],
-    )
-    .await
-    .unwrap();
+    let runtime = start_runtime(&colony, &["f"]).await;
     let task = runtime.next_task().await.unwrap().unwrap();
     assert_eq!(task.process().processid, first.processid);
     // Concurrency 1: the second process waits while the first task is held.

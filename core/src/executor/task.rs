@@ -363,7 +363,8 @@ impl Channel {
         self.write(Some(inreplyto), payload.into()).await
     }
 
-    async fn write(&self, inreplyto: Option<i64>, payload: Vec<u8>) -> Result<i64> {
+    /// Queues a `data` entry, answering `inreplyto` when given; returns its sequence.
+    pub async fn write(&self, inreplyto: Option<i64>, payload: Vec<u8>) -> Result<i64> {
         let slot = &self.slot;
         let mut state = slot.writer.lock().await;
         if matches!(*state, WriterState::Unopened) {
