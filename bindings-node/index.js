@@ -518,6 +518,13 @@ function tlsOptions(config) {
 class Client {
   #native
 
+  static {
+    require('./lib/internals.js').client = {
+      nativeOf: (client) => client.#native,
+      wrap: (nativeClient) => Client.#wrap(nativeClient),
+    }
+  }
+
   /**
    * @param {{ server: string, prvkey?: string, timeoutMs?: number } & TlsConfig} config
    */

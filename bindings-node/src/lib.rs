@@ -15,6 +15,7 @@
 mod api;
 mod convert;
 mod error;
+mod executor;
 mod json;
 mod logging;
 mod output;

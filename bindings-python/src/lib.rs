@@ -19,6 +19,7 @@ mod api;
 mod client;
 mod convert;
 mod errors;
+mod executor;
 mod fields;
 mod records;
 mod runtime;
@@ -74,6 +75,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<types::PyExecutor>()?;
     m.add_class::<types::PyServerVersion>()?;
     records::register(m)?;
+    executor::register(m)?;
     m.add_class::<writer::PyWriter>()?;
     m.add_class::<writer::PyWriterStats>()?;
     m.add_class::<runtime::Start>()?;

@@ -26,7 +26,7 @@ pub mod channel;
 mod client;
 pub mod crypto;
 mod error;
-mod executor;
+pub mod executor;
 mod http1;
 mod liveness;
 pub mod messages;

@@ -163,3 +163,17 @@ impl TestColony {
         assigned
     }
 }
+
+/// The process once it is closed (SUCCESS, FAILED or CANCELLED), polled as `client` sees it;
+/// read errors (a server restarting) are waited out. As it is after `wait` if still open.
+pub async fn final_state(client: &Client, processid: &str, wait: Duration) -> colonykit::Process {
+    let give_up = tokio::time::Instant::now() + wait;
+    loop {
+        if let Ok(process) = client.get_process(processid).await {
+            if process.state.is_closed() || tokio::time::Instant::now() > give_up {
+                return process;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -1,4 +1,4 @@
-//! The executor's side: the assignment loop as a stream.
+//! The assignment loop as a stream (for hand-written executors; the runtime has its own).
 
 use std::time::Duration;
 
