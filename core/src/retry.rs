@@ -3,25 +3,48 @@
 
 use std::time::Duration;
 
-/// The first pause after a failure.
+/// The first pause after a failure, by default.
 const FIRST: Duration = Duration::from_millis(100);
-/// The longest pause between two attempts.
+/// The longest pause between two attempts, by default.
 const LONGEST: Duration = Duration::from_secs(5);
 
-/// Pauses that double from 100 ms up to 5 s, each jittered by ±25%.
-#[derive(Debug, Default)]
+/// Pauses that double from `first` up to `longest` (by default 100 ms up to 5 s), each
+/// jittered by ±25%.
+#[derive(Debug, Clone)]
 pub(crate) struct Backoff {
+    first: Duration,
+    longest: Duration,
     failures: u32,
 }
 
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff::new(FIRST, LONGEST)
+    }
+}
+
 impl Backoff {
-    /// The pause before the next attempt.
+    pub(crate) fn new(first: Duration, longest: Duration) -> Backoff {
+        Backoff {
+            first,
+            longest,
+            failures: 0,
+        }
+    }
+
+    /// The pause before the next attempt; each call counts one more failure.
     pub(crate) fn next(&mut self) -> Duration {
-        let pause = FIRST
+        let pause = self
+            .first
             .saturating_mul(1 << self.failures.min(16))
-            .min(LONGEST);
+            .min(self.longest);
         self.failures = self.failures.saturating_add(1);
         jittered(pause)
+    }
+
+    /// Back to the first pause, after a success.
+    pub(crate) fn reset(&mut self) {
+        self.failures = 0;
     }
 }
 
@@ -45,6 +68,16 @@ mod tests {
         for pause in &pauses[8..] {
             assert!(*pause >= LONGEST.mul_f64(0.75) && *pause <= LONGEST.mul_f64(1.25));
         }
+    }
+
+    #[test]
+    fn a_reset_starts_again_from_the_first_pause() {
+        let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(8));
+        for _ in 0..5 {
+            backoff.next();
+        }
+        backoff.reset();
+        assert!(backoff.next() <= Duration::from_millis(1250));
     }
 
     #[test]

@@ -8,32 +8,15 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use colonykit::{ErrorKind, SubscribeOptions, WriterOptions};
-use common::TestColony;
+use common::{restart_server, TestColony};
 use futures::StreamExt;
 use tokio::sync::Mutex;
 
 /// One test at a time: a restart would break another test's calls.
 static SERVER: Mutex<()> = Mutex::const_new(());
-
-/// Restarts the server; `kill` stops it with SIGKILL (a crash) instead of SIGTERM.
-async fn restart_server(kill: bool) {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/server/restart");
-    let status = tokio::task::spawn_blocking(move || {
-        let mut command = std::process::Command::new(script);
-        if kill {
-            command.arg("--kill");
-        }
-        command.status()
-    })
-    .await
-    .unwrap()
-    .expect("tests/server/restart runs");
-    assert!(status.success(), "tests/server/restart failed");
-}
 
 #[tokio::test]
 async fn a_stream_and_a_writer_ride_out_two_server_restarts() {
@@ -124,7 +107,12 @@ async fn a_writer_that_cannot_reach_the_server_again_says_what_was_not_accepted(
     }
     drop(stream);
     let restart = tokio::spawn(restart_server(true));
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Until the server is gone (the restart takes seconds; it is down for most of them).
+    let gone = tokio::time::Instant::now() + Duration::from_secs(10);
+    while colony.user.server_version().await.is_ok() {
+        assert!(tokio::time::Instant::now() < gone, "the server did not go away");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let mut failure = None;
     for sequence in 4..=6 {
         if let Err(error) = writer.send(sequence.to_string()).await {

@@ -26,7 +26,6 @@
 //! ```
 
 mod assignments;
-mod backoff;
 mod framework;
 mod runtime;
 mod task;

@@ -11,13 +11,13 @@ use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::backoff::Backoff;
 use super::task::{CancelReason, Task, TaskInner};
 use crate::client::Client;
 use crate::crypto::PrivateKey;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Executor, Process};
 use crate::resources::Function;
+use crate::retry::Backoff;
 
 /// A function the executor runs, and how its processes end.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -390,7 +390,7 @@ async fn poll(shared: Arc<Shared>, feed: mpsc::Sender<Result<Task>>) {
             Err(error) if transient(&error) => {
                 drop(slot);
                 tokio::select! {
-                    () = tokio::time::sleep(backoff.next_wait()) => {}
+                    () = tokio::time::sleep(backoff.next()) => {}
                     () = shared.stop.cancelled() => return,
                 }
             }

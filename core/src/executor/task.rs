@@ -12,11 +12,11 @@ use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::backoff::Backoff;
 use super::runtime::Shared;
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Process;
+use crate::retry::Backoff;
 use crate::writer::{ChannelWriter, WriterOptions};
 
 /// The error of a process that the executor stopped because it is shutting down.
@@ -500,7 +500,7 @@ where
     loop {
         match call().await {
             Err(error) if super::runtime::transient(&error) && Instant::now() < give_up => {
-                tokio::time::sleep(backoff.next_wait()).await;
+                tokio::time::sleep(backoff.next()).await;
             }
             other => return other,
         }

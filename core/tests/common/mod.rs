@@ -177,3 +177,21 @@ pub async fn final_state(client: &Client, processid: &str, wait: Duration) -> co
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// Restarts the server of `tests/server/up` with `tests/server/restart` (the same binary,
+/// arguments, environment and database; `kill`: SIGKILL, a crash, instead of SIGTERM) and
+/// returns once it answers again. A test that calls it must run alone (its own test binary).
+pub async fn restart_server(kill: bool) {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/server/restart");
+    let status = tokio::task::spawn_blocking(move || {
+        let mut command = std::process::Command::new(script);
+        if kill {
+            command.arg("--kill");
+        }
+        command.status()
+    })
+    .await
+    .unwrap()
+    .expect("tests/server/restart runs");
+    assert!(status.success(), "tests/server/restart failed");
+}
