@@ -1145,6 +1145,19 @@ export declare class ColonyError extends Error {
   readonly code: ErrorCode
   /** The HTTP status the server answered with, when it answered. */
   readonly status: number | undefined
+  /** For a channel writer that gave up: which of its entries the server accepted. */
+  readonly writeProgress: WriteProgress | undefined
+}
+
+/**
+ * What a channel writer that gave up had written: the server accepted every sequence the writer
+ * was given except those in `notAccepted` (sent but not acknowledged, or never sent).
+ */
+export interface WriteProgress {
+  /** How many entries the server accepted. */
+  readonly accepted: number
+  /** The sequences not accepted, in the writer's order. */
+  readonly notAccepted: readonly number[]
 }
 
 /** A bad argument value, caught before anything was sent (bad key, address, timeout...). */

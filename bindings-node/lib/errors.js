@@ -3,7 +3,8 @@
 /**
  * Error classes, and the conversion of the addon's errors into them.
  *
- * The addon raises errors whose message is `\u0001colonykit|<kind>|<status>|<message>`; they are
+ * The addon raises errors whose message is `\u0001colonykit|<kind>|<status>|<progress>|<message>`
+ * (`progress`: a channel writer's progress as JSON, or empty); they are
  * turned into the `ColonyError` subclass of that kind here and never reach users as such.
  */
 
@@ -21,6 +22,8 @@ class ColonyError extends Error {
     this.code = new.target.code ?? options.code ?? 'Unknown'
     /** The HTTP status the server answered with, when it answered. */
     this.status = options.status
+    /** For a channel writer that gave up: `{ accepted, notAccepted }` (see index.d.ts). */
+    this.writeProgress = undefined
   }
 }
 Object.defineProperty(ColonyError.prototype, 'name', {
@@ -90,14 +93,17 @@ function convertError(error, signal) {
     const rest = text.slice(TAG.length)
     const first = rest.indexOf('|')
     const second = rest.indexOf('|', first + 1)
-    if (first < 0 || second < 0) return new ColonyError(rest, { code: 'Internal' })
+    const third = rest.indexOf('|', second + 1)
+    if (first < 0 || second < 0 || third < 0) return new ColonyError(rest, { code: 'Internal' })
     const kind = rest.slice(0, first)
     const statusText = rest.slice(first + 1, second)
-    const message = rest.slice(second + 1)
+    const progressText = rest.slice(second + 1, third)
+    const message = rest.slice(third + 1)
     if (kind === 'Aborted') return abortError(signal)
     const status = statusText === '' ? undefined : Number(statusText)
     const cls = byKind.get(kind)
     const converted = cls ? new cls(message, { status }) : new ColonyError(message, { code: kind, status })
+    if (progressText !== '') converted.writeProgress = JSON.parse(progressText)
     Error.captureStackTrace(converted, convertError)
     return converted
   }

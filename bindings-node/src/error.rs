@@ -1,13 +1,14 @@
 //! Errors as they cross into JavaScript.
 //!
 //! Every error the addon raises is a JS `Error` whose message is `ERROR_TAG`, the kind name,
-//! the HTTP status (empty when there is none) and the core's message, separated by `|`. The JS
+//! the HTTP status (empty when there is none), a channel writer's progress as JSON (empty when
+//! there is none) and the core's message, separated by `|`. The JS
 //! layer (`errors.js`) turns it into the matching `ColonyError` subclass; nobody else sees the
 //! encoded form. Messages come from the core, which never puts a private key in one.
 
 use std::any::Any;
 
-use colonykit::{Error as CoreError, ErrorKind};
+use colonykit::{Error as CoreError, ErrorKind, WriteProgress};
 
 /// Marks an error raised by this addon (and not by napi itself).
 pub const ERROR_TAG: &str = "\u{1}colonykit";
@@ -20,16 +21,34 @@ pub const INTERNAL: &str = "Internal";
 
 /// Encodes an error of `kind` for the JS layer.
 pub fn encode(kind: &str, status: Option<u16>, message: &str) -> napi::Error {
+    encode_with_progress(kind, status, None, message)
+}
+
+fn encode_with_progress(
+    kind: &str,
+    status: Option<u16>,
+    progress: Option<&WriteProgress>,
+    message: &str,
+) -> napi::Error {
     let status = status.map(|s| s.to_string()).unwrap_or_default();
+    let progress = progress
+        .map(|p| serde_json::json!({ "accepted": p.accepted, "notAccepted": p.not_accepted }))
+        .map(|p| p.to_string())
+        .unwrap_or_default();
     napi::Error::new(
         napi::Status::GenericFailure,
-        format!("{ERROR_TAG}|{kind}|{status}|{message}"),
+        format!("{ERROR_TAG}|{kind}|{status}|{progress}|{message}"),
     )
 }
 
-/// A core error, with its kind, status and message.
+/// A core error, with its kind, status, a writer's progress and message.
 pub fn from_core(error: CoreError) -> napi::Error {
-    encode(error.kind().name(), error.status(), error.message())
+    encode_with_progress(
+        error.kind().name(),
+        error.status(),
+        error.write_progress(),
+        error.message(),
+    )
 }
 
 /// A bad argument found by the binding itself (before anything was sent).

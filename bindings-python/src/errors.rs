@@ -7,11 +7,11 @@
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use colonykit::{Error, ErrorKind};
+use colonykit::{Error, ErrorKind, WriteProgress};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyModule;
+use pyo3::types::{PyModule, PyTuple};
 
 /// The Python module that defines the exception classes.
 const ERRORS_MODULE: &str = "colonykit._errors";
@@ -38,18 +38,31 @@ fn class_name(kind: ErrorKind) -> &'static str {
     }
 }
 
-/// An instance of `colonykit.<class>(message, kind, status)` as a `PyErr`.
+/// An instance of `colonykit.<class>(message, kind, status, write_progress)` as a `PyErr`.
 fn colony_error(
     py: Python<'_>,
     class: &str,
     kind: &str,
     status: Option<u16>,
     message: &str,
+    progress: Option<&WriteProgress>,
 ) -> PyErr {
     let made = ERRORS
         .get_or_try_init(py, || py.import(ERRORS_MODULE).map(Bound::unbind))
-        .and_then(|module| module.bind(py).getattr(class))
-        .and_then(|class| class.call1((message, kind, status)));
+        .and_then(|module| {
+            let module = module.bind(py);
+            let progress = match progress {
+                Some(p) => Some(
+                    module
+                        .getattr("WriteProgress")?
+                        .call1((p.accepted, PyTuple::new(py, &p.not_accepted)?))?,
+                ),
+                None => None,
+            };
+            module
+                .getattr(class)?
+                .call1((message, kind, status, progress))
+        });
     match made {
         Ok(instance) => PyErr::from_value(instance),
         // Only if the package is broken (e.g. `_errors.py` missing): still say what happened.
@@ -65,6 +78,7 @@ pub fn to_pyerr(py: Python<'_>, error: &Error) -> PyErr {
         error.kind().name(),
         error.status(),
         error.message(),
+        error.write_progress(),
     )
 }
 
@@ -84,6 +98,7 @@ pub fn panic_to_pyerr(py: Python<'_>, payload: &(dyn Any + Send)) -> PyErr {
         "Internal",
         None,
         &format!("internal error in colonykit (please report it): {what}"),
+        None,
     )
 }
 

@@ -50,8 +50,9 @@ async def test_two_thousand_subscriptions_at_once(colony):
     # The server still answers.
     assert (await colony.user.get_process(processes[0].processid)).processid
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    each_kb = (rss_open - rss_before) * 1024 / len(streams)
     print(
-        f"[many streams] {len(streams)} streams: open fds {fds}, idle CPU {idle_cpu:.1%} of a core, "
-        f"RSS {rss_before:.1f} -> {rss_open:.1f} MB open ({(rss_open - rss_before) * 1024 / len(streams):.1f} kB each), "
-        f"peak {peak:.1f} MB"
+        f"[many streams] {len(streams)} streams: open fds {fds}, "
+        f"idle CPU {idle_cpu:.1%} of a core, RSS {rss_before:.1f} -> {rss_open:.1f} MB open "
+        f"({each_kb:.1f} kB each), peak {peak:.1f} MB"
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import pickle
+
 import colonykit
 import pytest
 
@@ -58,3 +61,26 @@ async def test_bad_writer_options_and_payloads(colony):
     await writer.finish()
     with pytest.raises(colonykit.InvalidArgumentError):
         await writer.finish()
+
+
+async def test_a_writer_that_gives_up_says_what_was_not_accepted():
+    # A server that reads requests and never answers: the writer waits for its answers within
+    # the client's timeout, reconnects until then, and gives up saying what was not accepted.
+    async def silent(reader, writer):
+        while await reader.read(65536):
+            pass
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    host, port = server.sockets[0].getsockname()[:2]
+    client = colonykit.Client(f"http://{host}:{port}", colonykit.generate_key(), timeout=1)
+    try:
+        writer = await client.channel_writer("p", "c")
+        await writer.send(b"one")
+        with pytest.raises((colonykit.TimeoutError, colonykit.ConnectionError)) as caught:
+            await asyncio.wait_for(writer.end(), 10)
+    finally:
+        server.close()
+    progress = caught.value.write_progress
+    assert progress == colonykit.WriteProgress(accepted=0, not_accepted=(1, 2))
+    assert "not accepted: 1, 2" in str(caught.value)
+    assert pickle.loads(pickle.dumps(caught.value)).write_progress == progress

@@ -110,7 +110,10 @@ async fn a_writer_that_cannot_reach_the_server_again_says_what_was_not_accepted(
     // Until the server is gone (the restart takes seconds; it is down for most of them).
     let gone = tokio::time::Instant::now() + Duration::from_secs(10);
     while colony.user.server_version().await.is_ok() {
-        assert!(tokio::time::Instant::now() < gone, "the server did not go away");
+        assert!(
+            tokio::time::Instant::now() < gone,
+            "the server did not go away"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let mut failure = None;

@@ -34,6 +34,7 @@ from colonykit._errors import (
     TimeoutError,
     TlsError,
     UnauthorizedError,
+    WriteProgress,
 )
 from colonykit._native import (
     ACK,
@@ -91,6 +92,7 @@ for _class in (
     TimeoutError,
     TlsError,
     UnauthorizedError,
+    WriteProgress,
     ExecutorState,
     ProcessState,
 ):
@@ -154,6 +156,7 @@ __all__ = [
     "UnauthorizedError",
     "User",
     "WorkflowSpec",
+    "WriteProgress",
     "WriterStats",
     "generate_key",
     "key_id",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from dataclasses import dataclass
 from typing import Optional
 
 __all__ = [
@@ -19,7 +20,22 @@ __all__ = [
     "TimeoutError",
     "TlsError",
     "UnauthorizedError",
+    "WriteProgress",
 ]
+
+
+@dataclass(frozen=True)
+class WriteProgress:
+    """What a channel writer that gave up had written: the server accepted every sequence the
+    writer was given except those in ``not_accepted`` (sent but not acknowledged, or not sent).
+
+    Attributes:
+        accepted: how many entries the server accepted.
+        not_accepted: the sequences not accepted, in the writer's order.
+    """
+
+    accepted: int
+    not_accepted: tuple[int, ...]
 
 
 class ColonyError(Exception):
@@ -29,16 +45,25 @@ class ColonyError(Exception):
         kind: what went wrong, the same name in Rust, Python and Node ("NotFound", ...).
         status: the HTTP status the server answered with, or None.
         message: what was wrong, in words (the server's message when it sent one).
+        write_progress: for a channel writer that gave up, which entries were accepted
+            (``WriteProgress``); None otherwise.
     """
 
     kind: str = "Unknown"
 
-    def __init__(self, message: str, kind: Optional[str] = None, status: Optional[int] = None):
+    def __init__(
+        self,
+        message: str,
+        kind: Optional[str] = None,
+        status: Optional[int] = None,
+        write_progress: Optional[WriteProgress] = None,
+    ):
         super().__init__(message)
         self.message = message
         if kind is not None:
             self.kind = kind
         self.status = status
+        self.write_progress = write_progress
 
     def __str__(self) -> str:
         if self.status is None:
@@ -46,7 +71,7 @@ class ColonyError(Exception):
         return f"{self.message} (HTTP {self.status})"
 
     def __reduce__(self):
-        return (type(self), (self.message, self.kind, self.status))
+        return (type(self), (self.message, self.kind, self.status, self.write_progress))
 
 
 class InvalidArgumentError(ColonyError, ValueError):
