@@ -3,6 +3,12 @@
 //!
 //! A call runs its request on its own task's connection: no background task per connection and
 //! no extra hand-over between threads, which is most of what a call costs the client.
+//!
+//! The pool is fork-aware: a child made by `fork` (a Python `multiprocessing` worker, say) that
+//! uses a client of its parent never takes the parent's idle connections (they would interleave
+//! with the parent's requests on the same socket). It leaves them alone, without closing them
+//! either: their sockets stay registered with the parent's reactor, which the child must not
+//! touch. The child opens connections of its own.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -20,7 +26,42 @@ const IDLE_LIFETIME: Duration = Duration::from_secs(60);
 /// Idle connections, the most recently used last.
 #[derive(Default)]
 pub(crate) struct Pool {
-    idle: Mutex<Vec<Connection>>,
+    idle: Mutex<Idle>,
+}
+
+/// The idle connections and the process that opened them.
+struct Idle {
+    pid: u32,
+    connections: Vec<Connection>,
+}
+
+impl Default for Idle {
+    fn default() -> Self {
+        Idle {
+            pid: std::process::id(),
+            connections: Vec::new(),
+        }
+    }
+}
+
+impl Idle {
+    /// The connections, after forgetting those of another process (this one is a forked child
+    /// of the one that opened them).
+    fn of_this_process(&mut self) -> &mut Vec<Connection> {
+        let pid = std::process::id();
+        if self.pid != pid {
+            std::mem::forget(std::mem::take(&mut self.connections));
+            self.pid = pid;
+        }
+        &mut self.connections
+    }
+}
+
+impl Drop for Idle {
+    fn drop(&mut self) {
+        // A child dropping its parent's client must not deregister the parent's sockets.
+        self.of_this_process();
+    }
 }
 
 struct Connection {
@@ -67,6 +108,7 @@ impl Pool {
             .idle
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let idle = idle.of_this_process();
         while let Some(mut connection) = idle.pop() {
             if connection.idle_since.elapsed() < IDLE_LIFETIME && connection.replies.is_usable() {
                 return Some(connection);
@@ -80,6 +122,7 @@ impl Pool {
             .idle
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let idle = idle.of_this_process();
         if idle.len() < MAX_IDLE {
             idle.push(connection);
         }

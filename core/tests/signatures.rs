@@ -373,6 +373,7 @@ const PYTHON_LAYERS: &[(&str, u8)] = &[
     ("convert", 1),
     ("fields", 1),
     ("runtime", 1),
+    ("blocking", 1),
     ("records", 2),
     ("types", 2),
     ("client", 3),
