@@ -134,8 +134,22 @@ pub fn from_dict<T: DeserializeOwned>(data: &Bound<'_, PyAny>, name: &str) -> Py
         return Err(wrong_type(&what, "a dict (as to_dict() makes it)", data));
     }
     let value = py_to_json(data, &what)?;
-    serde_json::from_value(value)
-        .map_err(|error| invalid_argument(data.py(), format!("{name}.from_dict: {error}")))
+    serde_json::from_value(value.clone()).map_err(|error| {
+        // Name the field: the first one that fails alone.
+        let field = value.as_object().and_then(|fields| {
+            fields.iter().find_map(|(key, item)| {
+                let alone: serde_json::Map<_, _> =
+                    [(key.clone(), item.clone())].into_iter().collect();
+                let alone = serde_json::Value::Object(alone);
+                serde_json::from_value::<T>(alone).is_err().then_some(key)
+            })
+        });
+        let message = match field {
+            Some(field) => format!("{name}.from_dict: field {field:?}: {error}"),
+            None => format!("{name}.from_dict: {error}"),
+        };
+        invalid_argument(data.py(), message)
+    })
 }
 
 /// Makes record classes plain data: `to_dict`, `from_dict` and pickling/copying through them.

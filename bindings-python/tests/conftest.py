@@ -82,6 +82,16 @@ class Colony:
             funcname, executortype=self.executortype, colonyname=self.colonyname, **options
         )
 
+    def sync(self, role: str) -> colonykit.SyncClient:
+        """A blocking client signing as ``role`` (admin, owner, executor or user)."""
+        key = {
+            "admin": self.server_key,
+            "owner": self.colony_key,
+            "executor": self.executor_key,
+            "user": self.user_key,
+        }[role]
+        return colonykit.SyncClient(self.server_url, key)
+
     async def running(self, *channels: str, funcname: str = "f") -> colonykit.Process:
         """A process submitted by the user and assigned to the executor."""
         submitted = await self.user.submit(self.spec(funcname, channels=list(channels)))
