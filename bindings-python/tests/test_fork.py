@@ -96,8 +96,7 @@ async def test_a_forked_child_uses_its_parents_client(sync_colony):
     assert inherited is not None
     # Many calls in the parent, from several threads: idle connections in the pool at the fork.
     threads = [
-        threading.Thread(target=inherited.get_process, args=(process.processid,))
-        for _ in range(4)
+        threading.Thread(target=inherited.get_process, args=(process.processid,)) for _ in range(4)
     ]
     for thread in threads:
         thread.start()

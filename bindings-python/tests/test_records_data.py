@@ -91,7 +91,8 @@ def built_records() -> list[object]:
             name="nightly",
             interval=60,
             workflowspec=colonykit.WorkflowSpec(
-                colonyname="c", functionspecs=[colonykit.FunctionSpec("f", executortype="t", colonyname="c")]
+                colonyname="c",
+                functionspecs=[colonykit.FunctionSpec("f", executortype="t", colonyname="c")],
             ),
         )
     )

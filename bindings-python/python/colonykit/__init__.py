@@ -11,7 +11,8 @@
 ...             print(entry.sequence, entry.payload.decode())
 
 Every operation is an async method of ``Client`` and a blocking one of ``SyncClient``; results
-are objects with attributes (``to_dict()``, picklable); errors are ``ColonyError`` subclasses. The protocol itself lives in the Rust core.
+are objects with attributes (``to_dict()``, picklable); errors are ``ColonyError`` subclasses.
+The protocol itself lives in the Rust core.
 """
 
 from __future__ import annotations
