@@ -63,8 +63,9 @@ fn python_reply(ty: &str) -> String {
 
 const PYTHON_WIDTH: usize = 100;
 
-/// One method, as `ruff format` lays it out.
-fn python_method(operation: &Operation) -> String {
+/// One method of `Client` (a coroutine) or, if `blocking`, of `SyncClient` (the reply itself),
+/// as `ruff format` lays it out.
+fn python_method(operation: &Operation, blocking: bool) -> String {
     let mut parameters = vec!["self".to_string()];
     for argument in operation.arguments {
         // An optional argument left out, or None, takes the row's default.
@@ -77,10 +78,11 @@ fn python_method(operation: &Operation) -> String {
             Some(_) => format!("{}: Optional[{python}] = None", argument.name),
         });
     }
-    let returns = format!(
-        ") -> Coroutine[Any, Any, {}]:",
-        python_reply(&reply(operation))
-    );
+    let reply = python_reply(&reply(operation));
+    let returns = match blocking {
+        false => format!(") -> Coroutine[Any, Any, {reply}]:"),
+        true => format!(") -> {reply}:"),
+    };
     let one_line = format!(
         "    def {}({}{returns}",
         operation.name,
@@ -262,19 +264,34 @@ fn check_region(path: &str, begin: &str, end: &str, generated: &str) {
 
 const PYTHON_BEGIN: &str = "    # --- Generated from the core's table of operations";
 const PYTHON_END: &str = "    # --- End of the generated operations";
+const SYNC_BEGIN: &str = "    # --- Blocking forms, generated from the core's table of operations";
+const SYNC_END: &str = "    # --- End of the blocking forms";
 const NODE_BEGIN: &str = "  // --- Generated from the core's table of operations";
 const NODE_END: &str = "  // --- End of the generated operations";
 
 #[test]
 fn the_python_stubs_are_generated_from_the_table() {
-    check_region(PYTHON_STUBS, PYTHON_BEGIN, PYTHON_END, &python_region());
+    check_region(
+        PYTHON_STUBS,
+        PYTHON_BEGIN,
+        PYTHON_END,
+        &python_region(false),
+    );
+}
+
+#[test]
+fn the_blocking_python_stubs_are_generated_from_the_table() {
+    check_region(PYTHON_STUBS, SYNC_BEGIN, SYNC_END, &python_region(true));
 }
 
 const PYTHON_STUBS: &str = "bindings-python/python/colonykit/_native.pyi";
 const NODE_TYPES: &str = "bindings-node/index.d.ts";
 
-fn python_region() -> String {
-    OPERATIONS.iter().map(python_method).collect()
+fn python_region(blocking: bool) -> String {
+    OPERATIONS
+        .iter()
+        .map(|operation| python_method(operation, blocking))
+        .collect()
 }
 
 fn node_region() -> String {
@@ -297,13 +314,8 @@ fn class(text: &str, begin: &str, end: &str) -> String {
 /// on the files as they should be, so that it holds while they are being rewritten.
 #[test]
 fn no_operation_is_also_declared_by_hand() {
-    let python = with_region(
-        &read(PYTHON_STUBS),
-        PYTHON_STUBS,
-        PYTHON_BEGIN,
-        PYTHON_END,
-        &python_region(),
-    );
+    let python = python_stubs();
+    let blocking = class(&python, "class SyncClient:", "\nclass ");
     let python = class(&python, "class Client:", "\nclass ");
     let node = with_region(
         &read(NODE_TYPES),
@@ -316,8 +328,83 @@ fn no_operation_is_also_declared_by_hand() {
     for operation in OPERATIONS {
         let def = format!("    def {}(", operation.name);
         assert_eq!(python.matches(&def).count(), 1, "_native.pyi: {def}");
+        assert_eq!(
+            blocking.matches(&def).count(),
+            1,
+            "_native.pyi SyncClient: {def}"
+        );
         let method = format!("\n  {}(", camel_case(operation.name));
         assert_eq!(node.matches(&method).count(), 1, "index.d.ts: {method}");
+    }
+}
+
+/// The stubs as they should be: both generated regions rewritten.
+fn python_stubs() -> String {
+    let text = read(PYTHON_STUBS);
+    let text = with_region(
+        &text,
+        PYTHON_STUBS,
+        PYTHON_BEGIN,
+        PYTHON_END,
+        &python_region(false),
+    );
+    with_region(
+        &text,
+        PYTHON_STUBS,
+        SYNC_BEGIN,
+        SYNC_END,
+        &python_region(true),
+    )
+}
+
+/// The text of the stub class that starts with `begin`, up to the next decorator or class.
+fn class_block<'a>(text: &'a str, begin: &str) -> &'a str {
+    let start = text.find(begin).unwrap_or_else(|| panic!("no {begin:?}")) + begin.len();
+    let rest = &text[start..];
+    let stop = [rest.find("\n@"), rest.find("\nclass ")]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(rest.len());
+    &rest[..stop]
+}
+
+/// The names of the methods and properties a stub class declares (`def name(`), with the async
+/// protocol's names mapped to the blocking ones.
+fn python_methods(class_text: &str) -> Vec<String> {
+    let mut names: Vec<String> = class_text
+        .lines()
+        .filter_map(|line| {
+            let line = line.strip_prefix("    ")?;
+            let line = line.strip_prefix("async ").unwrap_or(line);
+            let name = line.strip_prefix("def ")?.split('(').next()?;
+            Some(match name {
+                "__aenter__" => "__enter__".to_string(),
+                "__aexit__" => "__exit__".to_string(),
+                "__aiter__" => "__iter__".to_string(),
+                "__anext__" => "__next__".to_string(),
+                other => other.to_string(),
+            })
+        })
+        .filter(|name| name != "aclose")
+        .collect();
+    names.sort();
+    names
+}
+
+/// `Client` and `SyncClient` (and the streams and writers they return) declare the same methods:
+/// one missing from either fails here (the compiled classes: `tests/test_sync.py`).
+#[test]
+fn the_blocking_stubs_have_every_async_method() {
+    let python = python_stubs();
+    for (async_class, blocking_class) in [
+        ("class Client:", "class SyncClient:"),
+        ("class Subscription(", "class SyncSubscription("),
+        ("class ChannelWriter:", "class SyncChannelWriter:"),
+    ] {
+        let have = python_methods(class_block(&python, async_class));
+        let twin = python_methods(class_block(&python, blocking_class));
+        assert_eq!(have, twin, "{async_class} and {blocking_class} differ");
     }
 }
 
