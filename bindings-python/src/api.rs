@@ -70,7 +70,7 @@ fn process_stream<'py>(
 twins! {
 impl PyClient, PySyncClient {
     /// Processes of ``executortype`` as they reach ``state`` (e.g. new WAITING ones), as an
-    /// async iterator (``ProcessSubscription``). Only a registered executor may subscribe;
+    /// iterator (``ProcessSubscription``; from ``SyncClient``, ``SyncProcessSubscription``). Only a registered executor may subscribe;
     /// use ``assignments`` to take work, this stream is for watching.
     fn subscribe_processes<'py>(
         slf: &Bound<'py, Self>,
@@ -84,8 +84,8 @@ impl PyClient, PySyncClient {
         })
     }
 
-    /// The processes assigned to this executor, one by one, as an async iterator
-    /// (``ProcessSubscription``). Each poll waits up to ``poll`` seconds (whole, at least one);
+    /// The processes assigned to this executor, one by one, as an iterator
+    /// (``ProcessSubscription``; from ``SyncClient``, ``SyncProcessSubscription``). Each poll waits up to ``poll`` seconds (whole, at least one);
     /// no work means waiting, not an error. Leaving the loop (or ``close()``) ends it at once.
     #[pyo3(signature = (colonyname, poll = 10.0))]
     fn assignments<'py>(

@@ -300,7 +300,8 @@ impl PyClient, PySyncClient {
         })
     }
 
-    /// Subscribes to a channel: an async iterator of its entries (see ``ChannelSubscription``).
+    /// Subscribes to a channel: an iterator of its entries (``ChannelSubscription``, async; from
+    /// ``SyncClient`` a ``SyncChannelSubscription``, plain).
     ///
     /// ``after`` skips the first entries of the log; ``idle_timeout`` (seconds) ends the stream
     /// with ``TimeoutError`` when no entry arrives for that long. The stream ends after an

@@ -8,19 +8,23 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def quick_start() -> str:
+def quick_start(blocking: bool = False) -> str:
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
-    scripts = [block for block in blocks if "asyncio.run(main())" in block]
+    marker = "\nmain()\n" if blocking else "\nasyncio.run(main())\n"
+    scripts = [block for block in blocks if marker in block]
     assert len(scripts) == 1
     return scripts[0]
 
 
-async def test_quick_start_runs_as_written(colony, tmp_path):
+@pytest.mark.parametrize("blocking", [False, True], ids=["async", "blocking"])
+async def test_quick_start_runs_as_written(colony, tmp_path, blocking):
     script = tmp_path / "quickstart.py"
-    script.write_text(quick_start())
+    script.write_text(quick_start(blocking))
     host, port = colony.server_url.removeprefix("http://").split(":")
     env = {
         **os.environ,
