@@ -7,7 +7,8 @@
 //!   here from the table, between two marker lines; the test fails when the committed files differ
 //!   from what the table says (`COLONYKIT_WRITE_STUBS=1` rewrites them). The bindings' methods
 //!   themselves are expanded from the same table, so names, order and defaults agree by
-//!   construction;
+//!   construction. Python's `SyncClient` stub is generated from `Client`'s (each method in its
+//!   blocking form), and the blocking streams and writer must declare their async twins' methods;
 //! - the Python binding's modules import only from their own layer or the ones below.
 
 use std::fs;
@@ -63,9 +64,8 @@ fn python_reply(ty: &str) -> String {
 
 const PYTHON_WIDTH: usize = 100;
 
-/// One method of `Client` (a coroutine) or, if `blocking`, of `SyncClient` (the reply itself),
-/// as `ruff format` lays it out.
-fn python_method(operation: &Operation, blocking: bool) -> String {
+/// One method, as `ruff format` lays it out.
+fn python_method(operation: &Operation) -> String {
     let mut parameters = vec!["self".to_string()];
     for argument in operation.arguments {
         // An optional argument left out, or None, takes the row's default.
@@ -78,11 +78,10 @@ fn python_method(operation: &Operation, blocking: bool) -> String {
             Some(_) => format!("{}: Optional[{python}] = None", argument.name),
         });
     }
-    let reply = python_reply(&reply(operation));
-    let returns = match blocking {
-        false => format!(") -> Coroutine[Any, Any, {reply}]:"),
-        true => format!(") -> {reply}:"),
-    };
+    let returns = format!(
+        ") -> Coroutine[Any, Any, {}]:",
+        python_reply(&reply(operation))
+    );
     let one_line = format!(
         "    def {}({}{returns}",
         operation.name,
@@ -238,13 +237,18 @@ fn with_region(text: &str, path: &str, begin: &str, end: &str, generated: &str) 
 }
 
 fn check_region(path: &str, begin: &str, end: &str, generated: &str) {
+    let expected = with_region(&read(path), path, begin, end, generated);
+    check_file(path, &expected);
+}
+
+/// Fails (or, with `COLONYKIT_WRITE_STUBS`, rewrites the file) when `path` is not `expected`.
+fn check_file(path: &str, expected: &str) {
     let text = read(path);
-    let expected = with_region(&text, path, begin, end, generated);
     if expected == text {
         return;
     }
     if std::env::var_os("COLONYKIT_WRITE_STUBS").is_some() {
-        fs::write(root().join(path), &expected).unwrap();
+        fs::write(root().join(path), expected).unwrap();
         return;
     }
     let diff: Vec<String> = expected
@@ -264,34 +268,23 @@ fn check_region(path: &str, begin: &str, end: &str, generated: &str) {
 
 const PYTHON_BEGIN: &str = "    # --- Generated from the core's table of operations";
 const PYTHON_END: &str = "    # --- End of the generated operations";
-const SYNC_BEGIN: &str = "    # --- Blocking forms, generated from the core's table of operations";
-const SYNC_END: &str = "    # --- End of the blocking forms";
+const SYNC_BEGIN: &str = "# --- SyncClient: generated from Client above";
+const SYNC_END: &str = "# --- End of SyncClient";
 const NODE_BEGIN: &str = "  // --- Generated from the core's table of operations";
 const NODE_END: &str = "  // --- End of the generated operations";
 
+/// The stubs' `Client` methods from the table, and `SyncClient`: `Client` with every method in
+/// its blocking form (written once, by hand or from the table, for both).
 #[test]
 fn the_python_stubs_are_generated_from_the_table() {
-    check_region(
-        PYTHON_STUBS,
-        PYTHON_BEGIN,
-        PYTHON_END,
-        &python_region(false),
-    );
-}
-
-#[test]
-fn the_blocking_python_stubs_are_generated_from_the_table() {
-    check_region(PYTHON_STUBS, SYNC_BEGIN, SYNC_END, &python_region(true));
+    check_file(PYTHON_STUBS, &python_stubs());
 }
 
 const PYTHON_STUBS: &str = "bindings-python/python/colonykit/_native.pyi";
 const NODE_TYPES: &str = "bindings-node/index.d.ts";
 
-fn python_region(blocking: bool) -> String {
-    OPERATIONS
-        .iter()
-        .map(|operation| python_method(operation, blocking))
-        .collect()
+fn python_region() -> String {
+    OPERATIONS.iter().map(python_method).collect()
 }
 
 fn node_region() -> String {
@@ -338,7 +331,7 @@ fn no_operation_is_also_declared_by_hand() {
     }
 }
 
-/// The stubs as they should be: both generated regions rewritten.
+/// The stubs as they should be: `Client`'s table methods, then `SyncClient`, regenerated.
 fn python_stubs() -> String {
     let text = read(PYTHON_STUBS);
     let text = with_region(
@@ -346,15 +339,128 @@ fn python_stubs() -> String {
         PYTHON_STUBS,
         PYTHON_BEGIN,
         PYTHON_END,
-        &python_region(false),
+        &python_region(),
     );
-    with_region(
-        &text,
-        PYTHON_STUBS,
-        SYNC_BEGIN,
-        SYNC_END,
-        &python_region(true),
+    let sync = sync_client(&text);
+    with_region(&text, PYTHON_STUBS, SYNC_BEGIN, SYNC_END, &sync)
+}
+
+/// What the stubs say of `SyncClient` (its docstring; the methods are `Client`'s).
+const SYNC_CLIENT_HEAD: &str = r#"@final
+class SyncClient:
+    """A ColonyOS client whose operations block: the same methods, arguments, defaults, records
+    and errors as ``Client``, each returning its result instead of a coroutine.
+
+    Each call releases the GIL while it waits and needs no event loop (it works where one is
+    running, as in a notebook, and in many threads sharing one client); Ctrl-C interrupts a wait.
+    Streams are plain iterators. ``with SyncClient(...) as client`` works.
+    """
+"#;
+
+/// The blocking names of what `Client`'s methods return.
+const BLOCKING_TYPES: &[(&str, &str)] = &[
+    ("-> Client:", "-> SyncClient:"),
+    ("-> ChannelSubscription:", "-> SyncChannelSubscription:"),
+    ("-> ProcessSubscription:", "-> SyncProcessSubscription:"),
+    ("-> ChannelWriter:", "-> SyncChannelWriter:"),
+];
+
+/// `SyncClient`'s stub: the `Client` class of `stubs`, each method in its blocking form.
+fn sync_client(stubs: &str) -> String {
+    let client = class(stubs, "@final\nclass Client:", &format!("\n{SYNC_BEGIN}"));
+    // Past the docstring.
+    let body_at = client.find("\n    \"\"\"").expect("Client's docstring") + 8;
+    let body_at = body_at + client[body_at..].find("\"\"\"\n").expect("its end") + 4;
+    let mut out = String::from(SYNC_CLIENT_HEAD);
+    let mut lines = client[body_at..].lines().peekable();
+    while let Some(line) = lines.next() {
+        let trimmed = line.trim_start();
+        if !(trimmed.starts_with("def ") || trimmed.starts_with("async def ")) {
+            if !line.starts_with("    # --- ") {
+                out.push_str(&line.replace("an async iterator", "an iterator"));
+                out.push('\n');
+            }
+            continue;
+        }
+        // The whole signature: up to the line that closes its parentheses.
+        let mut signature = vec![line];
+        let mut depth = parentheses(line);
+        while depth > 0 {
+            let next = lines.next().expect("a signature's end");
+            depth += parentheses(next);
+            signature.push(next);
+        }
+        out.push_str(&blocking_signature(&signature));
+    }
+    out.push('\n');
+    out
+}
+
+fn parentheses(line: &str) -> i32 {
+    line.matches(['(', '[']).count() as i32 - line.matches([')', ']']).count() as i32
+}
+
+/// A method's signature (its lines) in blocking form, laid out as `ruff format` does.
+fn blocking_signature(lines: &[&str]) -> String {
+    let exploded = lines.len() > 2 && lines[lines.len() - 2].trim_end().ends_with(',');
+    let mut text = lines.join("\n");
+    text = text.replace("    async def __aenter__(", "    def __enter__(");
+    text = text.replace("    async def __aexit__(", "    def __exit__(");
+    text = unwrap_coroutines(&text);
+    for (from, to) in BLOCKING_TYPES {
+        text = text.replace(from, to);
+    }
+    if exploded {
+        // A magic trailing comma: one parameter per line stays.
+        return text + "\n";
+    }
+    let one_line: String = text
+        .lines()
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace("( ", "(")
+        .replace(" )", ")");
+    let one_line = format!("    {one_line}");
+    if one_line.len() <= PYTHON_WIDTH {
+        return one_line + "\n";
+    }
+    let open = one_line.find('(').expect("a parameter list") + 1;
+    let close = one_line.rfind(") ->").expect("a return type");
+    format!(
+        "{}\n        {}\n    {}\n",
+        &one_line[..open],
+        &one_line[open..close],
+        &one_line[close..]
     )
+}
+
+/// `Coroutine[Any, Any, T]` replaced by `T`.
+fn unwrap_coroutines(text: &str) -> String {
+    const WRAPPER: &str = "Coroutine[Any, Any, ";
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(WRAPPER) {
+        out.push_str(&rest[..at]);
+        let inner = &rest[at + WRAPPER.len()..];
+        let mut depth = 1;
+        let end = inner
+            .char_indices()
+            .find(|&(_, c)| {
+                depth += match c {
+                    '[' => 1,
+                    ']' => -1,
+                    _ => 0,
+                };
+                depth == 0
+            })
+            .map(|(i, _)| i)
+            .expect("a closing bracket");
+        out.push_str(&inner[..end]);
+        rest = &inner[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The text of the stub class that starts with `begin`, up to the next decorator or class.

@@ -146,9 +146,9 @@ class Client:
 
     # Process streams
     def subscribe_processes(self, executortype: str, state: StateLike) -> ProcessSubscription:
-        """Processes of ``executortype`` as they reach ``state`` (e.g. new WAITING ones), as an
-        async iterator. Only a registered executor may subscribe; use ``assignments`` to take
-        work, this stream is for watching."""
+        """Processes of ``executortype`` as they reach ``state`` (e.g. new WAITING ones),
+        as an async iterator. Only a registered executor may subscribe; use ``assignments`` to
+        take work, this stream is for watching."""
     def assignments(self, colonyname: str, poll: float = 10.0) -> ProcessSubscription:
         """The processes assigned to this executor, one by one, as an async iterator. Each poll
         waits up to ``poll`` seconds; no work means waiting, not an error. Leaving the loop (or
@@ -424,6 +424,7 @@ class Client:
         """Client side: acknowledges on ``sync_channel`` that everything has arrived."""
     # --- End of the generated operations ---
 
+# --- SyncClient: generated from Client above by core/tests/signatures.rs: do not edit ---
 @final
 class SyncClient:
     """A ColonyOS client whose operations block: the same methods, arguments, defaults, records
@@ -526,15 +527,14 @@ class SyncClient:
 
     # Process streams
     def subscribe_processes(self, executortype: str, state: StateLike) -> SyncProcessSubscription:
-        """Processes of ``executortype`` as they reach ``state`` (e.g. new WAITING ones), as an
-        iterator. Only a registered executor may subscribe; use ``assignments`` to take
-        work, this stream is for watching."""
+        """Processes of ``executortype`` as they reach ``state`` (e.g. new WAITING ones),
+        as an iterator. Only a registered executor may subscribe; use ``assignments`` to
+        take work, this stream is for watching."""
     def assignments(self, colonyname: str, poll: float = 10.0) -> SyncProcessSubscription:
         """The processes assigned to this executor, one by one, as an iterator. Each poll
         waits up to ``poll`` seconds; no work means waiting, not an error. Leaving the loop (or
         ``close()``) ends it at once."""
 
-    # --- Blocking forms, generated from the core's table of operations: do not edit ---
     def server_version(self) -> ServerVersion:
         """The server's build version (works without a key)."""
     def server_info(self) -> ServerInfo:
@@ -770,7 +770,8 @@ class SyncClient:
         """Removes every snapshot of a colony."""
     def acknowledge(self, processid: str, sync_channel: str) -> None:
         """Client side: acknowledges on ``sync_channel`` that everything has arrived."""
-    # --- End of the blocking forms ---
+
+# --- End of SyncClient ---
 
 class Subscription(Generic[T]):
     """A stream from the server, as an async iterator.
