@@ -3,11 +3,10 @@ page's ``# prints:`` comments say."""
 
 from __future__ import annotations
 
-import asyncio
-import os
 import re
-import sys
 from pathlib import Path
+
+from conftest import run_script
 
 PAGE = Path(__file__).resolve().parents[1] / "MIGRATING.md"
 
@@ -46,25 +45,5 @@ async def test_every_snippet_runs_against_the_server(colony, tmp_path):
     code = "\n".join(snippets())
     script = tmp_path / "migrating.py"
     script.write_text(code)
-    host, port = colony.server_url.removeprefix("http://").split(":")
-    env = {
-        **os.environ,
-        "COLONIES_SERVER_HOST": host,
-        "COLONIES_SERVER_PORT": port,
-        "COLONIES_TLS": "false",
-        "COLONIES_PRVKEY": colony.user_key,
-        "COLONIES_EXECUTOR_PRVKEY": colony.executor_key,
-        "COLONIES_COLONY_NAME": colony.colonyname,
-        "COLONIES_EXECUTOR_TYPE": colony.executortype,
-    }
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(script),
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(child.communicate(), 120)
-    assert child.returncode == 0, err.decode()
-    assert [line.rstrip() for line in out.decode().splitlines()] == expected_output(code)
-    assert err.decode() == ""
+    out = await run_script(script, colony.env(COLONIES_PRVKEY=colony.user_key), timeout=120)
+    assert [line.rstrip() for line in out.splitlines()] == expected_output(code)
