@@ -12,10 +12,11 @@ import sys
 import textwrap
 import threading
 import time
+import uuid
 
 import colonykit
 import pytest
-from colonykit import Client, SyncClient
+from colonykit import Client, FunctionSpec, SyncClient
 
 # The async context-manager and iterator methods and their blocking counterparts.
 ASYNC_ONLY = {"__aenter__", "__aexit__", "__aiter__", "__anext__", "aclose"}
@@ -190,9 +191,50 @@ async def test_process_streams(colony):
         assert process.processid == submitted.processid
         break
     assert work.closed
-    events = executor.subscribe_processes(colony.executortype, "waiting")
-    assert isinstance(events, colonykit.SyncProcessSubscription)
-    events.close()
+    # Process events are per executor type on the whole server: this colony's own type.
+    executortype = unique_type(colony)
+    with executor.subscribe_processes(executortype, "waiting") as events:
+        assert isinstance(events, colonykit.SyncProcessSubscription)
+        threading.Event().wait(0.3)
+        watched = user.submit(
+            FunctionSpec("f", executortype=executortype, colonyname=colony.colonyname)
+        )
+        seen = next(iter(events))
+        assert seen.processid == watched.processid
+    assert events.closed
+
+
+def unique_type(colony) -> str:
+    """A new executor type, and an executor of it in the colony (approved)."""
+    executortype = f"py-sync-{uuid.uuid4().hex[:8]}"
+    owner = colony.sync("owner")
+    key = colonykit.generate_key()
+    name = f"watcher-{uuid.uuid4().hex[:8]}"
+    owner.add_executor(colonykit.key_id(key), executortype, name, colony.colonyname)
+    owner.approve_executor(colony.colonyname, name)
+    return executortype
+
+
+async def test_server_loses_an_event_after_a_subscription_closed_before_any(colony):
+    """Server finding (docs/server-findings.md): a process subscription closed before its first
+    event stays registered until the server fails to write to it, and that event is lost for
+    every other subscriber of the executor type; the next one arrives."""
+    executortype = unique_type(colony)
+    executor, user = colony.sync("executor"), colony.sync("user")
+    early = executor.subscribe_processes(executortype, "waiting")
+    threading.Event().wait(0.3)
+    early.close()
+    with executor.subscribe_processes(executortype, "waiting") as events:
+        threading.Event().wait(0.3)
+        user.submit(FunctionSpec("f", executortype=executortype, colonyname=colony.colonyname))
+        threading.Timer(3, events.close).start()
+        assert events.next() is None  # lost
+    with executor.subscribe_processes(executortype, "waiting") as events:
+        threading.Event().wait(0.3)
+        second = user.submit(
+            FunctionSpec("f", executortype=executortype, colonyname=colony.colonyname)
+        )
+        assert events.next().processid == second.processid
 
 
 async def test_many_threads_share_one_client(colony):
