@@ -219,6 +219,24 @@ mod tests {
         connections.load(Ordering::SeqCst)
     }
 
+    /// A child made by fork neither reuses nor closes its parent's idle connections: it opens
+    /// its own, and reuses those.
+    #[tokio::test]
+    async fn a_forked_child_opens_connections_of_its_own() {
+        let (address, connections) = stand_in(After::KeepAlive).await;
+        let client = Client::builder(address).build().unwrap();
+        let pool = super::Pool::default();
+        pool.post(&client, "{}").await.unwrap();
+        pool.post(&client, "{}").await.unwrap();
+        assert_eq!(connections.load(Ordering::SeqCst), 1);
+        // As in the child: the idle connection was opened by another process.
+        pool.idle.lock().unwrap().pid = 0;
+        pool.post(&client, "{}").await.unwrap();
+        assert_eq!(connections.load(Ordering::SeqCst), 2);
+        pool.post(&client, "{}").await.unwrap();
+        assert_eq!(connections.load(Ordering::SeqCst), 2);
+    }
+
     /// Connections opened for three calls: one while the server keeps it; a new one each time
     /// the server dropped it (silently, announced, or by closing on the next request unread),
     /// and every call still succeeds.
