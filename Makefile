@@ -7,23 +7,36 @@ SHELL := /bin/bash
 SERVER_ENV := tests/server/run/server.env
 COLONY_ENV := examples/run/colony.env
 CARGO_TESTED := -p colonykit -p colonykit-examples
+ACTIONLINT_VERSION := v1.7.12
+ACTIONLINT := $(CURDIR)/target/tools/bin/actionlint
+# The TLS instance beside the default one: its own run folder, every port + 10, a TLS front.
+TLS_SERVER := COLONYKIT_INSTANCE=tls COLONYKIT_SERVER_TLS=1 COLONYKIT_PORT_OFFSET=10
+TLS_SERVER_ENV := $(CURDIR)/tests/server/run-tls/server.env
+TLS_COLONY_ENV := examples/run/colony-tls.env
 
-.PHONY: test test-all test-rust test-examples test-python test-node test-fuzz matrix bench lint lint-generated lint-locks lint-python-stubs demo bootstrap server-up server-down
+.PHONY: test test-all test-rust test-examples test-python test-node test-fuzz test-tls matrix bench lint lint-generated lint-locks lint-python-stubs demo bootstrap server-up server-down tls-server-up tls-server-down dist test-install
 
 ## Everything, against a real server that is started first and stopped at the end; fails if the
 ## run changed the working tree (tests/tree/unchanged prints what changed).
 test:
 	tests/tree/unchanged save
 	tests/server/up
-	status=0; $(MAKE) --no-print-directory test-all || status=$$?; tests/server/down; \
+	$(TLS_SERVER) tests/server/up || { tests/server/down; exit 1; }
+	status=0; $(MAKE) --no-print-directory test-all || status=$$?; \
+	tests/server/down; $(TLS_SERVER) tests/server/down; \
 	tests/tree/unchanged check || { [ $$status -ne 0 ] || status=1; }; exit $$status
 
-test-all: lint test-rust test-fuzz test-python test-node test-examples matrix
+## dist first: the tests (and stubtest) use the packages it builds, nothing is built twice.
+test-all: dist lint test-rust test-fuzz test-python test-node test-install test-examples matrix test-tls
 
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --locked $(CARGO_TESTED) --all-targets --quiet -- -D warnings
 	$(MAKE) --no-print-directory lint-generated lint-locks lint-python-stubs
+	node bindings-node/scripts/version.js check
+	@command -v $(ACTIONLINT) >/dev/null || { echo "installing actionlint $(ACTIONLINT_VERSION) (go install)"; \
+	  GOBIN=$(CURDIR)/target/tools/bin go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION); }
+	$(ACTIONLINT) .github/workflows/*.yml
 
 ## The generated files (the operations in _native.pyi and index.d.ts, from the core's table) are
 ## regenerated; any change to them is a failure, with the diff.
@@ -33,16 +46,17 @@ lint-generated:
 	git diff --exit-code -- $(GENERATED) || { \
 	  echo "the files above are generated from the core's table of operations: commit them" >&2; exit 1; }
 
-## mypy's stubtest: the signatures in _native.pyi against the compiled module (a debug build,
-## installed in its own venv, target/lint-venv; pinned tools). Allowed differences:
-## bindings-python/stubtest-allowlist.txt.
+## mypy's stubtest: the signatures in _native.pyi against the compiled module (the wheel of
+## `make dist` when there is one, else a debug build), installed in its own venv,
+## target/lint-venv; pinned tools. Allowed differences: bindings-python/stubtest-allowlist.txt.
 LINT_VENV := target/lint-venv
 lint-python-stubs:
 	test -x $(LINT_VENV)/bin/python || python3 -m venv $(LINT_VENV)
 	$(LINT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
 	  "maturin==1.9.6" "mypy==1.15.0" "typing_extensions>=4.7"
 	rm -rf target/lint-wheels
-	$(LINT_VENV)/bin/maturin build --quiet --profile dev -m bindings-python/Cargo.toml -o target/lint-wheels
+	if ls dist/colonykit-*.whl >/dev/null 2>&1; then mkdir -p target/lint-wheels && cp dist/colonykit-*.whl target/lint-wheels/; \
+	else $(LINT_VENV)/bin/maturin build --quiet --profile dev -m bindings-python/Cargo.toml -o target/lint-wheels; fi
 	$(LINT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --force-reinstall \
 	  --no-deps target/lint-wheels/*.whl
 	cd target && $(CURDIR)/$(LINT_VENV)/bin/python -m mypy.stubtest colonykit._native \
@@ -72,11 +86,34 @@ test-examples: bootstrap
 	cd examples/node && npm install --no-audit --no-fund --silent
 	examples/check node
 
+## test-python and test-node install what `make dist` built (no second build); to test a
+## binding built from source instead: bindings-python/test.sh, bindings-node/test.sh.
 test-python:
-	bindings-python/test.sh
+	bindings-python/test.sh --dist
+
+## Over TLS, against the TLS instance (a private CA): the bad-TLS catalogue, the resume test and
+## the three channel patterns in each language, and programs that trust the CA through
+## COLONIES_CA_FILE or SSL_CERT_FILE (after test-python, test-node and test-examples install).
+test-tls: tls-server-up
+	COLONYKIT_SERVER_ENV=$(TLS_SERVER_ENV) cargo test --locked -p colonykit --test tls --test resume -- --include-ignored
+	set -a; . $(TLS_SERVER_ENV); set +a; cargo run --locked --quiet -p colonykit-examples --bin bootstrap -- $(TLS_COLONY_ENV)
+	for lang in rust python node; do COLONYKIT_COLONY_ENV=$(TLS_COLONY_ENV) examples/check $$lang; done
+	cd bindings-python && COLONYKIT_SERVER_ENV=$(TLS_SERVER_ENV) .venv/bin/python -m pytest -p no:cacheprovider \
+	  tests/test_tls.py tests/test_resume.py tests/test_patterns.py
+	cd bindings-node && COLONYKIT_SERVER_ENV=$(TLS_SERVER_ENV) node --test --test-concurrency=2 \
+	  test/tls.test.mjs test/resume.test.mjs test/patterns.test.mjs
 
 test-node:
-	bindings-node/test.sh
+	bindings-node/test.sh --dist
+
+## Every package this machine can build, into dist/ (pinned tools; see tests/install/dist).
+dist:
+	tests/install/dist
+
+## The packages of dist/ installed as a user would (no Rust, empty HOME, offline), then the
+## README's quick starts against the real server.
+test-install: bootstrap
+	tests/install/run
 
 ## Every client language against every executor language (and pycolonies), on every scenario.
 matrix: server-up
@@ -102,3 +139,9 @@ server-up:
 
 server-down:
 	tests/server/down
+
+tls-server-up:
+	$(TLS_SERVER) tests/server/up
+
+tls-server-down:
+	$(TLS_SERVER) tests/server/down

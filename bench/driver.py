@@ -4,7 +4,7 @@
 Called by bench/run once everything is built; stdlib only. Settings (environment):
   BENCH_RUNS     rounds over all SDKs (default 3; medians are over rounds)
   BENCH_SDKS     comma-separated subset of: raw,ck-rust,ck-python,ck-python-sync,ck-node,colonyos,
-                 pycolonies
+                 pycolonies,ck-rust-tls,ck-python-tls,ck-node-tls (the TLS rows need the TLS instance)
   BENCH_STREAM   0 skips the 10,000-entry streaming measurement (it needs ~100 s to fill)
   BENCH_OUT      where the table goes (default bench/results/latest.md)
 """
@@ -37,10 +37,13 @@ STREAM_N = 10_000
 
 
 class Sdk:
-    def __init__(self, key, label, cmd, kind, work_extra=None):
+    def __init__(self, key, label, cmd, kind, work_extra=None, tls=False):
         self.key, self.label, self.cmd, self.kind = key, label, cmd, kind
         self.work_extra = work_extra or {}
         self.available, self.why = False, ""
+        # Over TLS (the TLS test instance, a private CA): the `work` mode only.
+        self.tls = tls
+        self.base = key.removesuffix("-tls")
 
 
 SDKS = [
@@ -57,6 +60,11 @@ SDKS = [
     Sdk("colonyos", "colonyos crate 1.0.5", [os.path.join(RUST, "colonyos")], "other"),
     Sdk("pycolonies", "pycolonies 1.0.25", [PY, os.path.join(HERE, "py", "pycolonies_bench.py")], "other",
         {"sign_n": 100}),
+    Sdk("ck-rust-tls", "colonykit (Rust) over TLS", [os.path.join(RUST, "colonykit")], "Rust", tls=True),
+    Sdk("ck-python-tls", "colonykit (Python) over TLS", [PY, os.path.join(HERE, "py", "colonykit_bench.py")],
+        "Python", tls=True),
+    Sdk("ck-node-tls", "colonykit (Node) over TLS", ["node", os.path.join(HERE, "node", "colonykit_bench.mjs")],
+        "Node", tls=True),
 ]
 COLONYKIT = ("ck-rust", "ck-python", "ck-python-sync", "ck-node")
 
@@ -65,8 +73,10 @@ def log(message):
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
-def server_settings():
-    path = os.path.join(ROOT, "tests", "server", "run", "server.env")
+def server_settings(run="run"):
+    path = os.path.join(ROOT, "tests", "server", run, "server.env")
+    if not os.path.exists(path):
+        return {}
     settings = {}
     with open(path) as f:
         for line in f:
@@ -78,7 +88,10 @@ def server_settings():
 
 def probe(sdk: Sdk):
     """Whether the SDK can run here; the reason recorded by bench/run if it cannot."""
-    why_file = os.path.join(STATE, f"{sdk.key}.why")
+    if sdk.tls and not server_settings("run-tls"):
+        sdk.why = "the TLS instance is not running (tests/server/README.md)"
+        return
+    why_file = os.path.join(STATE, f"{sdk.base}.why")
     if os.path.exists(why_file):
         with open(why_file) as f:
             sdk.why = f.read().strip() or "not built"
@@ -92,9 +105,9 @@ def probe(sdk: Sdk):
         "ck-python-sync": [PY, "-c", "import colonykit"],
         "pycolonies": [PY, "-c", "import pycolonies"],
         "ck-node": ["node", "--input-type=module", "-e", "await import('colonykit')"],
-    }.get(sdk.key)
+    }.get(sdk.base)
     if check:
-        cwd = os.path.join(HERE, "node") if sdk.key == "ck-node" else HERE
+        cwd = os.path.join(HERE, "node") if sdk.base == "ck-node" else HERE
         r = subprocess.run(check, cwd=cwd, capture_output=True, text=True, timeout=60)
         if r.returncode != 0:
             sdk.why = "cannot be loaded: " + (r.stderr.strip().splitlines() or ["?"])[-1][:200]
@@ -211,23 +224,35 @@ class Bench:
         self.errors = {s.key: [] for s in SDKS}
         self.stream_live = {}
 
-    def setup(self, name):
+    def setup(self, name, tls=False):
         path = os.path.join(self.tmp, f"{name}.json")
-        s = self.settings
+        s = server_settings("run-tls") if tls else self.settings
+        # The raw floor speaks plain HTTP: over TLS it makes the colony through the server
+        # itself (behind the TLS front); the SDK under test gets the TLS address and the CA.
+        port = s["COLONYKIT_BACKEND_PORT"] if tls else s["COLONIES_SERVER_PORT"]
         run(self.raw + ["setup", path, f"host={s['COLONIES_SERVER_HOST']}",
-                        f"port={s['COLONIES_SERVER_PORT']}", f"prvkey={s['COLONIES_SERVER_PRVKEY']}"], 60)
+                        f"port={port}", f"prvkey={s['COLONIES_SERVER_PRVKEY']}"], 60)
+        if tls:
+            with open(path) as f:
+                data = json.load(f)
+            data["server_url"] = f"https://{s['COLONIES_SERVER_HOST']}:{s['COLONIES_SERVER_PORT']}"
+            data["ca_file"] = s["COLONIES_CA_FILE"]
+            with open(path, "w") as f:
+                json.dump(data, f)
         return path
 
     def mkproc(self, setup):
         return run(self.raw + ["mkproc", setup], 60)["processid"]
 
     def cwd(self, sdk):
-        return os.path.join(HERE, "node") if sdk.key == "ck-node" else HERE
+        return os.path.join(HERE, "node") if sdk.base == "ck-node" else HERE
 
     def one_run(self, sdk: Sdk, r: int, stream_setup, stream_pid):
         metrics = {}
-        setup = self.setup(f"{sdk.key}-{r}")
+        setup = self.setup(f"{sdk.key}-{r}", sdk.tls)
         metrics.update(run(sdk.cmd + ["work", setup] + params({**WORK_PARAMS, **sdk.work_extra}), 900, self.cwd(sdk)))
+        if sdk.tls:
+            return metrics
         if sdk.key == "ck-rust":
             # Signing, core vs floor code alternated in one process: immune to the load swings
             # between two programs' runs.

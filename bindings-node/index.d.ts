@@ -634,7 +634,20 @@ export interface ClientOptions {
   prvkey?: string
   /** The longest an ordinary call may take, in milliseconds (default 30 000). */
   timeoutMs?: number
+  /** A PEM file of CA certificates to trust besides the system's store and the web roots. */
+  caFile?: string
+  /** The same as PEM text. */
+  caPem?: string
+  /** A PEM client certificate, for a server (or its TLS front) that asks for one (with `clientKey`). */
+  clientCert?: string
+  /** The PEM private key of `clientCert`. */
+  clientKey?: string
+  /** DANGEROUS: accepts any server certificate (test servers only; prints a warning). */
+  dangerSkipTlsVerify?: boolean
 }
+
+/** The TLS options of {@link Client.fromEnv} (as in {@link ClientOptions}). */
+export type TlsOptions = Pick<ClientOptions, 'caFile' | 'caPem' | 'clientCert' | 'clientKey' | 'dangerSkipTlsVerify'>
 
 /** Options of a call that waits. */
 export interface WaitOptions {
@@ -791,10 +804,10 @@ export declare class Client {
 
   /**
    * A client set up from the environment: `COLONIES_SERVER_HOST` (default `localhost`),
-   * `COLONIES_SERVER_PORT` (default 50080), `COLONIES_TLS` (`true`/`false`) and
-   * `COLONIES_PRVKEY` (optional).
+   * `COLONIES_SERVER_PORT` (default 50080), `COLONIES_TLS` (`true`/`false`; pycolonies'
+   * `COLONIES_SERVER_TLS` when unset), `COLONIES_CA_FILE` and `COLONIES_PRVKEY` (optional).
    */
-  static fromEnv(): Client
+  static fromEnv(options?: TlsOptions): Client
 
   /** A client that signs with `prvkey` and shares this client's connection pool. */
   withKey(prvkey: string): Client
@@ -1091,6 +1104,9 @@ export declare class Client {
   // --- End of the generated operations ---
 }
 
+/** The package's version (the same as the Rust crate's and the Python package's). */
+export declare const version: string
+
 /** A fresh random private key, as 64 hex characters. Keep it secret. */
 export declare function generateKey(): string
 
@@ -1174,4 +1190,11 @@ export declare class ServerError extends ColonyError {
 /** The process was closed (successful, failed or cancelled) while it was being waited on. */
 export declare class ProcessClosedError extends ColonyError {
   readonly code: 'ProcessClosed'
+}
+/**
+ * TLS failed: the server's certificate is not trusted (unknown issuer, wrong name, expired),
+ * the server and the address disagree on TLS, or a CA or client certificate could not be used.
+ */
+export declare class TlsError extends ColonyError {
+  readonly code: 'Tls'
 }

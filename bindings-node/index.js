@@ -494,22 +494,50 @@ const OPERATIONS = JSON.parse(native.operations()).map(({ name, args }) => [
 
 const INTERNAL = Symbol('colonykit.internal')
 
+/**
+ * @typedef {{ caFile?: string, caPem?: string, clientCert?: string, clientKey?: string,
+ *   dangerSkipTlsVerify?: boolean }} TlsConfig
+ */
+
+/** The TLS options of client options, checked. @param {TlsConfig} config */
+function tlsOptions(config) {
+  const danger = config.dangerSkipTlsVerify
+  if (danger !== undefined && typeof danger !== 'boolean') {
+    throw badType('dangerSkipTlsVerify', 'a boolean', danger)
+  }
+  return {
+    caFile: optionalString(config.caFile, 'caFile'),
+    caPem: optionalString(config.caPem, 'caPem'),
+    clientCert: optionalString(config.clientCert, 'clientCert'),
+    clientKey: optionalString(config.clientKey, 'clientKey'),
+    dangerSkipTlsVerify: danger,
+  }
+}
+
 /** A ColonyOS client; see index.d.ts. */
 class Client {
   #native
 
+  static {
+    require('./lib/internals.js').client = {
+      nativeOf: (client) => client.#native,
+      wrap: (nativeClient) => Client.#wrap(nativeClient),
+    }
+  }
+
   /**
-   * @param {{ server: string, prvkey?: string, timeoutMs?: number }} config
+   * @param {{ server: string, prvkey?: string, timeoutMs?: number } & TlsConfig} config
    */
   constructor(config) {
     if (config === INTERNAL) return
     if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-      throw badType('Client options', 'an object { server, prvkey?, timeoutMs? }', config)
+      throw badType('Client options', 'an object { server, prvkey?, timeoutMs?, caFile?, ... }', config)
     }
     const server = string(config.server, 'server')
     const prvkey = optionalString(config.prvkey, 'prvkey')
     const timeoutMs = optionalNumber(config.timeoutMs, 'timeoutMs')
-    this.#native = wrapSync(() => new native.NativeClient(server, prvkey, timeoutMs))
+    const tls = tlsOptions(config)
+    this.#native = wrapSync(() => new native.NativeClient(server, prvkey, timeoutMs, tls))
   }
 
   static #wrap(nativeClient) {
@@ -518,9 +546,17 @@ class Client {
     return client
   }
 
-  /** A client from COLONIES_SERVER_HOST, COLONIES_SERVER_PORT, COLONIES_TLS, COLONIES_PRVKEY. */
-  static fromEnv() {
-    return Client.#wrap(wrapSync(() => native.NativeClient.fromEnv()))
+  /**
+   * A client from COLONIES_SERVER_HOST, COLONIES_SERVER_PORT, COLONIES_TLS (or
+   * COLONIES_SERVER_TLS), COLONIES_CA_FILE, COLONIES_PRVKEY; `options` adds TLS options.
+   * @param {TlsConfig} [options]
+   */
+  static fromEnv(options = {}) {
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw badType('fromEnv options', 'an object { caFile?, caPem?, ... }', options)
+    }
+    const tls = tlsOptions(options)
+    return Client.#wrap(wrapSync(() => native.NativeClient.fromEnv(tls)))
   }
 
   /** A client that signs with `prvkey` and shares this client's connections. */
@@ -737,4 +773,6 @@ module.exports = {
   ProtocolError: errors.ProtocolError,
   ServerError: errors.ServerError,
   ProcessClosedError: errors.ProcessClosedError,
+  TlsError: errors.TlsError,
+  version: require('./package.json').version,
 }

@@ -23,6 +23,8 @@ export const {
   ProtocolError,
   ServerError,
   ProcessClosedError,
+  TlsError,
+  version,
 } = colonykit
 
 export default colonykit

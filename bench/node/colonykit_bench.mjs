@@ -86,8 +86,10 @@ function printReport(report) {
 class Roles {
   constructor(setup) {
     this.setup = setup
-    const server = `http://${setup.host}:${setup.port}`
-    this.user = new Client({ server, prvkey: setup.user_key })
+    // Over TLS the driver gives the TLS address and the CA to trust.
+    const server = setup.server_url ?? `http://${setup.host}:${setup.port}`
+    const tls = setup.ca_file ? { caFile: setup.ca_file } : {}
+    this.user = new Client({ server, prvkey: setup.user_key, ...tls })
     this.exec = this.user.withKey(setup.exec_key)
   }
   spec(channels) {

@@ -34,7 +34,8 @@ from common import (  # noqa: E402
 class Roles:
     def __init__(self, path):
         self.setup = Setup(path)
-        self.user = Client(self.setup.server, self.setup.user_key)
+        tls = {"ca_file": self.setup.ca_file} if self.setup.ca_file else {}
+        self.user = Client(self.setup.server, self.setup.user_key, **tls)
         self.exec = self.user.with_key(self.setup.exec_key)
 
     def spec(self, channels):

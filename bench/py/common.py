@@ -22,7 +22,9 @@ class Setup:
             v = json.load(f)
         self.host = v["host"]
         self.port = int(v["port"])
-        self.server = f"http://{self.host}:{self.port}"
+        # Over TLS the driver gives the TLS address and the CA to trust.
+        self.server = v.get("server_url") or f"http://{self.host}:{self.port}"
+        self.ca_file = v.get("ca_file")
         self.colony = v["colony"]
         self.colony_key = v["colony_key"]
         self.exec_key = v["exec_key"]

@@ -42,6 +42,7 @@ const KINDS = [
   ['ProtocolError', 'Protocol'],
   ['ServerError', 'Server'],
   ['ProcessClosedError', 'ProcessClosed'],
+  ['TlsError', 'Tls'],
 ]
 
 const classes = { ColonyError }

@@ -15,6 +15,7 @@
 mod api;
 mod convert;
 mod error;
+mod executor;
 mod json;
 mod output;
 mod runtime;
@@ -186,6 +187,29 @@ pub struct NativeClient {
     inner: colonykit::Client,
 }
 
+/// The TLS options of a client (`caFile`, `caPem`, `clientCert`, `clientKey`,
+/// `dangerSkipTlsVerify`; see `ClientOptions` in index.d.ts).
+#[napi(object)]
+pub struct NativeTlsOptions {
+    pub ca_file: Option<String>,
+    pub ca_pem: Option<String>,
+    pub client_cert: Option<String>,
+    pub client_key: Option<String>,
+    pub danger_skip_tls_verify: Option<bool>,
+}
+
+impl From<NativeTlsOptions> for colonykit::TlsSettings {
+    fn from(tls: NativeTlsOptions) -> Self {
+        colonykit::TlsSettings {
+            ca_file: tls.ca_file.map(Into::into),
+            ca_pem: tls.ca_pem,
+            client_cert: tls.client_cert.map(Into::into),
+            client_key: tls.client_key.map(Into::into),
+            danger_skip_tls_verify: tls.danger_skip_tls_verify.unwrap_or(false),
+        }
+    }
+}
+
 #[napi]
 impl NativeClient {
     /// A client of `server` (`http://host:port`), signing with `prvkey` when given.
@@ -194,6 +218,7 @@ impl NativeClient {
         server: String,
         prvkey: Option<String>,
         timeout_ms: Option<f64>,
+        tls: Option<NativeTlsOptions>,
     ) -> napi::Result<Self> {
         let mut builder = colonykit::Client::builder(server);
         if let Some(prvkey) = prvkey {
@@ -203,16 +228,23 @@ impl NativeClient {
             builder = builder.timeout(millis(ms, "timeoutMs")?);
         }
         Ok(NativeClient {
-            inner: builder.build().napi()?,
+            inner: builder
+                .tls(tls.map(Into::into).unwrap_or_default())
+                .build()
+                .napi()?,
         })
     }
 
-    /// A client set up from `COLONIES_SERVER_HOST`, `COLONIES_SERVER_PORT`, `COLONIES_TLS` and
-    /// `COLONIES_PRVKEY`.
+    /// A client set up from `COLONIES_SERVER_HOST`, `COLONIES_SERVER_PORT`, `COLONIES_TLS` (or
+    /// `COLONIES_SERVER_TLS`), `COLONIES_CA_FILE` and `COLONIES_PRVKEY`, with `tls` on top.
     #[napi(factory, catch_unwind)]
-    pub fn from_env() -> napi::Result<Self> {
+    pub fn from_env(tls: Option<NativeTlsOptions>) -> napi::Result<Self> {
+        let builder = colonykit::Client::builder_from_env().napi()?;
         Ok(NativeClient {
-            inner: colonykit::Client::from_env().napi()?,
+            inner: builder
+                .tls(tls.map(Into::into).unwrap_or_default())
+                .build()
+                .napi()?,
         })
     }
 

@@ -21,6 +21,7 @@ import {
   ProtocolError,
   ServerError,
   ProcessClosedError,
+  TlsError,
   generateKey,
   keyId,
 } from 'colonykit'
@@ -41,6 +42,7 @@ test('error classes: one per kind, with code, status and name', () => {
     Protocol: ProtocolError,
     Server: ServerError,
     ProcessClosed: ProcessClosedError,
+    Tls: TlsError,
   }
   for (const [code, cls] of Object.entries(classes)) {
     const error = new cls('message', { status: 418 })
@@ -66,10 +68,12 @@ test('require and import give the same package', () => {
     'ChannelSubscription', 'ChannelWriter', 'Client', 'ColonyError', 'ConflictError', 'ConnectionError', 'ExecutorState',
     'InvalidArgumentError', 'InvalidRequestError', 'NotFoundError', 'ProcessClosedError', 'ProcessState',
     'ProcessSubscription', 'ProtocolError', 'RateLimitedError', 'ServerError', 'Subscription', 'TimeoutError',
-    'UnauthorizedError', 'generateKey', 'keyId',
+    'TlsError', 'UnauthorizedError', 'generateKey', 'keyId', 'version',
   ]
   assert.deepEqual(Object.keys(cjs).sort(), expected)
   assert.deepEqual(Object.keys(colonykit).filter((k) => k !== 'default').sort(), expected)
+  assert.equal(cjs.version, require('../package.json').version)
+  assert.equal(colonykit.version, cjs.version)
 })
 
 test('invalid private keys: wrong length, not hex, zero → InvalidArgumentError', () => {

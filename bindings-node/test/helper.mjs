@@ -12,14 +12,18 @@ import { Client, generateKey, keyId, RateLimitedError } from 'colonykit'
 /** The repository's root folder (bindings-node/test/../..). */
 export const REPO = fileURLToPath(new URL('../../', import.meta.url))
 
-/** The server's settings (KEY=VALUE lines written by tests/server/up). */
+/**
+ * The server's settings (KEY=VALUE lines written by tests/server/up): the file named by
+ * COLONYKIT_SERVER_ENV (e.g. the TLS instance's tests/server/run-tls/server.env), else the
+ * default instance's.
+ */
 export function serverEnv() {
-  const file = new URL('../../tests/server/run/server.env', import.meta.url)
+  const file = process.env.COLONYKIT_SERVER_ENV || new URL('../../tests/server/run/server.env', import.meta.url)
   let text
   try {
     text = readFileSync(file, 'utf8')
   } catch (cause) {
-    throw new Error(`no server settings at ${fileURLToPath(file)}: start the server with tests/server/up`, { cause })
+    throw new Error(`no server settings at ${file instanceof URL ? fileURLToPath(file) : file}: start the server with tests/server/up`, { cause })
   }
   const env = {}
   for (const line of text.split('\n')) {
@@ -34,6 +38,9 @@ const settings = serverEnv()
 /** The server's address. */
 export const SERVER = `${settings.COLONIES_TLS === 'true' ? 'https' : 'http'}://${settings.COLONIES_SERVER_HOST ?? '127.0.0.1'}:${settings.COLONIES_SERVER_PORT ?? '50080'}`
 
+/** The client options that make the test server trusted (its CA, for the TLS instance). */
+export const TLS = settings.COLONIES_CA_FILE ? { caFile: settings.COLONIES_CA_FILE } : {}
+
 /** The server owner's key. */
 export const SERVER_KEY = settings.COLONIES_SERVER_PRVKEY
 
@@ -47,7 +54,7 @@ export function uniqueName(prefix) {
  * @param {import('node:test').TestContext} [t]
  */
 export async function freshColony(t) {
-  const server = new Client({ server: SERVER, prvkey: SERVER_KEY })
+  const server = new Client({ server: SERVER, prvkey: SERVER_KEY, ...TLS })
   const colonyKey = generateKey()
   const colonyname = uniqueName('node')
   await server.addColony(keyId(colonyKey), colonyname)
@@ -84,6 +91,7 @@ export async function freshColony(t) {
         COLONIES_SERVER_HOST: url.hostname,
         COLONIES_SERVER_PORT: url.port,
         COLONIES_TLS: url.protocol === 'https:' ? 'true' : 'false',
+        ...(TLS.caFile ? { COLONIES_CA_FILE: TLS.caFile } : {}),
         COLONIES_COLONY_NAME: colonyname,
         COLONIES_EXECUTOR_TYPE: executortype,
         COLONIES_USER_PRVKEY: userKey,

@@ -4,6 +4,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 import { keyId } from 'colonykit'
 import { freshColony, runNode, REPO } from './helper.mjs'
@@ -12,16 +13,27 @@ test('progress: the client subscribes right after submit and sees 1..10 then end
   const colony = await freshColony(t)
   const process = await colony.user.submit(colony.spec('progress', { channels: ['progress'] }))
   const pid = process.processid
+  // The server deletes a closed process's channels: the executor closes once the client has
+  // read the end (else a client slower to connect, e.g. over TLS, finds the channel gone).
+  let read
+  const clientDone = new Promise((resolve) => {
+    read = resolve
+  })
   const executor = (async () => {
     const assigned = await colony.executor.assign(colony.colonyname, { timeoutMs: 10_000 })
     assert.equal(assigned.processid, pid)
     for (let i = 1; i <= 10; i++) await colony.executor.append(pid, 'progress', i, `step ${i}/10`)
     await colony.executor.append(pid, 'progress', 11, '', { kind: 'end' })
+    await Promise.race([clientDone, sleep(10_000, undefined, { ref: false })])
     await colony.executor.close(pid, ['done'])
   })()
   const seen = []
-  for await (const entry of colony.user.subscribeChannel(pid, 'progress')) {
-    seen.push(`${entry.sequence} ${entry.kind} ${entry.payload}`)
+  try {
+    for await (const entry of colony.user.subscribeChannel(pid, 'progress')) {
+      seen.push(`${entry.sequence} ${entry.kind} ${entry.payload}`)
+    }
+  } finally {
+    read()
   }
   await executor
   const expected = Array.from({ length: 10 }, (_, i) => `${i + 1} data step ${i + 1}/10`)

@@ -6,7 +6,7 @@ import net from 'node:net'
 import { test } from 'node:test'
 
 import { Client } from '../index.js'
-import { SERVER, freshColony } from './helper.mjs'
+import { SERVER, TLS, freshColony } from './helper.mjs'
 
 /** Forwards connections to the server; `dropAll` cuts every open one. */
 async function startProxy() {
@@ -23,7 +23,7 @@ async function startProxy() {
   })
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
-    address: `http://127.0.0.1:${server.address().port}`,
+    address: `${upstream.protocol}//127.0.0.1:${server.address().port}`,
     dropAll() {
       for (const socket of sockets) socket.destroy()
     },
@@ -43,7 +43,7 @@ test('a stream survives dropped connections: nothing lost, nothing repeated', as
   assert.equal(process.processid, submitted.processid)
   const proxy = await startProxy()
   t.after(() => proxy.close())
-  const throughProxy = new Client({ server: proxy.address, prvkey: colony.keys.user })
+  const throughProxy = new Client({ server: proxy.address, prvkey: colony.keys.user, ...TLS })
 
   const producer = (async () => {
     const writer = await colony.executor.channelWriter(process.processid, 'data')

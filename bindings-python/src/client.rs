@@ -3,7 +3,11 @@
 //! methods written by hand (once, for both: `twins!`); the pass-through ones are generated
 //! (`api.rs`).
 
-use colonykit::{Client, EntryKind, Executor, NewEntry, SubscribeOptions, User, WriterOptions};
+use std::path::PathBuf;
+
+use colonykit::{
+    Client, EntryKind, Executor, NewEntry, SubscribeOptions, TlsSettings, User, WriterOptions,
+};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
@@ -24,6 +28,11 @@ use crate::writer::NewWriter;
 ///     server: the server's address, ``http://host:port`` or ``https://host:port``.
 ///     prvkey: the private key to sign with (64 hex characters), or None for unsigned calls only.
 ///     timeout: the longest an ordinary call may take, in seconds.
+///     ca_file: a PEM file of CA certificates to trust besides the system's (a private CA).
+///     ca_pem: the same as PEM text.
+///     client_cert, client_key: PEM files of a client certificate and its key, for a server
+///         (or its TLS front) that asks for one.
+///     danger_skip_tls_verify: accept any server certificate (test servers only; warns).
 #[pyclass(frozen, module = "colonykit", name = "Client")]
 pub struct PyClient {
     pub(crate) inner: Client,
@@ -32,13 +41,29 @@ pub struct PyClient {
 #[pymethods]
 impl PyClient {
     #[new]
-    #[pyo3(signature = (server, prvkey = None, *, timeout = 30.0))]
+    #[pyo3(signature = (
+        server, prvkey = None, *, timeout = 30.0, ca_file = None, ca_pem = None,
+        client_cert = None, client_key = None, danger_skip_tls_verify = false
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         server: &Bound<'_, PyAny>,
         prvkey: Option<&Bound<'_, PyAny>>,
         timeout: f64,
+        ca_file: Option<PathBuf>,
+        ca_pem: Option<String>,
+        client_cert: Option<PathBuf>,
+        client_key: Option<PathBuf>,
+        danger_skip_tls_verify: bool,
     ) -> PyResult<Self> {
+        let tls = TlsSettings {
+            ca_file,
+            ca_pem,
+            client_cert,
+            client_key,
+            danger_skip_tls_verify,
+        };
         let server: String = server
             .extract()
             .map_err(|_| crate::errors::wrong_type("server", "a str (http://host:port)", server))?;
@@ -52,17 +77,40 @@ impl PyClient {
             if let Some(key) = key {
                 builder = builder.key(key);
             }
-            in_runtime(|| builder.build()).py_err(py)
+            in_runtime(|| builder.tls(tls).build()).py_err(py)
         })
         .map(|inner| PyClient { inner })
     }
 
     /// A client set up from the environment: ``COLONIES_SERVER_HOST`` (default localhost),
-    /// ``COLONIES_SERVER_PORT`` (default 50080), ``COLONIES_TLS`` (true/false) and
-    /// ``COLONIES_PRVKEY`` (optional).
+    /// ``COLONIES_SERVER_PORT`` (default 50080), ``COLONIES_TLS`` (true/false; pycolonies'
+    /// ``COLONIES_SERVER_TLS`` when unset), ``COLONIES_CA_FILE`` and ``COLONIES_PRVKEY``
+    /// (optional); the TLS keywords as for the constructor.
     #[staticmethod]
-    fn from_env(py: Python<'_>) -> PyResult<Self> {
-        guard(py, || in_runtime(Client::from_env).py_err(py)).map(|inner| PyClient { inner })
+    #[pyo3(signature = (
+        *, ca_file = None, ca_pem = None, client_cert = None, client_key = None,
+        danger_skip_tls_verify = false
+    ))]
+    fn from_env(
+        py: Python<'_>,
+        ca_file: Option<PathBuf>,
+        ca_pem: Option<String>,
+        client_cert: Option<PathBuf>,
+        client_key: Option<PathBuf>,
+        danger_skip_tls_verify: bool,
+    ) -> PyResult<Self> {
+        let tls = TlsSettings {
+            ca_file,
+            ca_pem,
+            client_cert,
+            client_key,
+            danger_skip_tls_verify,
+        };
+        guard(py, || {
+            let builder = Client::builder_from_env().py_err(py)?;
+            in_runtime(|| builder.tls(tls).build()).py_err(py)
+        })
+        .map(|inner| PyClient { inner })
     }
 
     fn __aenter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {

@@ -32,6 +32,7 @@ fn class_name(kind: ErrorKind) -> &'static str {
         ErrorKind::Protocol => "ProtocolError",
         ErrorKind::Server => "ServerError",
         ErrorKind::ProcessClosed => "ProcessClosedError",
+        ErrorKind::Tls => "TlsError",
         // A kind added to the core later: the base class still carries its name.
         _ => "ColonyError",
     }

@@ -21,6 +21,7 @@ mod blocking;
 mod client;
 mod convert;
 mod errors;
+mod executor;
 mod fields;
 mod records;
 mod runtime;
@@ -75,6 +76,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<types::PyExecutor>()?;
     m.add_class::<types::PyServerVersion>()?;
     records::register(m)?;
+    executor::register(m)?;
     m.add_class::<writer::PyWriter>()?;
     m.add_class::<writer::PySyncWriter>()?;
     m.add_class::<writer::PyWriterStats>()?;

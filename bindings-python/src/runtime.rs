@@ -7,17 +7,20 @@
 //! is dropped and closes whatever it was waiting on.
 //!
 //! The outcome comes back through the loop's [`Inbox`]: converted to Python objects on the
-//! loop's thread, errors to `colonykit` exceptions, a panic to a `ColonyError`. No other thread
-//! ever touches Python, so interpreter exit needs no care, and a closed loop is left alone
-//! ("Event loop is closed" never shows).
+//! loop's thread, errors to `colonykit` exceptions, a panic to a `ColonyError`. Python objects
+//! are only ever touched with the GIL held, and a closed loop is left alone ("Event loop is
+//! closed" never shows).
 
 use std::future::Future;
+#[cfg(unix)]
 use std::io::{Read, Write};
+#[cfg(unix)]
 use std::os::unix::io::AsRawFd;
+#[cfg(unix)]
 use std::os::unix::net::UnixStream;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use futures::FutureExt;
 use pyo3::exceptions::{PyRuntimeError, PyStopAsyncIteration};
@@ -100,72 +103,171 @@ fn outcome_to_python(py: Python<'_>, outcome: Outcome) -> PyResult<Bound<'_, PyA
     }
 }
 
-/// Where finished calls wait for their event loop, and the socket that wakes it.
+/// Where finished calls wait for their event loop, and how the loop is woken.
 ///
-/// A tokio worker never touches Python: it only queues the outcome and, when the queue was
-/// empty, writes one byte. The loop watches the other end (`loop.add_reader`, see
-/// `colonykit._aio`) and, on its own thread with the GIL, converts the outcomes and sets the
-/// futures, as many as are queued per wake. Nothing waits for the GIL outside Python's thread,
-/// and interpreter exit has nothing to stop: queued outcomes are simply dropped.
-#[pyclass(frozen, module = "colonykit._native", name = "_Inbox")]
+/// A tokio worker queues the outcome and, when the queue was empty, wakes the loop; the loop
+/// then, on its own thread with the GIL, converts the outcomes and sets the futures, as many as
+/// are queued per wake. `colonykit._aio` chooses the wake for each loop (see [`Wake`]).
+#[pyclass(frozen, weakref, module = "colonykit._native", name = "_Inbox")]
 pub struct Inbox {
     shared: Arc<InboxShared>,
-    wakes: UnixStream,
+    /// The end the loop watches (`loop.add_reader`), for the socket wake.
+    #[cfg(unix)]
+    wakes: Option<UnixStream>,
 }
+
+/// How a worker wakes the loop when it queues the first outcome.
+enum Wake {
+    /// One byte on a socket pair whose other end the loop watches with `loop.add_reader`: the
+    /// worker never touches Python, and interpreter exit has nothing to stop. Unix selector loops.
+    #[cfg(unix)]
+    Socket(UnixStream),
+    /// A Python callable that schedules the drain with `loop.call_soon_threadsafe`, called on the
+    /// worker with the GIL (not at all once the interpreter is shutting down): for loops without
+    /// `add_reader`, such as Windows' proactor loop.
+    Threadsafe(Py<PyAny>),
+}
+
+/// Whether workers may still take the GIL to wake a loop (the threadsafe wake): false from
+/// interpreter exit on (`atexit`, before finalization starts), when nothing waits for results and
+/// taking the GIL would crash.
+static THREADSAFE_WAKES: RwLock<bool> = RwLock::new(true);
 
 struct InboxShared {
     queue: Mutex<Vec<(Py<PyAny>, Outcome)>>,
-    wake: UnixStream,
+    wake: Wake,
 }
 
 impl InboxShared {
     /// Queues `outcome` for `future` and wakes the loop if it was not woken already.
     fn deliver(&self, future: Py<PyAny>, outcome: Outcome) {
-        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-        queue.push((future, outcome));
-        if queue.len() == 1 {
-            // A full socket buffer means a wake is pending anyway.
-            let _ = (&self.wake).write(&[1]);
+        let first = {
+            let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+            queue.push((future, outcome));
+            queue.len() == 1
+        };
+        // The lock is released first: the threadsafe wake waits for the GIL, which the loop's
+        // thread may hold while it drains (and takes this lock). A wake that comes after a drain
+        // has taken the outcome only makes an empty drain.
+        if first {
+            self.wake();
         }
     }
-}
 
-#[pymethods]
-impl Inbox {
-    #[new]
-    fn new() -> PyResult<Self> {
-        let (wake, wakes) = UnixStream::pair()?;
-        wake.set_nonblocking(true)?;
-        wakes.set_nonblocking(true)?;
-        Ok(Inbox {
-            shared: Arc::new(InboxShared {
-                queue: Mutex::new(Vec::new()),
-                wake,
-            }),
-            wakes,
-        })
+    fn wake(&self) {
+        match &self.wake {
+            // A full socket buffer means a wake is pending anyway.
+            #[cfg(unix)]
+            Wake::Socket(wake) => {
+                let _ = (&*wake).write(&[1]);
+            }
+            Wake::Threadsafe(schedule) => {
+                // Held until the GIL is released again: `Inbox::close_wakes` (at interpreter
+                // exit) waits for it, so no worker takes the GIL once Python is finalizing.
+                let open = THREADSAFE_WAKES.read().unwrap_or_else(|p| p.into_inner());
+                if *open {
+                    let _ = Python::try_attach(|py| {
+                        if let Err(error) = schedule.call0(py) {
+                            error.write_unraisable(py, Some(schedule.bind(py)));
+                        }
+                    });
+                }
+            }
+        }
     }
 
-    /// The descriptor the loop watches.
-    #[getter]
-    fn fd(&self) -> i32 {
-        self.wakes.as_raw_fd()
-    }
-
-    /// Sets the futures of every queued outcome (on the loop's thread: its reader callback).
+    /// Takes every queued outcome and sets its future.
     fn drain(&self, py: Python<'_>) {
-        // Empty the socket before taking the queue: an outcome queued after the take then
-        // writes a byte this drain has not consumed, and wakes the loop again.
-        let mut bytes = [0u8; 256];
-        while matches!((&self.wakes).read(&mut bytes), Ok(n) if n > 0) {}
-        let queued =
-            std::mem::take(&mut *self.shared.queue.lock().unwrap_or_else(|p| p.into_inner()));
+        let queued = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|p| p.into_inner()));
         for (future, outcome) in queued {
             // One future that cannot be set must not strand the others: report it and go on.
             if let Err(error) = set(py, future.bind(py), outcome) {
                 error.write_unraisable(py, Some(future.bind(py)));
             }
         }
+    }
+}
+
+#[pymethods]
+impl Inbox {
+    /// An inbox woken through a socket pair (`schedule` is None; Unix only), or by calling
+    /// `schedule()` from the worker, which must arrange for `drain` to run on the loop.
+    #[new]
+    #[pyo3(signature = (schedule=None))]
+    fn new(schedule: Option<Py<PyAny>>) -> PyResult<Self> {
+        if let Some(schedule) = schedule {
+            return Ok(Inbox {
+                shared: Arc::new(InboxShared {
+                    queue: Mutex::new(Vec::new()),
+                    wake: Wake::Threadsafe(schedule),
+                }),
+                #[cfg(unix)]
+                wakes: None,
+            });
+        }
+        Self::with_socket()
+    }
+
+    /// Whether this platform has the socket wake (`_Inbox()` without `schedule`).
+    #[classattr]
+    fn socket_wake() -> bool {
+        cfg!(unix)
+    }
+
+    /// Stops the threadsafe wakes for good, after waiting for those under way (registered with
+    /// `atexit` by `colonykit._aio`: finalization must not find a worker taking the GIL).
+    #[staticmethod]
+    fn close_wakes(py: Python<'_>) {
+        py.detach(|| {
+            *THREADSAFE_WAKES.write().unwrap_or_else(|p| p.into_inner()) = false;
+        });
+    }
+
+    /// The descriptor the loop watches (socket wake only).
+    #[getter]
+    fn fd(&self) -> PyResult<i64> {
+        #[cfg(unix)]
+        if let Some(wakes) = &self.wakes {
+            return Ok(i64::from(wakes.as_raw_fd()));
+        }
+        Err(PyRuntimeError::new_err(
+            "colonykit: this inbox is woken with call_soon_threadsafe and has no descriptor",
+        ))
+    }
+
+    /// Sets the futures of every queued outcome (on the loop's thread).
+    fn drain(&self, py: Python<'_>) {
+        // Empty the socket before taking the queue: an outcome queued after the take then
+        // writes a byte this drain has not consumed, and wakes the loop again.
+        #[cfg(unix)]
+        if let Some(wakes) = &self.wakes {
+            let mut bytes = [0u8; 256];
+            while matches!((&*wakes).read(&mut bytes), Ok(n) if n > 0) {}
+        }
+        self.shared.drain(py);
+    }
+}
+
+impl Inbox {
+    #[cfg(unix)]
+    fn with_socket() -> PyResult<Self> {
+        let (wake, wakes) = UnixStream::pair()?;
+        wake.set_nonblocking(true)?;
+        wakes.set_nonblocking(true)?;
+        Ok(Inbox {
+            shared: Arc::new(InboxShared {
+                queue: Mutex::new(Vec::new()),
+                wake: Wake::Socket(wake),
+            }),
+            wakes: Some(wakes),
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn with_socket() -> PyResult<Self> {
+        Err(PyRuntimeError::new_err(
+            "colonykit: the socket wake needs Unix; pass a schedule callable",
+        ))
     }
 }
 

@@ -19,7 +19,10 @@ import pytest
 from colonykit import Client
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVER_ENV = ROOT / "tests" / "server" / "run" / "server.env"
+# COLONYKIT_SERVER_ENV names another instance's settings (e.g. tests/server/run-tls/server.env).
+SERVER_ENV = Path(
+    os.environ.get("COLONYKIT_SERVER_ENV") or ROOT / "tests" / "server" / "run" / "server.env"
+)
 
 # The examples are imported by the pattern tests.
 sys.path.insert(0, str(ROOT / "examples" / "python"))
@@ -53,6 +56,13 @@ def server_url(server_env: dict[str, str]) -> str:
 
 
 @pytest.fixture(scope="session")
+def tls(server_env: dict[str, str]) -> dict[str, str]:
+    """The client options that make the test server trusted (its CA, for the TLS instance)."""
+    ca_file = server_env.get("COLONIES_CA_FILE")
+    return {"ca_file": ca_file} if ca_file else {}
+
+
+@pytest.fixture(scope="session")
 def server_key(server_env: dict[str, str]) -> str:
     return server_env["COLONIES_SERVER_PRVKEY"]
 
@@ -74,6 +84,7 @@ class Colony:
     executor_key: str = field(repr=False)
     username: str
     user_key: str = field(repr=False)
+    tls: dict[str, str]  # client options: the test server's CA, if any
     admin: Client  # signs with the server key
     owner: Client  # signs with the colony key
     executor: Client
@@ -108,7 +119,7 @@ class Colony:
             "executor": self.executor_key,
             "user": self.user_key,
         }[role]
-        return colonykit.SyncClient(self.server_url, key)
+        return colonykit.SyncClient(self.server_url, key, **self.tls)
 
     async def running(self, *channels: str, funcname: str = "f") -> colonykit.Process:
         """A process submitted by the user and assigned to the executor."""
@@ -135,8 +146,8 @@ async def run_script(script: Path, env: dict[str, str], timeout: float = 60) -> 
 
 
 @pytest.fixture
-async def colony(server_url: str, server_key: str):
-    admin = Client(server_url, server_key)
+async def colony(server_url: str, server_key: str, tls: dict[str, str]):
+    admin = Client(server_url, server_key, **tls)
     colony_key = colonykit.generate_key()
     colonyname = unique("py")
     await admin.add_colony(colonykit.key_id(colony_key), colonyname)
@@ -159,6 +170,7 @@ async def colony(server_url: str, server_key: str):
         executor_key=executor_key,
         username=username,
         user_key=user_key,
+        tls=tls,
         admin=admin,
         owner=owner,
         executor=admin.with_key(executor_key),

@@ -322,6 +322,7 @@ def test_exceptions_are_importable_and_shaped():
         "Protocol": colonykit.ProtocolError,
         "Server": colonykit.ServerError,
         "ProcessClosed": colonykit.ProcessClosedError,
+        "Tls": colonykit.TlsError,
     }
     for kind, cls in classes.items():
         assert issubclass(cls, colonykit.ColonyError) and cls.kind == kind
@@ -332,4 +333,5 @@ def test_exceptions_are_importable_and_shaped():
     assert issubclass(colonykit.InvalidArgumentError, ValueError)
     assert issubclass(colonykit.TimeoutError, TimeoutError)
     assert issubclass(colonykit.ConnectionError, ConnectionError)
+    assert issubclass(colonykit.TlsError, ConnectionError)
     assert str(colonykit.NotFoundError("gone")) == "gone"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 
-import _common
 import chat_client
 import chat_executor
 import colonykit
@@ -20,6 +19,7 @@ import pytest
 import sync_client
 import sync_executor
 from colonykit import Client, FunctionSpec, Process
+from colonykit.executor import Context, Executor
 
 
 class Submitter:
@@ -95,16 +95,19 @@ async def test_sync(colony):
 
 
 async def test_a_failing_executor_ends_the_clients_stream(colony):
-    """The examples' executors fail the process on an error: the client stops waiting."""
+    """A handler that raises fails its process: the client stops waiting."""
 
     pid = (await colony.user.submit(colony.spec("p", channels=["progress"]))).processid
-    assert (await colony.executor.assign(colony.colonyname, 10)).processid == pid
-    with pytest.raises(colonykit.NotFoundError):
-        async with _common.failing_on_error(colony.executor, pid):
-            await colony.executor.append(pid, "undeclared", 1, "x")
+    executor = Executor(colony.executor, colony.colonyname, max_processes=1)
+
+    @executor.function("p")
+    async def p(ctx: Context) -> None:
+        await ctx.channel("undeclared").send("x")
+
+    await asyncio.wait_for(executor.run(), 30)
     with pytest.raises(colonykit.ProcessClosedError):
         async for _ in colony.user.subscribe_channel(pid, "progress"):
             pass
     failed = await colony.user.get_process(pid)
     assert failed.state == colonykit.ProcessState.FAILED
-    assert failed.errors[0].startswith("NotFoundError: ")
+    assert failed.errors[0].startswith("InvalidArgumentError: ")

@@ -12,13 +12,14 @@ class Proxy:
 
     def __init__(self, upstream: str) -> None:
         parts = urlsplit(upstream)
+        self.scheme = parts.scheme
         self.upstream = (parts.hostname, parts.port)
         self.writers: list[asyncio.StreamWriter] = []
 
     async def start(self) -> str:
         self.server = await asyncio.start_server(self._forward, "127.0.0.1", 0)
         host, port = self.server.sockets[0].getsockname()[:2]
-        return f"http://{host}:{port}"
+        return f"{self.scheme}://{host}:{port}"
 
     async def _forward(self, reader, writer) -> None:
         try:
@@ -56,7 +57,7 @@ async def test_a_stream_survives_dropped_connections(colony):
     process = await colony.running("data")
     pid = process.processid
     proxy = Proxy(colony.server_url)
-    through_proxy = Client(await proxy.start(), colony.user_key)
+    through_proxy = Client(await proxy.start(), colony.user_key, **colony.tls)
 
     async def produce():
         writer = await colony.executor.channel_writer(pid, "data")

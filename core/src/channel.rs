@@ -142,7 +142,7 @@ impl ChannelReader {
 
     /// One websocket connection, renewing the server-side subscription as often as needed.
     async fn connection(&mut self, feed: &Feed<ChannelEntry>) -> Result<()> {
-        let mut socket = ws::connect(&self.client).await?;
+        let mut socket = ws::connect(self.client.settings()).await?;
         self.ever_connected = true;
         loop {
             if let Flow::Finished = self.catch_up(feed).await? {
@@ -154,7 +154,7 @@ impl ChannelReader {
                 afterseq: self.position,
                 timeout: ROUND_SECONDS,
             };
-            ws::send(&self.client, &mut socket, &subscribe).await?;
+            ws::send(&mut socket, &subscribe, self.client.signing_key()?).await?;
             match self.round(&mut socket, feed).await? {
                 Flow::Finished => return Ok(()),
                 Flow::Continue => continue,

@@ -1,15 +1,16 @@
 //! [`Client`]: one connection pool, one identity, every operation as an async method.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-
-use url::Url;
 
 use crate::crypto::PrivateKey;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pool::Pool;
 use crate::rpc::{self, Message};
+use crate::tls::{TlsOptions, TlsSettings};
+use crate::transport::Settings;
 
 /// How long an ordinary call may take, unless the builder says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -30,13 +31,9 @@ pub struct Client {
 }
 
 /// What all clones of a client share.
-pub(crate) struct Shared {
+struct Shared {
     pool: Pool,
-    pub(crate) api_url: Url,
-    pub(crate) ws_url: Url,
-    pub(crate) timeout: Duration,
-    pub(crate) connect_timeout: Duration,
-    pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
+    settings: Settings,
 }
 
 /// Options for a [`Client`]; made by [`Client::builder`].
@@ -46,6 +43,7 @@ pub struct ClientBuilder {
     key: Option<PrivateKey>,
     timeout: Duration,
     connect_timeout: Duration,
+    tls: TlsOptions,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -77,62 +75,55 @@ impl ClientBuilder {
         self
     }
 
-    /// Makes the client. Fails on a malformed server address or a zero timeout.
+    /// Also trusts the CA certificate(s) in the PEM file at `path` (for a server whose
+    /// certificate a private CA signed). The file is read by [`build`](Self::build).
+    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.tls.add_ca_file(path.into());
+        self
+    }
+
+    /// Also trusts the CA certificate(s) in `pem` (PEM text).
+    pub fn ca_pem(mut self, pem: impl Into<String>) -> Self {
+        self.tls.add_ca_pem(pem.into());
+        self
+    }
+
+    /// Presents the client certificate in the PEM file `cert` (with its private key in the PEM
+    /// file `key`) to a server that asks for one (mutual TLS).
+    pub fn client_cert(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        self.tls.set_client_cert(cert.into(), key.into());
+        self
+    }
+
+    /// All the TLS options in one value (as the bindings take them); CAs add to those given
+    /// before. A client certificate without its key (or the reverse) fails in
+    /// [`build`](Self::build).
+    pub fn tls(mut self, settings: TlsSettings) -> Self {
+        self.tls.apply(settings);
+        self
+    }
+
+    /// DANGEROUS: accepts any server certificate, so that anyone on the way can read and change
+    /// the traffic (keys stay safe: they sign, they are never sent). For a test server only;
+    /// the client prints a warning when it is made. Prefer [`ca_file`](Self::ca_file).
+    pub fn danger_skip_tls_verify(mut self, skip: bool) -> Self {
+        self.tls.set_skip_verify(skip);
+        self
+    }
+
+    /// Makes the client. Fails on a malformed server address, a zero timeout, or TLS options
+    /// that cannot be used ([`ErrorKind::Tls`]: an unreadable CA file, a PEM without a
+    /// certificate).
     pub fn build(self) -> Result<Client> {
-        let base = parse_server_address(&self.server)?;
-        if self.timeout.is_zero() || self.connect_timeout.is_zero() {
-            return Err(Error::invalid_argument(
-                "timeouts must be greater than zero",
-            ));
-        }
-        let secure = base.scheme() == "https";
-        let api_url = join(&base, "api")?;
-        let mut ws_url = join(&base, "pubsub")?;
-        ws_url
-            .set_scheme(if secure { "wss" } else { "ws" })
-            .map_err(|()| Error::invalid_argument("cannot derive the websocket address"))?;
-        let tls = match secure {
-            true => Some(Arc::new(crate::transport::tls_config()?)),
-            false => None,
-        };
+        let settings = Settings::new(&self.server, self.timeout, self.connect_timeout, &self.tls)?;
         Ok(Client {
             shared: Arc::new(Shared {
                 pool: Pool::default(),
-                api_url,
-                ws_url,
-                timeout: self.timeout,
-                connect_timeout: self.connect_timeout,
-                tls,
+                settings,
             }),
             key: self.key.map(Arc::new),
         })
     }
-}
-
-fn parse_server_address(server: &str) -> Result<Url> {
-    let malformed = |why: &str| {
-        Error::invalid_argument(format!(
-            "malformed server address {server:?}: {why} (expected http://host:port or https://host:port)"
-        ))
-    };
-    let url = Url::parse(server.trim()).map_err(|e| malformed(&e.to_string()))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(malformed(&format!("unsupported scheme {:?}", url.scheme())));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(malformed("no host"));
-    }
-    if !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
-        return Err(malformed("credentials and queries are not allowed"));
-    }
-    Ok(url)
-}
-
-fn join(base: &Url, path: &str) -> Result<Url> {
-    let mut url = base.clone();
-    let prefix = base.path().trim_end_matches('/');
-    url.set_path(&format!("{prefix}/{path}"));
-    Ok(url)
 }
 
 fn env_var(name: &str) -> Option<String> {
@@ -142,7 +133,7 @@ fn env_var(name: &str) -> Option<String> {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("server", &self.shared.api_url.as_str())
+            .field("server", &self.shared.settings.api_url.as_str())
             .field("id", &self.key.as_ref().map(|k| k.id()))
             .finish()
     }
@@ -156,6 +147,7 @@ impl Client {
             key: None,
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            tls: TlsOptions::default(),
         }
     }
 
@@ -165,9 +157,16 @@ impl Client {
     }
 
     /// A client set up from the environment: `COLONIES_SERVER_HOST` (default `localhost`),
-    /// `COLONIES_SERVER_PORT` (default 50080), `COLONIES_TLS` (`true`/`false`, default false) and
-    /// `COLONIES_PRVKEY` (optional: without it the client can only make unsigned calls).
+    /// `COLONIES_SERVER_PORT` (default 50080), `COLONIES_TLS` (`true`/`false`, default false;
+    /// pycolonies' `COLONIES_SERVER_TLS` when it is not set), `COLONIES_CA_FILE` (a PEM file of
+    /// CA certificates to trust besides the system's) and `COLONIES_PRVKEY` (optional: without
+    /// it the client can only make unsigned calls).
     pub fn from_env() -> Result<Client> {
+        Client::builder_from_env()?.build()
+    }
+
+    /// The builder [`from_env`](Self::from_env) uses, for more options before building.
+    pub fn builder_from_env() -> Result<ClientBuilder> {
         let host = env_var("COLONIES_SERVER_HOST").unwrap_or_else(|| "localhost".into());
         let port = env_var("COLONIES_SERVER_PORT").unwrap_or_else(|| "50080".into());
         let port: u16 = port.trim().parse().map_err(|_| {
@@ -175,13 +174,16 @@ impl Client {
                 "COLONIES_SERVER_PORT must be a port number, got {port:?}"
             ))
         })?;
-        let tls = match env_var("COLONIES_TLS").as_deref().map(str::trim) {
+        let tls = match ["COLONIES_TLS", "COLONIES_SERVER_TLS"]
+            .into_iter()
+            .find_map(|name| env_var(name).map(|value| (name, value)))
+        {
             None => false,
-            Some(v) if v.eq_ignore_ascii_case("true") || v == "1" => true,
-            Some(v) if v.eq_ignore_ascii_case("false") || v == "0" => false,
-            Some(v) => {
+            Some((_, v)) if v.trim().eq_ignore_ascii_case("true") || v.trim() == "1" => true,
+            Some((_, v)) if v.trim().eq_ignore_ascii_case("false") || v.trim() == "0" => false,
+            Some((name, v)) => {
                 return Err(Error::invalid_argument(format!(
-                    "COLONIES_TLS must be true or false, got {v:?}"
+                    "{name} must be true or false, got {v:?}"
                 )))
             }
         };
@@ -193,7 +195,10 @@ impl Client {
             })?;
             builder = builder.key(key);
         }
-        builder.build()
+        if let Some(path) = env_var("COLONIES_CA_FILE") {
+            builder = builder.ca_file(path.trim());
+        }
+        Ok(builder)
     }
 
     /// The same client (same pool, same settings) signing with `key`.
@@ -211,11 +216,12 @@ impl Client {
 
     /// The address of the server's RPC endpoint.
     pub fn server(&self) -> &str {
-        self.shared.api_url.as_str()
+        self.shared.settings.api_url.as_str()
     }
 
-    pub(crate) fn shared(&self) -> &Shared {
-        &self.shared
+    /// The connection settings this client (and its clones) use.
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.shared.settings
     }
 
     pub(crate) fn signing_key(&self) -> Result<&PrivateKey> {
@@ -226,13 +232,17 @@ impl Client {
 
     /// Sends one signed message and returns the server's reply.
     pub async fn call<M: Message>(&self, message: &M) -> Result<M::Reply> {
-        self.send(message, Some(self.signing_key()?), self.shared.timeout)
-            .await
+        self.send(
+            message,
+            Some(self.signing_key()?),
+            self.shared.settings.timeout,
+        )
+        .await
     }
 
     /// Sends one message without a signature (only `versionmsg` and `getserverinfomsg`).
     pub(crate) async fn call_unsigned<M: Message>(&self, message: &M) -> Result<M::Reply> {
-        self.send(message, None, self.shared.timeout).await
+        self.send(message, None, self.shared.settings.timeout).await
     }
 
     pub(crate) async fn send<M: Message>(
@@ -242,14 +252,17 @@ impl Client {
         timeout: Duration,
     ) -> Result<M::Reply> {
         let envelope = rpc::encode(message, key)?;
-        let reply = tokio::time::timeout(timeout, self.shared.pool.post(self, &envelope))
-            .await
-            .map_err(|_| {
-                Error::timeout(format!(
-                    "no answer from {} within {timeout:?}",
-                    self.shared.api_url
-                ))
-            })??;
+        let reply = tokio::time::timeout(
+            timeout,
+            self.shared.pool.post(&self.shared.settings, &envelope),
+        )
+        .await
+        .map_err(|_| {
+            Error::timeout(format!(
+                "no answer from {} within {timeout:?}",
+                self.shared.settings.api_url
+            ))
+        })??;
         let payload = rpc::parse_reply(reply.status, &reply.body).map_err(unsupported::<M>)?;
         rpc::decode_payload(M::TYPE, &payload)
     }
@@ -273,32 +286,6 @@ fn unsupported<M: Message>(error: Error) -> Error {
     }
 }
 
-/// A timeout as the whole seconds the server wants (rounded up, at least one).
-pub(crate) fn whole_seconds(timeout: Duration, what: &str) -> Result<i64> {
-    if timeout.is_zero() {
-        return Err(Error::invalid_argument(format!(
-            "{what} must be greater than zero"
-        )));
-    }
-    let seconds = timeout.as_secs() + u64::from(timeout.subsec_nanos() > 0);
-    i64::try_from(seconds).map_err(|_| Error::invalid_argument(format!("{what} is too large")))
-}
-
-/// An error and its sources, in one line.
-pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let words = cause.to_string();
-        if !text.contains(&words) {
-            text.push_str(": ");
-            text.push_str(&words);
-        }
-        source = cause.source();
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,14 +307,14 @@ mod tests {
         let client = Client::builder("http://127.0.0.1:50080").build().unwrap();
         assert_eq!(client.server(), "http://127.0.0.1:50080/api");
         assert_eq!(
-            client.shared().ws_url.as_str(),
+            client.settings().ws_url.as_str(),
             "ws://127.0.0.1:50080/pubsub"
         );
         let client = Client::builder("https://example.org/colonies/")
             .build()
             .unwrap();
         assert_eq!(
-            client.shared().ws_url.as_str(),
+            client.settings().ws_url.as_str(),
             "wss://example.org/colonies/pubsub"
         );
     }
@@ -339,8 +326,6 @@ mod tests {
             .build()
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidArgument);
-        assert!(whole_seconds(Duration::ZERO, "t").is_err());
-        assert_eq!(whole_seconds(Duration::from_millis(1500), "t").unwrap(), 2);
     }
 
     #[test]

@@ -32,6 +32,10 @@ pub enum ErrorKind {
     Server,
     /// The process was closed (successful, failed or cancelled) while it was being waited on.
     ProcessClosed,
+    /// TLS failed: the server's certificate is not trusted (unknown issuer, wrong name, expired),
+    /// the server and the address disagree on TLS (`https` to a plain server or the reverse), or
+    /// a CA or client certificate could not be read.
+    Tls,
 }
 
 impl ErrorKind {
@@ -49,6 +53,7 @@ impl ErrorKind {
             ErrorKind::Protocol => "Protocol",
             ErrorKind::Server => "Server",
             ErrorKind::ProcessClosed => "ProcessClosed",
+            ErrorKind::Tls => "Tls",
         }
     }
 }
@@ -154,6 +159,21 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// An error and its sources, in one line.
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let words = cause.to_string();
+        if !text.contains(&words) {
+            text.push_str(": ");
+            text.push_str(&words);
+        }
+        source = cause.source();
+    }
+    text
+}
 
 #[cfg(test)]
 mod tests {

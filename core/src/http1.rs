@@ -5,12 +5,14 @@
 //! the order they were sent, so requests pipelined on one connection are applied in order —
 //! which separate pooled connections cannot promise.
 
+use std::sync::Arc;
+
 use futures::FutureExt;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, ReadHalf, WriteHalf};
 
-use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::transport::{self, Io};
+use crate::tls;
+use crate::transport::{self, Io, Settings};
 
 /// The longest status or header line accepted.
 const MAX_LINE: usize = 8 * 1024;
@@ -22,11 +24,13 @@ const MAX_BODY: usize = 1 << 30;
 pub(crate) struct Requests {
     io: WriteHalf<Box<dyn Io>>,
     head: String,
+    url: Arc<str>,
 }
 
 /// The receiving half: reads the replies, in the order the requests were sent.
 pub(crate) struct Replies {
     io: BufReader<ReadHalf<Box<dyn Io>>>,
+    url: Arc<str>,
 }
 
 /// One reply.
@@ -38,10 +42,10 @@ pub(crate) struct Reply {
     pub(crate) closing: bool,
 }
 
-/// Opens a connection to the client's RPC endpoint.
-pub(crate) async fn open(client: &Client) -> Result<(Requests, Replies)> {
-    let url = &client.shared().api_url;
-    let io = transport::connect(client, url, |io| async { Ok(io) }).await?;
+/// Opens a connection to the RPC endpoint of `settings`.
+pub(crate) async fn open(settings: &Settings) -> Result<(Requests, Replies)> {
+    let url = &settings.api_url;
+    let io = transport::connect(settings, url, |io| async { Ok(io) }).await?;
     let host = match (url.host_str(), url.port()) {
         (Some(host), Some(port)) => format!("{host}:{port}"),
         (Some(host), None) => host.to_string(),
@@ -52,16 +56,28 @@ pub(crate) async fn open(client: &Client) -> Result<(Requests, Replies)> {
         url.path()
     );
     let (read, write) = tokio::io::split(io);
+    let url: Arc<str> = url.as_str().into();
     Ok((
-        Requests { io: write, head },
+        Requests {
+            io: write,
+            head,
+            url: Arc::clone(&url),
+        },
         Replies {
             io: BufReader::new(read),
+            url,
         },
     ))
 }
 
 fn broken(what: &str) -> Error {
     Error::connection(format!("the connection to the server failed: {what}"))
+}
+
+/// A failed read or write: a TLS failure said as one (TLS 1.3 reports a refused client
+/// certificate only after the handshake, on the first read), anything else as a lost connection.
+fn failed(url: &str, error: &std::io::Error) -> Error {
+    tls::io_error(url, error).unwrap_or_else(|| broken(&error.to_string()))
 }
 
 impl Requests {
@@ -71,8 +87,8 @@ impl Requests {
         self.io
             .write_all(request.as_bytes())
             .await
-            .map_err(|e| broken(&e.to_string()))?;
-        self.io.flush().await.map_err(|e| broken(&e.to_string()))
+            .map_err(|e| failed(&self.url, &e))?;
+        self.io.flush().await.map_err(|e| failed(&self.url, &e))
     }
 }
 
@@ -134,7 +150,7 @@ impl Replies {
             .take(MAX_LINE as u64)
             .read_until(b'\n', &mut line)
             .await
-            .map_err(|e| broken(&e.to_string()))?;
+            .map_err(|e| failed(&self.url, &e))?;
         if read == 0 {
             return Err(broken("the server closed the connection"));
         }
@@ -155,7 +171,7 @@ impl Replies {
         self.io
             .read_exact(&mut body)
             .await
-            .map_err(|e| broken(&e.to_string()))?;
+            .map_err(|e| failed(&self.url, &e))?;
         Ok(body)
     }
 
@@ -216,6 +232,7 @@ mod tests {
         let (read, _write) = tokio::io::split(io);
         Replies {
             io: BufReader::new(read),
+            url: "http://test/api".into(),
         }
     }
 

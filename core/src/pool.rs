@@ -13,9 +13,10 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::client::Client;
 use crate::error::Result;
 use crate::http1::{self, Replies, Reply, Requests};
+use crate::tls;
+use crate::transport::{self, Settings};
 
 /// Idle connections kept for reuse; more are closed once their call is done.
 const MAX_IDLE: usize = 32;
@@ -71,9 +72,9 @@ struct Connection {
 }
 
 impl Pool {
-    /// Posts `body` to the RPC endpoint and returns the reply, within the client's connect
-    /// timeout for a new connection. The caller bounds the whole call with its own timeout.
-    pub(crate) async fn post(&self, client: &Client, body: &str) -> Result<Reply> {
+    /// Posts `body` to the RPC endpoint of `settings` and returns the reply, within their
+    /// connect timeout for a new connection. The caller bounds the whole call with its own timeout.
+    pub(crate) async fn post(&self, settings: &Settings, body: &str) -> Result<Reply> {
         if let Some(mut connection) = self.take() {
             // A server may close an idle connection just as the request goes out: the request
             // went nowhere, so it is sent again on a new connection. (A server that read a
@@ -83,14 +84,24 @@ impl Pool {
                 return self.finish(connection).await;
             }
         }
-        let (mut requests, replies) = http1::open(client).await?;
-        requests.send(body).await?;
-        self.finish(Connection {
-            requests,
-            replies,
-            idle_since: Instant::now(),
-        })
-        .await
+        let (mut requests, replies) = http1::open(settings).await?;
+        let fresh = async {
+            requests.send(body).await?;
+            self.finish(Connection {
+                requests,
+                replies,
+                idle_since: Instant::now(),
+            })
+            .await
+        };
+        // A new connection that fails, or is refused as plain HTTP, may be to a TLS server.
+        match fresh.await {
+            Ok(reply) if settings.tls.is_none() && refuses_plain_http(&reply) => {
+                Err(tls::speaks_tls(settings.api_url.as_str()))
+            }
+            Ok(reply) => Ok(reply),
+            Err(error) => Err(transport::explain(settings, &settings.api_url, error).await),
+        }
     }
 
     /// Reads the reply and puts the connection back if the server keeps it open.
@@ -127,6 +138,15 @@ impl Pool {
             idle.push(connection);
         }
     }
+}
+
+/// Whether a reply is a TLS server's answer to a plain-HTTP request: Go's (`Client sent an HTTP
+/// request to an HTTPS server`) or nginx's (`The plain HTTP request was sent to HTTPS port`).
+fn refuses_plain_http(reply: &Reply) -> bool {
+    let body = String::from_utf8_lossy(&reply.body);
+    reply.status == 400
+        && (body.contains("HTTP request to an HTTPS server")
+            || body.contains("plain HTTP request was sent to HTTPS port"))
 }
 
 #[cfg(test)]
@@ -226,14 +246,14 @@ mod tests {
         let (address, connections) = stand_in(After::KeepAlive).await;
         let client = Client::builder(address).build().unwrap();
         let pool = super::Pool::default();
-        pool.post(&client, "{}").await.unwrap();
-        pool.post(&client, "{}").await.unwrap();
+        pool.post(client.settings(), "{}").await.unwrap();
+        pool.post(client.settings(), "{}").await.unwrap();
         assert_eq!(connections.load(Ordering::SeqCst), 1);
         // As in the child: the idle connection was opened by another process.
         pool.idle.lock().unwrap().pid = 0;
-        pool.post(&client, "{}").await.unwrap();
+        pool.post(client.settings(), "{}").await.unwrap();
         assert_eq!(connections.load(Ordering::SeqCst), 2);
-        pool.post(&client, "{}").await.unwrap();
+        pool.post(client.settings(), "{}").await.unwrap();
         assert_eq!(connections.load(Ordering::SeqCst), 2);
     }
 

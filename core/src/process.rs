@@ -4,11 +4,11 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::client::{whole_seconds, Client};
+use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
 use crate::messages::{SubscribeProcess, SubscribeProcesses};
 use crate::model::{Process, ProcessState};
-use crate::rpc;
+use crate::rpc::{self, whole_seconds};
 use crate::stream::{Feed, Subscription};
 use crate::ws::{self, Incoming};
 
@@ -41,7 +41,7 @@ impl Client {
 
     async fn wait_until(&self, processid: &str, state: ProcessState) -> Result<Process> {
         loop {
-            let mut socket = ws::connect(self).await?;
+            let mut socket = ws::connect(self.settings()).await?;
             let subscribe = SubscribeProcess {
                 colonyname: String::new(),
                 processid: processid.to_string(),
@@ -50,7 +50,7 @@ impl Client {
                 state: state.into(),
                 timeout: ROUND_SECONDS,
             };
-            ws::send(self, &mut socket, &subscribe).await?;
+            ws::send(&mut socket, &subscribe, self.signing_key()?).await?;
             // Checked after subscribing, so that no change in between is missed.
             if let Some(process) = self.reached(processid, state).await? {
                 return Ok(process);
@@ -132,8 +132,8 @@ impl Client {
         feed: &Feed<Process>,
     ) -> Result<()> {
         loop {
-            let mut socket = ws::connect(self).await?;
-            ws::send(self, &mut socket, subscribe).await?;
+            let mut socket = ws::connect(self.settings()).await?;
+            ws::send(&mut socket, subscribe, self.signing_key()?).await?;
             loop {
                 match ws::receive(&mut socket, STATE_CHECK).await? {
                     Incoming::Payload(payload) => {

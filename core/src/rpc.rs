@@ -8,6 +8,8 @@
 //! envelopes (the first one counts), empty bodies (with 200 or 500), and bodies that are not
 //! JSON at all (`404 page not found`).
 
+use std::time::Duration;
+
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use serde::de::DeserializeOwned;
@@ -156,6 +158,17 @@ pub fn parse_frame(frame: &[u8]) -> Result<Vec<u8>> {
     parse_reply(200, frame)
 }
 
+/// A timeout as the whole seconds the server wants (rounded up, at least one).
+pub(crate) fn whole_seconds(timeout: Duration, what: &str) -> Result<i64> {
+    if timeout.is_zero() {
+        return Err(Error::invalid_argument(format!(
+            "{what} must be greater than zero"
+        )));
+    }
+    let seconds = timeout.as_secs() + u64::from(timeout.subsec_nanos() > 0);
+    i64::try_from(seconds).map_err(|_| Error::invalid_argument(format!("{what} is too large")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,6 +189,13 @@ mod tests {
     impl Message for GetColony {
         const TYPE: &'static str = "getcolonymsg";
         type Reply = serde_json::Value;
+    }
+
+    #[test]
+    fn timeouts_become_whole_seconds() {
+        assert!(whole_seconds(Duration::ZERO, "t").is_err());
+        assert_eq!(whole_seconds(Duration::from_millis(1500), "t").unwrap(), 2);
+        assert_eq!(whole_seconds(Duration::from_secs(3), "t").unwrap(), 3);
     }
 
     #[test]

@@ -102,7 +102,7 @@ impl Client {
                 "max_in_flight and step must not be zero",
             ));
         }
-        let (requests, replies) = http1::open(self).await?;
+        let (requests, replies) = http1::open(self.settings()).await?;
         let (queue, entries) = mpsc::channel(options.max_in_flight);
         let (done, outcome) = oneshot::channel();
         let task = WriterTask {

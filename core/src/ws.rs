@@ -10,35 +10,44 @@ use futures::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::protocol::Message as Frame;
 use tokio_tungstenite::WebSocketStream;
 
-use crate::client::{error_chain, Client};
-use crate::error::{Error, Result};
+use crate::crypto::PrivateKey;
+use crate::error::{error_chain, Error, Result};
 use crate::rpc::{self, Message};
-use crate::transport::{self, Io};
+use crate::tls;
+use crate::transport::{self, Io, Settings};
 
 /// An open websocket to the server.
 pub(crate) type Socket = WebSocketStream<Box<dyn Io>>;
 
-/// Opens a websocket to the client's server, within the client's connect timeout.
-pub(crate) async fn connect(client: &Client) -> Result<Socket> {
-    let url = &client.shared().ws_url;
-    transport::connect(client, url, |io| async move {
-        let (socket, _) = tokio_tungstenite::client_async(url.as_str(), io)
-            .await
-            .map_err(|e| {
-                Error::connection(format!("cannot connect to {url}: {}", error_chain(&e)))
-            })?;
-        Ok(socket)
+/// Opens a websocket to the server of `settings`, within their connect timeout.
+pub(crate) async fn connect(settings: &Settings) -> Result<Socket> {
+    let url = &settings.ws_url;
+    transport::connect(settings, url, |io| async move {
+        match tokio_tungstenite::client_async(url.as_str(), io).await {
+            Ok((socket, _)) => Ok(socket),
+            Err(e) => {
+                // A TLS failure after the handshake (a refused client certificate).
+                if let tokio_tungstenite::tungstenite::Error::Io(io) = &e {
+                    if let Some(error) = tls::io_error(url.as_str(), io) {
+                        return Err(error);
+                    }
+                }
+                let error =
+                    Error::connection(format!("cannot connect to {url}: {}", error_chain(&e)));
+                Err(transport::explain(settings, url, error).await)
+            }
+        }
     })
     .await
 }
 
-/// Sends `message`, signed by the client's key, as one text frame.
+/// Sends `message`, signed with `key`, as one text frame.
 pub(crate) async fn send<M: Message>(
-    client: &Client,
     socket: &mut Socket,
     message: &M,
+    key: &PrivateKey,
 ) -> Result<()> {
-    let envelope = rpc::encode(message, Some(client.signing_key()?))?;
+    let envelope = rpc::encode(message, Some(key))?;
     socket
         .send(Frame::Text(envelope))
         .await

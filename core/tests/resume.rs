@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use colonykit::{Client, NewEntry, ProcessState};
-use common::{server_settings, TestColony};
+use colonykit::{NewEntry, ProcessState};
+use common::{client_of, scheme, server_settings, TestColony};
 use futures::StreamExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
@@ -28,7 +28,7 @@ impl Proxy {
             settings["COLONIES_SERVER_HOST"], settings["COLONIES_SERVER_PORT"]
         );
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = format!("http://{}", listener.local_addr().unwrap());
+        let address = format!("{}://{}", scheme(), listener.local_addr().unwrap());
         let connections: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
         let refusing: Arc<AtomicBool> = Arc::default();
         let live = Arc::clone(&connections);
@@ -75,7 +75,7 @@ async fn a_stream_survives_a_hundred_dropped_connections() {
     let process = colony.running(&["data"]).await;
     let pid = process.processid.clone();
     let proxy = Proxy::start().await;
-    let through_proxy = Client::new(&proxy.address, colony.user.key().unwrap().clone()).unwrap();
+    let through_proxy = client_of(&proxy.address, colony.user.key().unwrap().clone());
 
     let executor = colony.executor.clone();
     let writer = tokio::spawn({
@@ -136,7 +136,7 @@ async fn an_entry_sorted_in_before_the_position_while_away_is_not_lost() {
     let process = colony.running(&["data"]).await;
     let pid = process.processid.clone();
     let proxy = Proxy::start().await;
-    let through_proxy = Client::new(&proxy.address, colony.user.key().unwrap().clone()).unwrap();
+    let through_proxy = client_of(&proxy.address, colony.user.key().unwrap().clone());
     let mut stream = through_proxy.subscribe_channel(&pid, "data").unwrap();
     for seq in [10, 20, 30] {
         colony

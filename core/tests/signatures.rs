@@ -573,6 +573,7 @@ const PYTHON_LAYERS: &[(&str, u8)] = &[
     ("api", 3),
     ("stream", 3),
     ("writer", 3),
+    ("executor", 4),
 ];
 
 fn layer(module: &str) -> u8 {

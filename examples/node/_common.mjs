@@ -1,4 +1,4 @@
-// What the examples share: settings from the environment and the executor's wait for work.
+// What the examples share: settings from the environment.
 //
 // `make bootstrap` writes the settings to examples/run/colony.env:
 // COLONIES_SERVER_HOST, COLONIES_SERVER_PORT, COLONIES_TLS, COLONIES_COLONY_NAME,
@@ -35,17 +35,4 @@ export function executor() {
 export function spec(funcname, channels) {
   const { colonyname, executortype } = colony()
   return { funcname, executortype, colonyname, channels }
-}
-
-/** Waits (up to `attempts` × `waitMs`) for one process running `funcname`. */
-export async function assignOne(client, funcname, { attempts = 6, waitMs = 10_000 } = {}) {
-  const { colonyname } = colony()
-  for (let i = 0; i < attempts; i++) {
-    const process = await client.assign(colonyname, { timeoutMs: waitMs })
-    if (process === null) continue
-    if (process.spec.funcname === funcname) return process
-    await client.fail(process.processid, [`this executor only runs ${funcname}`])
-  }
-  console.error(`no ${funcname} process within ${(attempts * waitMs) / 1000} seconds`)
-  process.exit(1)
 }

@@ -1,7 +1,9 @@
 // Chat, executor side: answers each client message (odd sequences) on the next even sequence,
-// with `inreplyto`; after "bye" it sends `end` (sequence 8) and closes the process.
+// with `inreplyto`; after "bye" the handler returns, and the framework sends `end` (sequence 8)
+// and closes the process.
 
-import { assignOne, executor } from './_common.mjs'
+import { Executor } from 'colonykit/executor'
+import { colony, executor } from './_common.mjs'
 
 function answer(message) {
   switch (message.toLowerCase()) {
@@ -16,18 +18,16 @@ function answer(message) {
   }
 }
 
-const client = executor()
-const process = await assignOne(client, 'chat')
-const pid = process.processid
-for await (const entry of client.subscribeChannel(pid, 'chat')) {
-  if (entry.senderid === client.id) continue // our own answers come back too
-  const message = entry.payload.toString()
-  console.log(`executor: got #${entry.sequence} ${JSON.stringify(message)}`)
-  await client.append(pid, 'chat', entry.sequence + 1, answer(message), { inreplyto: entry.sequence })
-  if (message.toLowerCase() === 'bye') {
-    await client.append(pid, 'chat', entry.sequence + 3, '', { kind: 'end' })
-    break
-  }
-}
-await client.close(pid, [])
-console.log(`executor: process ${pid} done`)
+await new Executor(executor(), colony().colonyname, { maxProcesses: 1 })
+  .function('chat', async (ctx) => {
+    // The client writes the odd sequences, this executor the even ones.
+    const replies = ctx.channel('chat', { firstSequence: 2, step: 2 })
+    for await (const entry of ctx.client.subscribeChannel(ctx.processid, 'chat', { signal: ctx.signal })) {
+      if (entry.senderid === ctx.client.id) continue // our own answers come back too
+      const message = entry.payload.toString()
+      console.log(`executor: got #${entry.sequence} ${JSON.stringify(message)}`)
+      await replies.reply(entry.sequence, answer(message))
+      if (message.toLowerCase() === 'bye') break
+    }
+  })
+  .run()

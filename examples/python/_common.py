@@ -1,4 +1,4 @@
-"""What the examples share: settings from the environment and the executor's wait for work.
+"""What the examples share: settings from the environment.
 
 `make bootstrap` writes the settings to examples/run/colony.env:
 COLONIES_SERVER_HOST, COLONIES_SERVER_PORT, COLONIES_TLS, COLONIES_COLONY_NAME,
@@ -7,11 +7,9 @@ COLONIES_EXECUTOR_TYPE, COLONIES_USER_PRVKEY (clients) and COLONIES_EXECUTOR_PRV
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import AsyncIterator
 
-from colonykit import Client, ColonyError, FunctionSpec, Process
+from colonykit import Client, FunctionSpec
 
 
 def required(name: str) -> str:
@@ -44,29 +42,3 @@ def spec(funcname: str, channels: list[str], colonyname: str, executortype: str)
     return FunctionSpec(
         funcname, executortype=executortype, colonyname=colonyname, channels=channels
     )
-
-
-async def assign_one(
-    executor: Client, colonyname: str, funcname: str, *, attempts: int = 6, wait: float = 10
-) -> Process:
-    """Waits (up to `attempts` times `wait` seconds) for one process running `funcname`."""
-    for _ in range(attempts):
-        process = await executor.assign(colonyname, wait)
-        if process is None:
-            continue
-        if process.spec.funcname == funcname:
-            return process
-        await executor.fail(process.processid, [f"this executor only runs {funcname}"])
-    raise SystemExit(f"no {funcname} process within {attempts * wait:g} seconds")
-
-
-@contextlib.asynccontextmanager
-async def failing_on_error(executor: Client, processid: str) -> AsyncIterator[None]:
-    """Fails the process if the body raises, so that the client's stream ends (with
-    ProcessClosedError) instead of waiting for entries that will never come."""
-    try:
-        yield
-    except Exception as error:
-        with contextlib.suppress(ColonyError):
-            await executor.fail(processid, [f"{type(error).__name__}: {error}"])
-        raise

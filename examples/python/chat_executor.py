@@ -1,5 +1,6 @@
 """Chat, executor side: answers each client message (odd sequences) on the next even sequence,
-with `inreplyto`; after "bye" it sends `end` (sequence 8) and closes the process."""
+with `inreplyto`; after "bye" the handler returns, and the framework sends `end` (sequence 8)
+and closes the process."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 
 import _common
 from colonykit import Client
+from colonykit.executor import Context, Executor
 
 
 def answer(message: str) -> str:
@@ -19,31 +21,31 @@ def answer(message: str) -> str:
     return "I received your message."
 
 
-async def run(executor: Client, colonyname: str) -> str:
-    """Runs one chat process; returns its ID."""
-    process = await _common.assign_one(executor, colonyname, "chat")
-    pid = process.processid
-    async with _common.failing_on_error(executor, pid):
-        async with executor.subscribe_channel(pid, "chat") as chat:
-            async for entry in chat:
-                if entry.senderid == executor.id:
+async def run(client: Client, colonyname: str) -> None:
+    """Runs one chat process."""
+    executor = Executor(client, colonyname, max_processes=1)
+
+    @executor.function("chat")
+    async def chat(ctx: Context) -> None:
+        # The client writes the odd sequences, this executor the even ones.
+        replies = ctx.channel("chat", first_sequence=2, step=2)
+        async with ctx.client.subscribe_channel(ctx.processid, "chat") as incoming:
+            async for entry in incoming:
+                if entry.senderid == ctx.client.id:
                     continue  # our own answers come back too
                 message = entry.payload.decode()
                 print(f"executor: got #{entry.sequence} {message!r}", flush=True)
-                await executor.append(
-                    pid, "chat", entry.sequence + 1, answer(message), inreplyto=entry.sequence
-                )
+                await replies.reply(entry.sequence, answer(message))
                 if message.lower() == "bye":
-                    await executor.append(pid, "chat", entry.sequence + 3, b"", kind="end")
-                    break
-        await executor.close(pid)
-    return pid
+                    return
+
+    await executor.run()
 
 
 async def main() -> None:
     colonyname, _ = _common.colony()
-    async with _common.executor() as executor:
-        await run(executor, colonyname)
+    async with _common.executor() as client:
+        await run(client, colonyname)
 
 
 if __name__ == "__main__":

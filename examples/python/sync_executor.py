@@ -1,5 +1,5 @@
-"""Sync-ack, executor side: streams 5 results on "output", sends `end`, and closes the process
-with output ["synced"] only after the client's acknowledgement on "sync"."""
+"""Sync-ack, executor side: streams 5 results on "output"; the framework sends `end` and closes
+the process with output ["synced"] only after the client's acknowledgement on "sync"."""
 
 from __future__ import annotations
 
@@ -7,25 +7,28 @@ import asyncio
 
 import _common
 from colonykit import Client
+from colonykit.executor import Context, Executor
 
 
-async def run(executor: Client, colonyname: str) -> str:
-    """Runs one sync process; returns its ID."""
-    process = await _common.assign_one(executor, colonyname, "sync")
-    pid = process.processid
-    async with _common.failing_on_error(executor, pid):
+async def run(client: Client, colonyname: str) -> None:
+    """Runs one sync process."""
+    executor = Executor(client, colonyname, max_processes=1)
+
+    @executor.function("sync", sync="sync", sync_timeout=30)
+    async def sync(ctx: Context) -> str:
+        output = ctx.channel("output")
         for i in range(1, 6):
-            await executor.append(pid, "output", i, f"result {i}")
-        await executor.append(pid, "output", 6, b"", kind="end")
-        await executor.close_after_ack(pid, "sync", ["synced"], timeout=30)
-    print(f"executor: acknowledged, process {pid} closed", flush=True)
-    return pid
+            await output.send(f"result {i}")
+        print(f"executor: process {ctx.processid} waits for the acknowledgement", flush=True)
+        return "synced"
+
+    await executor.run()
 
 
 async def main() -> None:
     colonyname, _ = _common.colony()
-    async with _common.executor() as executor:
-        await run(executor, colonyname)
+    async with _common.executor() as client:
+        await run(client, colonyname)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,9 @@ The protocol itself lives in the Rust core.
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _distribution_version
+
 from colonykit._enums import ExecutorState, ProcessState
 from colonykit._errors import (
     ColonyError,
@@ -30,6 +33,7 @@ from colonykit._errors import (
     RateLimitedError,
     ServerError,
     TimeoutError,
+    TlsError,
     UnauthorizedError,
 )
 from colonykit._native import (
@@ -91,12 +95,19 @@ for _class in (
     RateLimitedError,
     ServerError,
     TimeoutError,
+    TlsError,
     UnauthorizedError,
     ExecutorState,
     ProcessState,
 ):
     _class.__module__ = __name__
 del _class
+
+try:
+    __version__: str = _distribution_version("colonykit")
+    """The installed package's version (the same for the crate and the npm package)."""
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "ACK",
@@ -150,6 +161,7 @@ __all__ = [
     "SyncProcessSubscription",
     "SyncSubscription",
     "TimeoutError",
+    "TlsError",
     "UnauthorizedError",
     "User",
     "WorkflowSpec",

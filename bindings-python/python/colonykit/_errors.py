@@ -17,6 +17,7 @@ __all__ = [
     "RateLimitedError",
     "ServerError",
     "TimeoutError",
+    "TlsError",
     "UnauthorizedError",
 ]
 
@@ -94,6 +95,14 @@ class ConnectionError(ColonyError, builtins.ConnectionError):
     """The server could not be reached, or the connection was lost."""
 
     kind = "Connection"
+
+
+class TlsError(ColonyError, builtins.ConnectionError):
+    """TLS failed: the server's certificate is not trusted (unknown issuer, wrong name, expired),
+    the server and the address disagree on TLS (https to a plain server or the reverse), or a CA
+    or client certificate file could not be used. Not transient: retrying will not help."""
+
+    kind = "Tls"
 
 
 class ProtocolError(ColonyError):

@@ -1,6 +1,7 @@
 """Type stubs of colonykit's native module (the Rust core, through pyo3)."""
 
 from collections.abc import Coroutine, Mapping, Sequence
+from os import PathLike
 from types import TracebackType
 from typing import Any, Generic, Optional, TypeVar, Union, final
 
@@ -36,11 +37,16 @@ def _panic(in_coroutine: bool) -> Any:
 class _Inbox:
     """Where finished native calls wait for their event loop (see ``colonykit._aio``)."""
 
+    socket_wake: bool
+    def __init__(self, schedule: Optional[Any] = None) -> None: ...
     @property
     def fd(self) -> int:
-        """The descriptor the loop watches."""
+        """The descriptor the loop watches (socket wake only)."""
     def drain(self) -> None:
-        """Sets the futures of the finished calls (the loop's reader callback)."""
+        """Sets the futures of the finished calls (on the loop's thread)."""
+    @staticmethod
+    def close_wakes() -> None:
+        """Stops the threadsafe wakes for good (at interpreter exit)."""
 
 @final
 class Client:
@@ -50,14 +56,36 @@ class Client:
     and shares the pool. ``async with Client(...) as client`` works.
     """
 
-    def __init__(self, server: str, prvkey: Optional[str] = None, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        server: str,
+        prvkey: Optional[str] = None,
+        *,
+        timeout: float = 30.0,
+        ca_file: Optional[Union[str, PathLike[str]]] = None,
+        ca_pem: Optional[str] = None,
+        client_cert: Optional[Union[str, PathLike[str]]] = None,
+        client_key: Optional[Union[str, PathLike[str]]] = None,
+        danger_skip_tls_verify: bool = False,
+    ) -> None:
         """A client of ``server`` (``http://host:port`` or ``https://host:port``) signing with
         ``prvkey`` (64 hex characters; None: unsigned calls only). ``timeout``: seconds an
-        ordinary call may take."""
+        ordinary call may take. TLS: the system's trust store and the web roots, plus the CA
+        certificates of ``ca_file`` (a PEM file) or ``ca_pem`` (PEM text); ``client_cert`` and
+        ``client_key`` (PEM files) for a server that asks for a client certificate;
+        ``danger_skip_tls_verify`` accepts any certificate (test servers only; warns)."""
     @staticmethod
-    def from_env() -> Client:
-        """A client from COLONIES_SERVER_HOST, COLONIES_SERVER_PORT, COLONIES_TLS and (optional)
-        COLONIES_PRVKEY."""
+    def from_env(
+        *,
+        ca_file: Optional[Union[str, PathLike[str]]] = None,
+        ca_pem: Optional[str] = None,
+        client_cert: Optional[Union[str, PathLike[str]]] = None,
+        client_key: Optional[Union[str, PathLike[str]]] = None,
+        danger_skip_tls_verify: bool = False,
+    ) -> Client:
+        """A client from COLONIES_SERVER_HOST, COLONIES_SERVER_PORT, COLONIES_TLS (or
+        pycolonies' COLONIES_SERVER_TLS), COLONIES_CA_FILE and (optional) COLONIES_PRVKEY; the
+        TLS keywords as for the constructor."""
     def with_key(self, prvkey: str) -> Client:
         """The same client (same pool, same settings) signing with ``prvkey``."""
     @property
@@ -435,14 +463,36 @@ class SyncClient:
     Streams are plain iterators. ``with SyncClient(...) as client`` works.
     """
 
-    def __init__(self, server: str, prvkey: Optional[str] = None, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        server: str,
+        prvkey: Optional[str] = None,
+        *,
+        timeout: float = 30.0,
+        ca_file: Optional[Union[str, PathLike[str]]] = None,
+        ca_pem: Optional[str] = None,
+        client_cert: Optional[Union[str, PathLike[str]]] = None,
+        client_key: Optional[Union[str, PathLike[str]]] = None,
+        danger_skip_tls_verify: bool = False,
+    ) -> None:
         """A client of ``server`` (``http://host:port`` or ``https://host:port``) signing with
         ``prvkey`` (64 hex characters; None: unsigned calls only). ``timeout``: seconds an
-        ordinary call may take."""
+        ordinary call may take. TLS: the system's trust store and the web roots, plus the CA
+        certificates of ``ca_file`` (a PEM file) or ``ca_pem`` (PEM text); ``client_cert`` and
+        ``client_key`` (PEM files) for a server that asks for a client certificate;
+        ``danger_skip_tls_verify`` accepts any certificate (test servers only; warns)."""
     @staticmethod
-    def from_env() -> SyncClient:
-        """A client from COLONIES_SERVER_HOST, COLONIES_SERVER_PORT, COLONIES_TLS and (optional)
-        COLONIES_PRVKEY."""
+    def from_env(
+        *,
+        ca_file: Optional[Union[str, PathLike[str]]] = None,
+        ca_pem: Optional[str] = None,
+        client_cert: Optional[Union[str, PathLike[str]]] = None,
+        client_key: Optional[Union[str, PathLike[str]]] = None,
+        danger_skip_tls_verify: bool = False,
+    ) -> SyncClient:
+        """A client from COLONIES_SERVER_HOST, COLONIES_SERVER_PORT, COLONIES_TLS (or
+        pycolonies' COLONIES_SERVER_TLS), COLONIES_CA_FILE and (optional) COLONIES_PRVKEY; the
+        TLS keywords as for the constructor."""
     def with_key(self, prvkey: str) -> SyncClient:
         """The same client (same pool, same settings) signing with ``prvkey``."""
     @property
@@ -1449,3 +1499,66 @@ class WorkflowSpec(_Record):
 
     colonyname: str = ...
     functionspecs: list[FunctionSpec] = ...
+
+# --- The executor runtime (used by colonykit.executor) -----------------------------------------
+
+@final
+class _ExecutorRuntime:
+    """A started executor runtime (the core's); ``colonykit.executor.Executor`` drives it."""
+
+    @staticmethod
+    def start(
+        client: Client,
+        colonyname: str,
+        functions: list[tuple[str, Optional[str], float]],
+        executortype: str = "",
+        executorname: str = "",
+        location: str = "",
+        concurrency: int = 1,
+        poll: float = 5.0,
+        check_interval: float = 1.0,
+        max_processes: Optional[int] = None,
+    ) -> Coroutine[Any, Any, _ExecutorRuntime]: ...
+    def next_task(self) -> Coroutine[Any, Any, Optional[_ExecutorTask]]: ...
+    def stop(self) -> None: ...
+    def shutdown(self, grace: float) -> Coroutine[Any, Any, None]: ...
+    @property
+    def executor(self) -> Executor: ...
+    @property
+    def client(self) -> Client: ...
+    @property
+    def functions(self) -> list[str]: ...
+
+@final
+class _ExecutorTask:
+    """One assigned process: its context and its completion (exactly once)."""
+
+    @property
+    def process(self) -> Process: ...
+    @property
+    def processid(self) -> str: ...
+    @property
+    def funcname(self) -> str: ...
+    @property
+    def args(self) -> JSONList: ...
+    @property
+    def kwargs(self) -> dict[str, JSON]: ...
+    @property
+    def remaining(self) -> Optional[float]: ...
+    @property
+    def cancel_reason(self) -> Optional[str]: ...
+    def cancelled(self) -> Coroutine[Any, Any, str]: ...
+    def channel(self, name: str, first_sequence: int = 1, step: int = 1) -> _TaskChannel: ...
+    def log(self, message: str) -> Coroutine[Any, Any, None]: ...
+    def complete(self, output: JSONList) -> Coroutine[Any, Any, None]: ...
+    def fail(self, message: str, kind: str, detail: str) -> Coroutine[Any, Any, None]: ...
+    def fail_errors(self, errors: list[str], detail: str) -> Coroutine[Any, Any, None]: ...
+
+@final
+class _TaskChannel:
+    """The writer of one declared channel of a task (opened on first send)."""
+
+    @property
+    def name(self) -> str: ...
+    def send(self, data: Payload) -> Coroutine[Any, Any, int]: ...
+    def reply(self, inreplyto: int, data: Payload) -> Coroutine[Any, Any, int]: ...

@@ -4,11 +4,12 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::client::{whole_seconds, Client, LONG_POLL_MARGIN};
+use crate::client::{Client, LONG_POLL_MARGIN};
 use crate::error::{Error, ErrorKind, Result};
 use crate::messages::{self, List};
 use crate::model::{ChannelEntry, FunctionSpec, NewEntry, Process, ProcessState};
 use crate::resources::{Attribute, Log, PauseStatus, ProcessGraph, WorkflowSpec};
+use crate::rpc::whole_seconds;
 
 impl Client {
     // --- Processes ----------------------------------------------------------------------------
@@ -34,7 +35,7 @@ impl Client {
             availablecpu: String::new(),
             availablemem: String::new(),
         };
-        let http_timeout = self.shared().timeout + timeout + LONG_POLL_MARGIN;
+        let http_timeout = self.settings().timeout + timeout + LONG_POLL_MARGIN;
         match self
             .send(&message, Some(self.signing_key()?), http_timeout)
             .await

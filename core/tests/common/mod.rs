@@ -9,9 +9,18 @@ use std::time::Duration;
 
 use colonykit::{Client, Executor, PrivateKey, User};
 
+/// The file of server settings the tests use: `COLONYKIT_SERVER_ENV` (e.g. the TLS instance's
+/// `tests/server/run-tls/server.env`), else the default instance's.
+pub fn server_env_file() -> PathBuf {
+    match std::env::var_os("COLONYKIT_SERVER_ENV") {
+        Some(path) if !path.is_empty() => PathBuf::from(path),
+        _ => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/server/run/server.env"),
+    }
+}
+
 /// The settings `tests/server/up` wrote.
 pub fn server_settings() -> HashMap<String, String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/server/run/server.env");
+    let path = server_env_file();
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{}: {e} (run tests/server/up first)", path.display()));
     text.lines()
@@ -20,18 +29,45 @@ pub fn server_settings() -> HashMap<String, String> {
         .collect()
 }
 
+/// Whether the test server speaks TLS (`COLONIES_TLS=true` in its settings).
+pub fn server_tls() -> bool {
+    server_settings()
+        .get("COLONIES_TLS")
+        .is_some_and(|v| v == "true")
+}
+
+/// `http` or `https`, as the server speaks.
+pub fn scheme() -> &'static str {
+    if server_tls() {
+        "https"
+    } else {
+        "http"
+    }
+}
+
 pub fn server_address() -> String {
     let settings = server_settings();
     format!(
-        "http://{}:{}",
-        settings["COLONIES_SERVER_HOST"], settings["COLONIES_SERVER_PORT"]
+        "{}://{}:{}",
+        scheme(),
+        settings["COLONIES_SERVER_HOST"],
+        settings["COLONIES_SERVER_PORT"]
     )
+}
+
+/// A client of `address` signing with `key`, trusting the test server's CA if it has one.
+pub fn client_of(address: &str, key: PrivateKey) -> Client {
+    let mut builder = Client::builder(address).key(key);
+    if let Some(ca) = server_settings().get("COLONIES_CA_FILE") {
+        builder = builder.ca_file(ca);
+    }
+    builder.build().unwrap()
 }
 
 /// A client signing with the server owner's key.
 pub fn server_client() -> Client {
     let key = PrivateKey::from_hex(&server_settings()["COLONIES_SERVER_PRVKEY"]).unwrap();
-    Client::new(&server_address(), key).unwrap()
+    client_of(&server_address(), key)
 }
 
 /// A name no other test (or earlier run) uses.
@@ -120,5 +156,19 @@ impl TestColony {
             .expect("the submitted process is assigned");
         assert_eq!(assigned.processid, submitted.processid);
         assigned
+    }
+}
+
+/// The process once it is closed (SUCCESS, FAILED or CANCELLED), polled as `client` sees it;
+/// read errors (a server restarting) are waited out. As it is after `wait` if still open.
+pub async fn final_state(client: &Client, processid: &str, wait: Duration) -> colonykit::Process {
+    let give_up = tokio::time::Instant::now() + wait;
+    loop {
+        if let Ok(process) = client.get_process(processid).await {
+            if process.state.is_closed() || tokio::time::Instant::now() > give_up {
+                return process;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -1,9 +1,7 @@
-//! What the examples share: settings from the environment (see `bootstrap`) and the executor's
-//! wait for one process.
+//! What the examples share: settings from the environment (see `bootstrap`) and the executors'
+//! shutdown signal.
 
-use std::time::Duration;
-
-use colonykit::{Client, FunctionSpec, PrivateKey, Process};
+use colonykit::{Client, FunctionSpec, PrivateKey};
 
 /// Errors of the examples: anything printable.
 pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -52,20 +50,14 @@ impl Settings {
     }
 }
 
-/// Waits (up to a minute) for one process running `funcname` and returns it.
-pub async fn assign_one(executor: &Client, colony: &str, funcname: &str) -> Result<Process> {
-    for _ in 0..6 {
-        if let Some(process) = executor.assign(colony, Duration::from_secs(10)).await? {
-            if process.spec.funcname == funcname {
-                return Ok(process);
-            }
-            executor
-                .fail(
-                    &process.processid,
-                    vec![format!("this executor only runs {funcname}")],
-                )
-                .await?;
-        }
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM: the executors' shutdown signal.
+pub async fn shutdown_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
     }
-    Err(format!("no {funcname} process within a minute").into())
 }

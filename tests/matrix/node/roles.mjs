@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
 
 import { Client, ColonyError } from 'colonykit'
+import { Executor, Output, ProcessFailed } from 'colonykit/executor'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -190,56 +191,51 @@ async function runClient(timeouts, scenario, verdict) {
 }
 
 // --- Executor --------------------------------------------------------------------------------
+// On colonykit's executor framework: the role registers the scenario's function and serves one
+// process with it; the framework takes the process, winds up the writer and closes or fails it.
 
-/** A channel writer numbering entries as the transcript does, when the scenario asks for one. */
-async function openWriter(client, pid, scenario) {
-  if (scenario.executor_writes_with !== 'writer') return null
-  const sequences = scenario.transcript.filter((s) => s.from === 'executor').map((s) => s.sequence)
+/** The first sequence and step that number executor entries as the transcript does. */
+function writerSequences(scenario) {
+  const sequences = scenario.transcript
+    .filter((s) => s.from === 'executor' && (s.kind ?? 'data') === 'data')
+    .map((s) => s.sequence)
   const first = sequences[0] ?? 1
   const step = sequences.length > 1 ? sequences[1] - first : 1
   if (sequences.some((s, i) => i > 0 && s - sequences[i - 1] !== step)) {
     throw new Error('a writer needs evenly spaced executor sequences')
   }
-  return client.channelWriter(pid, scenario.channel, { firstSequence: first, step })
+  return { firstSequence: first, step }
 }
 
-/** Sends one executor entry; returns the writer (null once it has ended). */
-async function send(client, pid, scenario, writer, step) {
+/**
+ * One executor entry: raw appends, or the framework's writer (whose `end` the framework sends
+ * itself when the handler returns, so it must be the transcript's last entry).
+ */
+async function send(ctx, scenario, index, step) {
   const e = stepEntry(step)
-  if (writer === null) {
-    await client.append(pid, scenario.channel, e.sequence, e.payload, { kind: e.kind, inreplyto: e.inreplyto })
-    return null
+  if (scenario.executor_writes_with !== 'writer') {
+    await ctx.client.append(ctx.processid, scenario.channel, e.sequence, e.payload, { kind: e.kind, inreplyto: e.inreplyto })
+    return
   }
   if (e.kind === 'data') {
+    const writer = ctx.channel(scenario.channel, writerSequences(scenario))
     const sequence = e.inreplyto ? await writer.reply(e.inreplyto, e.payload) : await writer.send(e.payload)
     if (sequence !== e.sequence) throw new Error(`the writer numbered an entry ${sequence}, the transcript ${e.sequence}`)
-    return writer
+    return
   }
-  if (e.kind === 'end') {
-    await writer.end()
-    return null
-  }
-  if (e.kind === 'error') {
-    await writer.error(e.payload)
-    return null
-  }
-  throw new Error(`the writer cannot send an entry of kind ${JSON.stringify(e.kind)}`)
+  if (e.kind === 'end' && index + 1 === scenario.transcript.length) return
+  throw new Error(`the framework's writer cannot send ${JSON.stringify(e.kind)} at entry ${index + 1} (only end, last)`)
 }
 
-async function serve(client, pid, scenario, waitMs) {
-  const process = await client.getProcess(pid)
-  if (process.spec.funcname !== scenario.funcname) {
-    throw new Error(`assigned ${process.spec.funcname}, expected ${scenario.funcname}`)
-  }
-  const me = client.id
+async function serve(ctx, scenario, waitMs) {
+  const me = ctx.client.id
   const { transcript } = scenario
   const reads = transcript.some((s) => s.from === 'client')
-  const entries = reads ? client.subscribeChannel(pid, scenario.channel, { idleTimeoutMs: waitMs }) : null
+  const entries = reads ? ctx.client.subscribeChannel(ctx.processid, scenario.channel, { idleTimeoutMs: waitMs }) : null
   try {
-    let writer = await openWriter(client, pid, scenario)
     for (const [index, step] of transcript.entries()) {
       if (step.from === 'executor') {
-        writer = await send(client, pid, scenario, writer, step)
+        await send(ctx, scenario, index, step)
         continue
       }
       let entry
@@ -251,46 +247,52 @@ async function serve(client, pid, scenario, waitMs) {
       const differences = entryDifferences(index, entry, step, 'client')
       if (differences.length > 0) throw new Error(`unexpected client entry: ${differences.join('; ')}`)
     }
-    if (writer !== null) await writer.finish()
   } finally {
     entries?.close()
   }
   const { finish } = scenario
   const how = `${finish.after}/${finish.then}`
-  if (how === 'ack/close') {
-    await client.closeAfterAck(pid, finish.sync_channel, finish.output, { timeoutMs: waitMs })
-  } else if (how === 'ack/fail') {
-    await client.waitForAck(pid, finish.sync_channel, { timeoutMs: waitMs })
-    await client.fail(pid, finish.errors)
-  } else if (how === 'end/close') {
-    await client.close(pid, finish.output)
-  } else if (how === 'end/fail') {
-    await client.fail(pid, finish.errors)
-  } else {
-    throw new Error(`unknown finish: ${how}`)
+  // After "ack" the framework waits for the acknowledgement ({ sync }).
+  if (how === 'ack/close' || how === 'end/close') return new Output(...finish.output)
+  if (how === 'ack/fail') {
+    await ctx.client.waitForAck(ctx.processid, finish.sync_channel, { timeoutMs: waitMs })
+    throw new ProcessFailed(...finish.errors)
   }
+  if (how === 'end/fail') throw new ProcessFailed(...finish.errors)
+  throw new Error(`unknown finish: ${how}`)
 }
 
 async function runExecutor(timeouts, scenario, status) {
   const waitMs = timeouts.wait_seconds * 1000
-  const client = makeClient()
-  const colony = env('MATRIX_COLONY')
-  const deadline = Date.now() + timeouts.assign_seconds * 1000
-  let assigned = null
-  while (assigned === null) {
-    const left = deadline - Date.now()
-    if (left <= 0) throw new Error(`no process within ${timeouts.assign_seconds}s`)
-    assigned = await client.assign(colony, { timeoutMs: Math.min(left, 10_000) })
-  }
-  const pid = assigned.processid
-  status.processid = pid
+  const { finish } = scenario
+  const sync = finish.after === 'ack' && finish.then === 'close' ? { sync: finish.sync_channel, syncTimeoutMs: waitMs } : {}
+  const stop = new AbortController()
+  let failure = null
+  // No process within assign_seconds: stop (once one runs, run until it is done).
+  const giveUp = setTimeout(() => stop.abort(), timeouts.assign_seconds * 1000)
+  const executor = new Executor(makeClient(), env('MATRIX_COLONY'), { maxProcesses: 1, pollMs: 2000 }).function(
+    scenario.funcname,
+    async (ctx) => {
+      clearTimeout(giveUp)
+      status.processid = ctx.processid
+      try {
+        return await serve(ctx, scenario, waitMs)
+      } catch (error) {
+        if (error instanceof ProcessFailed) throw error
+        failure = error
+        // The framework fails the process: the client is never left waiting.
+        throw new Error(`matrix executor (node): ${describe(error)}`)
+      }
+    },
+    sync,
+  )
   try {
-    await serve(client, pid, scenario, waitMs)
-  } catch (error) {
-    // Never leave the client waiting on a process nobody will close.
-    await client.fail(pid, [`matrix executor (node): ${describe(error)}`]).catch(() => {})
-    throw error
+    await executor.run({ signal: stop.signal, signals: false })
+  } finally {
+    clearTimeout(giveUp)
   }
+  if (stop.signal.aborted) throw new Error(`no process within ${timeouts.assign_seconds}s`)
+  if (failure) throw failure
 }
 
 // --- Main ------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Any, Optional
 
 import colonykit
 from colonykit import ChannelEntry, ChannelSubscription, Client, FunctionSpec, ProcessState
+from colonykit.executor import Context, Executor, Output, ProcessFailed
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -174,33 +175,41 @@ async def run_client(timeouts: dict, scenario: dict, verdict: dict) -> None:
 
 
 # --- Executor ----------------------------------------------------------------------------------
+# On colonykit's executor framework: the role registers the scenario's function and serves one
+# process with it; the framework takes the process, winds up the writer and closes or fails it.
 
 
-async def open_writer(client: Client, pid: str, scenario: dict):
-    if scenario["executor_writes_with"] != "writer":
-        return None
-    sequences = [s["sequence"] for s in scenario["transcript"] if s["from"] == "executor"]
+def writer_sequences(scenario: dict) -> tuple[int, int]:
+    """The first sequence and step that number executor entries as the transcript does."""
+    sequences = [
+        s["sequence"]
+        for s in scenario["transcript"]
+        if s["from"] == "executor" and s.get("kind", "data") == "data"
+    ]
     first = sequences[0] if sequences else 1
     step = sequences[1] - first if len(sequences) > 1 else 1
     if any(b - a != step for a, b in zip(sequences, sequences[1:])):
         raise RuntimeError("a writer needs evenly spaced executor sequences")
-    return await client.channel_writer(pid, scenario["channel"], first_sequence=first, step=step)
+    return first, step
 
 
-async def send(client: Client, pid: str, scenario: dict, writer, step: dict):
-    """Sends one executor entry; returns the writer (None once it has ended)."""
+async def send(ctx: Context, scenario: dict, index: int, step: dict) -> None:
+    """One executor entry: raw appends, or the framework's writer (whose `end` the framework
+    sends itself when the handler returns, so it must be the transcript's last entry)."""
     e = step_entry(step)
-    if writer is None:
-        await client.append(
-            pid,
+    if scenario["executor_writes_with"] != "writer":
+        await ctx.client.append(
+            ctx.processid,
             scenario["channel"],
             e["sequence"],
             e["payload"],
             kind=e["kind"],
             inreplyto=e["inreplyto"],
         )
-        return None
+        return
     if e["kind"] == "data":
+        first, step_size = writer_sequences(scenario)
+        writer = ctx.channel(scenario["channel"], first_sequence=first, step=step_size)
         if e["inreplyto"]:
             sequence = await writer.reply(e["inreplyto"], e["payload"])
         else:
@@ -209,31 +218,27 @@ async def send(client: Client, pid: str, scenario: dict, writer, step: dict):
             raise RuntimeError(
                 f"the writer numbered an entry {sequence}, the transcript {e['sequence']}"
             )
-        return writer
-    if e["kind"] == "end":
-        await writer.end()
-        return None
-    if e["kind"] == "error":
-        await writer.error(e["payload"])
-        return None
-    raise RuntimeError(f"the writer cannot send an entry of kind {e['kind']!r}")
+        return
+    if e["kind"] == "end" and index + 1 == len(scenario["transcript"]):
+        return
+    raise RuntimeError(
+        f"the framework's writer cannot send {e['kind']!r} at entry {index + 1} (only end, last)"
+    )
 
 
-async def serve(client: Client, pid: str, scenario: dict, wait: float) -> None:
-    process = await client.get_process(pid)
-    if process.spec.funcname != scenario["funcname"]:
-        raise RuntimeError(f"assigned {process.spec.funcname!r}, expected {scenario['funcname']!r}")
-    me = client.id
+async def serve(ctx: Context, scenario: dict, wait: float):
+    me = ctx.client.id
     transcript = scenario["transcript"]
     reads = any(s["from"] == "client" for s in transcript)
     entries = (
-        client.subscribe_channel(pid, scenario["channel"], idle_timeout=wait) if reads else None
+        ctx.client.subscribe_channel(ctx.processid, scenario["channel"], idle_timeout=wait)
+        if reads
+        else None
     )
     try:
-        writer = await open_writer(client, pid, scenario)
         for index, step in enumerate(transcript):
             if step["from"] == "executor":
-                writer = await send(client, pid, scenario, writer, step)
+                await send(ctx, scenario, index, step)
                 continue
             assert entries is not None
             while True:
@@ -246,48 +251,61 @@ async def serve(client: Client, pid: str, scenario: dict, wait: float) -> None:
             differences = entry_differences(index, entry, step, "client")
             if differences:
                 raise RuntimeError("unexpected client entry: " + "; ".join(differences))
-        if writer is not None:
-            await writer.finish()
     finally:
         if entries is not None:
             entries.close()
     finish = scenario["finish"]
     after, then = finish["after"], finish["then"]
-    if (after, then) == ("ack", "close"):
-        await client.close_after_ack(pid, finish["sync_channel"], finish["output"], timeout=wait)
-    elif (after, then) == ("ack", "fail"):
-        await client.wait_for_ack(pid, finish["sync_channel"], timeout=wait)
-        await client.fail(pid, finish["errors"])
-    elif (after, then) == ("end", "close"):
-        await client.close(pid, finish["output"])
-    elif (after, then) == ("end", "fail"):
-        await client.fail(pid, finish["errors"])
-    else:
-        raise RuntimeError(f"unknown finish: after {after!r}, then {then!r}")
+    if then == "close" and after in ("ack", "end"):
+        # After "ack" the framework waits for the acknowledgement (sync=...).
+        return Output(*finish["output"])
+    if (after, then) == ("ack", "fail"):
+        await ctx.client.wait_for_ack(ctx.processid, finish["sync_channel"], timeout=wait)
+        raise ProcessFailed(*finish["errors"])
+    if (after, then) == ("end", "fail"):
+        raise ProcessFailed(*finish["errors"])
+    raise RuntimeError(f"unknown finish: after {after!r}, then {then!r}")
 
 
 async def run_executor(timeouts: dict, scenario: dict, status: dict) -> None:
     wait = float(timeouts["wait_seconds"])
-    client = make_client()
-    colony = env("MATRIX_COLONY")
-    deadline = time.monotonic() + timeouts["assign_seconds"]
-    process = None
-    while process is None:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise RuntimeError(f"no process within {timeouts['assign_seconds']}s")
-        process = await client.assign(colony, timeout=min(left, 10.0))
-    pid = process.processid
-    status["processid"] = pid
-    try:
-        await serve(client, pid, scenario, wait)
-    except BaseException as error:
-        # Never leave the client waiting on a process nobody will close.
+    finish = scenario["finish"]
+    executor = Executor(make_client(), env("MATRIX_COLONY"), max_processes=1, poll=2.0)
+    sync = finish["sync_channel"] if (finish["after"], finish["then"]) == ("ack", "close") else None
+    started = asyncio.Event()
+    failure: list[BaseException] = []
+
+    @executor.function(scenario["funcname"], sync=sync, sync_timeout=wait)
+    async def handler(ctx: Context):
+        started.set()
+        status["processid"] = ctx.processid
         try:
-            await client.fail(pid, [f"matrix executor (python): {error!r}"])
-        except Exception:
-            pass
-        raise
+            return await serve(ctx, scenario, wait)
+        except ProcessFailed:
+            raise
+        except Exception as error:
+            failure.append(error)
+            # The framework fails the process: the client is never left waiting.
+            raise RuntimeError(f"matrix executor (python): {error!r}") from error
+
+    stop = asyncio.Event()
+
+    async def give_up() -> None:
+        # No process within assign_seconds: stop (once one runs, run until it is done).
+        try:
+            await asyncio.wait_for(started.wait(), timeouts["assign_seconds"])
+        except asyncio.TimeoutError:
+            stop.set()
+
+    watchdog = asyncio.create_task(give_up())
+    try:
+        await executor.run(stop=stop, signals=False)
+    finally:
+        watchdog.cancel()
+    if stop.is_set():
+        raise RuntimeError(f"no process within {timeouts['assign_seconds']}s")
+    if failure:
+        raise failure[0]
 
 
 # --- Main --------------------------------------------------------------------------------------

@@ -14,11 +14,20 @@ struct Roles {
     exec: Client,
 }
 
+/// A client of the setup's server (trusting its CA over TLS).
+fn client(setup: &Setup, key: PrivateKey) -> colonykit::Result<Client> {
+    let mut builder = Client::builder(&setup.server).key(key);
+    if let Some(ca) = &setup.ca_file {
+        builder = builder.ca_file(ca);
+    }
+    builder.build()
+}
+
 impl Roles {
     fn load(path: &str) -> Roles {
         let setup = Setup::load(path);
         let key = |hex: &str| PrivateKey::from_hex(hex).unwrap_or_else(|e| die(&e.to_string()));
-        let user = Client::new(&setup.server, key(&setup.user_key)).unwrap_or_else(|e| die(&e.to_string()));
+        let user = client(&setup, key(&setup.user_key)).unwrap_or_else(|e| die(&e.to_string()));
         let exec = user.with_key(key(&setup.exec_key));
         Roles { setup, user, exec }
     }
@@ -301,7 +310,7 @@ async fn rss_probe(args: &Args) {
     let setup = Setup::load(&args.setup);
     let key = PrivateKey::from_hex(&setup.user_key).unwrap();
     report.set("key_kb", status_kb("VmRSS"));
-    let client = Client::new(&setup.server, key).unwrap();
+    let client = client(&setup, key).unwrap();
     report.set("client_kb", status_kb("VmRSS"));
     client.get_colony(&setup.colony).await.unwrap_or_else(|e| die(&e.to_string()));
     report.set("first_call_kb", status_kb("VmRSS"));

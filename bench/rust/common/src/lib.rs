@@ -20,7 +20,10 @@ pub const ENTRY_BYTES: usize = 100;
 /// A fresh colony made for one run: its name, keys and the executor's and user's names.
 #[derive(Debug, Clone)]
 pub struct Setup {
+    /// `http://host:port`, or the TLS address the driver wrote (`server_url`).
     pub server: String,
+    /// The CA to trust over TLS (`ca_file`), if any.
+    pub ca_file: Option<String>,
     pub host: String,
     pub port: u16,
     pub colony: String,
@@ -40,7 +43,8 @@ impl Setup {
         let host = s("host");
         let port = v["port"].as_u64().unwrap_or_else(|| die("no port")) as u16;
         Setup {
-            server: format!("http://{host}:{port}"),
+            server: v["server_url"].as_str().map_or_else(|| format!("http://{host}:{port}"), str::to_string),
+            ca_file: v["ca_file"].as_str().map(str::to_string),
             host,
             port,
             colony: s("colony"),

@@ -277,6 +277,7 @@ fn setup(args: &Args) {
     let (colony_key, exec_key, user_key) = (Key::generate(), Key::generate(), Key::generate());
     let setup = Setup {
         server: String::new(),
+        ca_file: None,
         host: host.clone(),
         port,
         colony: format!("bench-{tag}"),

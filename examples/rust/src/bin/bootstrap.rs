@@ -45,7 +45,7 @@ async fn main() -> Result<()> {
         })
         .await?;
 
-    let settings = [
+    let mut settings = vec![
         (
             "COLONIES_SERVER_HOST",
             std::env::var("COLONIES_SERVER_HOST").unwrap_or_else(|_| "localhost".into()),
@@ -65,6 +65,10 @@ async fn main() -> Result<()> {
         ("COLONIES_EXECUTOR_PRVKEY", executor_key.to_hex()),
         ("COLONIES_USER_PRVKEY", user_key.to_hex()),
     ];
+    // A TLS server's private CA, for the examples' from_env.
+    if let Ok(ca) = std::env::var("COLONIES_CA_FILE") {
+        settings.push(("COLONIES_CA_FILE", ca));
+    }
     let text: String = settings.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
     if let Some(dir) = std::path::Path::new(&out).parent() {
         std::fs::create_dir_all(dir)?;

@@ -1,9 +1,11 @@
 //! Chat: answers each client message (odd sequences) on the next even sequence, with
-//! `inreplyto`; after "bye" it sends `end` and closes the process.
+//! `inreplyto`; after "bye" it returns, and the runtime sends `end` and closes the process.
 
-use colonykit::NewEntry;
-use colonykit_examples::{assign_one, Result, Settings};
+use colonykit::executor::{Context, Executor, HandlerResult};
+use colonykit::WriterOptions;
+use colonykit_examples::{shutdown_signal, Result, Settings};
 use futures::StreamExt;
+use serde_json::Value;
 
 fn answer(message: &str) -> &'static str {
     match message.to_lowercase().as_str() {
@@ -13,34 +15,38 @@ fn answer(message: &str) -> &'static str {
     }
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
-    let settings = Settings::from_env()?;
-    let executor = settings.executor()?;
-    let process = assign_one(&executor, &settings.colony, "chat").await?;
-    let pid = &process.processid;
-    let me = executor
-        .key()
-        .map(|k| k.id().to_string())
-        .unwrap_or_default();
-    let mut chat = executor.subscribe_channel(pid, "chat")?;
-    while let Some(entry) = chat.next().await {
+async fn chat(ctx: Context) -> HandlerResult {
+    let me = ctx.client().key().map(|k| k.id().to_string());
+    // The client writes the odd sequences, this executor the even ones.
+    let options = WriterOptions {
+        first_sequence: 2,
+        step: 2,
+        ..WriterOptions::default()
+    };
+    let replies = ctx.channel_with("chat", options)?;
+    let mut incoming = ctx.client().subscribe_channel(ctx.processid(), "chat")?;
+    while let Some(entry) = incoming.next().await {
         let entry = entry?;
-        if entry.senderid == me {
+        if Some(&entry.senderid) == me.as_ref() || entry.kind.is_terminal() {
             continue; // our own answers come back too
         }
         let message = String::from_utf8_lossy(&entry.payload).into_owned();
         println!("executor: got #{} {message:?}", entry.sequence);
-        let reply =
-            NewEntry::data(entry.sequence + 1, answer(&message)).in_reply_to(entry.sequence);
-        executor.append(pid, "chat", reply).await?;
+        replies.reply(entry.sequence, answer(&message)).await?;
         if message.eq_ignore_ascii_case("bye") {
-            executor
-                .append(pid, "chat", NewEntry::end(entry.sequence + 3))
-                .await?;
             break;
         }
     }
-    executor.close(pid, vec![]).await?;
+    Ok(Value::Null)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let settings = Settings::from_env()?;
+    Executor::builder(settings.executor()?, &settings.colony)
+        .function("chat", chat)
+        .max_processes(1)
+        .run(shutdown_signal())
+        .await?;
     Ok(())
 }

@@ -2,27 +2,29 @@
 
 use std::time::Duration;
 
-use colonykit::NewEntry;
-use colonykit_examples::{assign_one, Result, Settings};
+use colonykit::executor::{Context, Executor, HandlerResult};
+use colonykit_examples::{shutdown_signal, Result, Settings};
 use serde_json::json;
 
 const STEPS: i64 = 10;
 
+async fn progress(ctx: Context) -> HandlerResult {
+    let channel = ctx.channel("progress")?;
+    for step in 1..=STEPS {
+        tokio::time::sleep(Duration::from_millis(100)).await; // the work
+        channel.send(format!("step {step}/{STEPS}")).await?;
+    }
+    println!("executor: process {} done", ctx.processid());
+    Ok(json!("done")) // the runtime sends `end`, then closes the process with ["done"]
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let settings = Settings::from_env()?;
-    let executor = settings.executor()?;
-    let process = assign_one(&executor, &settings.colony, "progress").await?;
-    let pid = &process.processid;
-    for step in 1..=STEPS {
-        tokio::time::sleep(Duration::from_millis(100)).await; // the work
-        let entry = NewEntry::data(step, format!("step {step}/{STEPS}"));
-        executor.append(pid, "progress", entry).await?;
-    }
-    executor
-        .append(pid, "progress", NewEntry::end(STEPS + 1))
+    Executor::builder(settings.executor()?, &settings.colony)
+        .function("progress", progress)
+        .max_processes(1)
+        .run(shutdown_signal())
         .await?;
-    executor.close(pid, vec![json!("done")]).await?;
-    println!("executor: process {pid} done");
     Ok(())
 }

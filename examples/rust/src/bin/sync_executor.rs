@@ -1,27 +1,32 @@
-//! Sync-ack: streams results on "output", sends `end`, and closes the process only after the
-//! client's acknowledgement on "sync".
+//! Sync-ack: streams results on "output"; the runtime sends `end` and closes the process only
+//! after the client's acknowledgement on "sync".
 
 use std::time::Duration;
 
-use colonykit::NewEntry;
-use colonykit_examples::{assign_one, Result, Settings};
+use colonykit::executor::{Context, Executor, FunctionDecl, HandlerResult};
+use colonykit_examples::{shutdown_signal, Result, Settings};
 use serde_json::json;
+
+async fn sync(ctx: Context) -> HandlerResult {
+    let output = ctx.channel("output")?;
+    for i in 1..=5 {
+        output.send(format!("result {i}")).await?;
+    }
+    println!(
+        "executor: process {} waits for the acknowledgement",
+        ctx.processid()
+    );
+    Ok(json!("synced"))
+}
 
 #[tokio::main]
 async fn main() -> Result<()> {
     let settings = Settings::from_env()?;
-    let executor = settings.executor()?;
-    let process = assign_one(&executor, &settings.colony, "sync").await?;
-    let pid = &process.processid;
-    for i in 1..=5 {
-        executor
-            .append(pid, "output", NewEntry::data(i, format!("result {i}")))
-            .await?;
-    }
-    executor.append(pid, "output", NewEntry::end(6)).await?;
-    executor
-        .close_after_ack(pid, "sync", vec![json!("synced")], Duration::from_secs(30))
+    let function = FunctionDecl::new("sync").sync_ack("sync", Duration::from_secs(30));
+    Executor::builder(settings.executor()?, &settings.colony)
+        .function_with(function, sync)
+        .max_processes(1)
+        .run(shutdown_signal())
         .await?;
-    println!("executor: acknowledged, process {pid} closed");
     Ok(())
 }

@@ -12,9 +12,12 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use std::sync::{Arc, Mutex};
+
+use colonykit::executor::{Context, FunctionDecl, HandlerError, Output};
 use colonykit::{
-    ChannelEntry, ChannelStream, ChannelWriter, Client, EntryKind, Executor, FunctionSpec,
-    NewEntry, PrivateKey, ProcessState, SubscribeOptions, User, WriterOptions,
+    ChannelEntry, ChannelStream, Client, EntryKind, Executor, FunctionSpec, NewEntry, PrivateKey,
+    ProcessState, SubscribeOptions, User, WriterOptions,
 };
 use futures::{StreamExt, TryStreamExt};
 use serde::Deserialize;
@@ -37,7 +40,7 @@ struct Timeouts {
     wait_seconds: u64,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 struct Scenario {
     name: String,
     funcname: String,
@@ -49,7 +52,7 @@ struct Scenario {
     expect: Expect,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 struct Step {
     from: String,
     sequence: i64,
@@ -65,7 +68,7 @@ fn data_kind() -> String {
     "data".into()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 struct Finish {
     after: String,
     #[serde(default)]
@@ -77,7 +80,7 @@ struct Finish {
     errors: Vec<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 struct Expect {
     state: String,
     output: Vec<Value>,
@@ -379,20 +382,15 @@ async fn run_client(timeouts: Timeouts, scenario: &Scenario, verdict: &mut Value
 }
 
 // --- Executor ------------------------------------------------------------------------------------
+// On colonykit's executor framework: the role registers one function (the scenario's) and serves
+// one process with it; the framework takes the process, winds up the writer and closes or fails.
 
-/// Sends executor entries through a [`ChannelWriter`], numbered as the transcript numbers them.
-async fn open_writer(
-    client: &Client,
-    pid: &str,
-    scenario: &Scenario,
-) -> Outcome<Option<ChannelWriter>> {
-    if scenario.executor_writes_with != "writer" {
-        return Ok(None);
-    }
+/// The writer options that number executor entries as the transcript does.
+fn writer_options(scenario: &Scenario) -> Outcome<WriterOptions> {
     let sequences: Vec<i64> = scenario
         .transcript
         .iter()
-        .filter(|s| s.from == "executor")
+        .filter(|s| s.from == "executor" && s.kind == "data")
         .map(|s| s.sequence)
         .collect();
     let first = sequences.first().copied().unwrap_or(1);
@@ -403,35 +401,30 @@ async fn open_writer(
     if sequences.windows(2).any(|w| w[1] - w[0] != step) {
         return Err("a writer needs evenly spaced executor sequences".into());
     }
-    let options = WriterOptions {
+    Ok(WriterOptions {
         first_sequence: first,
         step,
         ..WriterOptions::default()
-    };
-    Ok(Some(
-        client
-            .channel_writer_with(pid, &scenario.channel, options)
-            .await?,
-    ))
+    })
 }
 
-async fn send(
-    client: &Client,
-    pid: &str,
-    scenario: &Scenario,
-    writer: &mut Option<ChannelWriter>,
-    step: &Step,
-) -> Outcome<()> {
+/// Sends one executor entry: raw appends, or the framework's writer (whose `end` the framework
+/// sends itself when the handler returns, so it must be the transcript's last entry).
+async fn send(ctx: &Context, scenario: &Scenario, index: usize, step: &Step) -> Outcome<()> {
     let entry = step.entry()?;
-    let Some(open) = writer.as_mut() else {
-        return Ok(client.append(pid, &scenario.channel, entry).await?);
-    };
+    if scenario.executor_writes_with != "writer" {
+        return Ok(ctx
+            .client()
+            .append(ctx.processid(), &scenario.channel, entry)
+            .await?);
+    }
     match entry.kind {
         EntryKind::Data => {
+            let channel = ctx.channel_with(&scenario.channel, writer_options(scenario)?)?;
             let sequence = if entry.inreplyto != 0 {
-                open.reply(entry.inreplyto, entry.payload).await?
+                channel.reply(entry.inreplyto, entry.payload).await?
             } else {
-                open.send(entry.payload).await?
+                channel.send(entry.payload).await?
             };
             if sequence != step.sequence {
                 return Err(format!(
@@ -440,73 +433,24 @@ async fn send(
                 )
                 .into());
             }
+            Ok(())
         }
-        EntryKind::End => {
-            if let Some(open) = writer.take() {
-                open.end().await?;
-            }
-        }
-        EntryKind::Error => {
-            if let Some(open) = writer.take() {
-                open.error(entry.payload).await?;
-            }
-        }
-        EntryKind::Other(kind) => {
-            return Err(format!("the writer cannot send an entry of kind {kind:?}").into())
-        }
-    }
-    Ok(())
-}
-
-async fn run_executor(timeouts: Timeouts, scenario: &Scenario, status: &mut Value) -> Outcome<()> {
-    let wait = Duration::from_secs(timeouts.wait_seconds);
-    let client = client()?;
-    let me = my_id(&client);
-    let colony = env("MATRIX_COLONY")?;
-    let deadline = Instant::now() + Duration::from_secs(timeouts.assign_seconds);
-    let process = loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(format!("no process within {}s", timeouts.assign_seconds).into());
-        }
-        if let Some(process) = client
-            .assign(&colony, left.min(Duration::from_secs(10)))
-            .await?
-        {
-            break process;
-        }
-    };
-    let pid = process.processid.clone();
-    status["processid"] = json!(pid);
-    let result = serve(&client, &me, &pid, scenario, wait).await;
-    if let Err(error) = &result {
-        // Never leave the client waiting on a process nobody will close.
-        let _ = client
-            .fail(&pid, vec![format!("matrix executor (rust): {error}")])
-            .await;
-    }
-    result
-}
-
-async fn serve(
-    client: &Client,
-    me: &str,
-    pid: &str,
-    scenario: &Scenario,
-    wait: Duration,
-) -> Outcome<()> {
-    let process = client.get_process(pid).await?;
-    if process.spec.funcname != scenario.funcname {
-        return Err(format!(
-            "assigned {:?}, expected {:?}",
-            process.spec.funcname, scenario.funcname
+        EntryKind::End if index + 1 == scenario.transcript.len() => Ok(()),
+        kind => Err(format!(
+            "the framework's writer cannot send {kind} at entry {} (only `end`, last)",
+            index + 1
         )
-        .into());
+        .into()),
     }
+}
+
+/// The scenario's transcript and finish as a handler.
+async fn serve(ctx: Context, scenario: Arc<Scenario>, wait: Duration) -> Outcome<FnOutput> {
+    let me = my_id(ctx.client());
     let reads = scenario.transcript.iter().any(|s| s.from == "client");
     let mut entries = match reads {
-        true => Some(client.subscribe_channel_with(
-            pid,
+        true => Some(ctx.client().subscribe_channel_with(
+            ctx.processid(),
             &scenario.channel,
             SubscribeOptions {
                 after: 0,
@@ -515,10 +459,9 @@ async fn serve(
         )?),
         false => None,
     };
-    let mut writer = open_writer(client, pid, scenario).await?;
     for (index, step) in scenario.transcript.iter().enumerate() {
         if step.from == "executor" {
-            send(client, pid, scenario, &mut writer, step).await?;
+            send(&ctx, &scenario, index, step).await?;
             continue;
         }
         let Some(entries) = entries.as_mut() else {
@@ -537,28 +480,108 @@ async fn serve(
             return Err(format!("unexpected client entry: {}", differences.join("; ")).into());
         }
     }
-    if let Some(writer) = writer.take() {
-        writer.finish().await?;
-    }
     drop(entries);
     let finish = &scenario.finish;
     match (finish.after.as_str(), finish.then.as_str()) {
-        ("ack", "close") => {
-            client
-                .close_after_ack(pid, &finish.sync_channel, finish.output.clone(), wait)
-                .await?
-        }
+        // The framework waits for the acknowledgement (FunctionDecl::sync_ack).
+        ("ack", "close") | ("end", "close") => Ok(FnOutput::Close(finish.output.clone())),
         ("ack", "fail") => {
-            client.wait_for_ack(pid, &finish.sync_channel, wait).await?;
-            client.fail(pid, finish.errors.clone()).await?
+            ctx.client()
+                .wait_for_ack(ctx.processid(), &finish.sync_channel, wait)
+                .await?;
+            Ok(FnOutput::Fail(finish.errors.clone()))
         }
-        ("end", "close") => client.close(pid, finish.output.clone()).await?,
-        ("end", "fail") => client.fail(pid, finish.errors.clone()).await?,
-        (after, then) => {
-            return Err(format!("unknown finish: after {after:?}, then {then:?}").into())
-        }
+        ("end", "fail") => Ok(FnOutput::Fail(finish.errors.clone())),
+        (after, then) => Err(format!("unknown finish: after {after:?}, then {then:?}").into()),
     }
-    Ok(())
+}
+
+/// How the handler ends the process.
+enum FnOutput {
+    Close(Vec<Value>),
+    Fail(Vec<String>),
+}
+
+async fn run_executor(timeouts: Timeouts, scenario: &Scenario, status: &mut Value) -> Outcome<()> {
+    let wait = Duration::from_secs(timeouts.wait_seconds);
+    let client = client()?;
+    let colony = env("MATRIX_COLONY")?;
+    let scenario = Arc::new(scenario.clone());
+    let mut decl = FunctionDecl::new(&scenario.funcname);
+    if (
+        scenario.finish.after.as_str(),
+        scenario.finish.then.as_str(),
+    ) == ("ack", "close")
+    {
+        decl = decl.sync_ack(&scenario.finish.sync_channel, wait);
+    }
+    // What the handler saw: the process and, if it went wrong, why.
+    let seen: Arc<Mutex<(Option<String>, Option<String>)>> = Arc::default();
+    let started = Arc::new(tokio::sync::Notify::new());
+    let handler = {
+        let (seen, started) = (Arc::clone(&seen), Arc::clone(&started));
+        move |ctx: Context| {
+            let (scenario, seen, started) = (
+                Arc::clone(&scenario),
+                Arc::clone(&seen),
+                Arc::clone(&started),
+            );
+            async move {
+                started.notify_one();
+                lock(&seen).0 = Some(ctx.processid().to_string());
+                match serve(ctx, scenario, wait).await {
+                    Ok(FnOutput::Close(output)) => Ok(Output(output)),
+                    Ok(FnOutput::Fail(errors)) => Err(HandlerError::errors(errors)),
+                    Err(error) => {
+                        lock(&seen).1 = Some(error.to_string());
+                        // Never leave the client waiting: the framework fails the process.
+                        Err(HandlerError::new(format!(
+                            "matrix executor (rust): {error}"
+                        )))
+                    }
+                }
+            }
+        }
+    };
+    // No process within assign_seconds: give up (once one runs, run until it is done).
+    let assign = Duration::from_secs(timeouts.assign_seconds);
+    let gave_up = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let give_up = {
+        let gave_up = Arc::clone(&gave_up);
+        async move {
+            if tokio::time::timeout(assign, started.notified())
+                .await
+                .is_err()
+            {
+                gave_up.store(true, std::sync::atomic::Ordering::SeqCst);
+            } else {
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    colonykit::executor::Executor::builder(client, colony)
+        .function_with(decl, handler)
+        .max_processes(1)
+        .poll(Duration::from_secs(2))
+        .run(give_up)
+        .await?;
+    let (processid, error) = lock(&seen).clone();
+    if let Some(pid) = processid {
+        status["processid"] = json!(pid);
+    }
+    if gave_up.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(format!("no process within {}s", timeouts.assign_seconds).into());
+    }
+    match error {
+        Some(error) => Err(error.into()),
+        None => Ok(()),
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 // --- Setup ---------------------------------------------------------------------------------------

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 'use strict'
 
-// Builds the native addon (colonykit.node) when the package is installed, with @napi-rs/cli:
-// `napi build --release`, which runs cargo in this crate of the colonykit workspace.
+// `npm install` in a checkout (the package's `prepare` script): builds the native addon from
+// source (colonykit.node in the package folder, `napi build --release`) when it is missing or
+// older than the Rust sources. npm does not run `prepare` when it installs the published package
+// (that one takes the prebuilt addon of its platform package), and `npm pack --ignore-scripts`
+// skips it too.
 //
 // npm installs this package's dependencies first, except when the package is linked from outside
 // the installing project (`npm install /path/to/colonykit/bindings-node`): npm then leaves the
@@ -13,6 +16,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 
 const root = path.resolve(__dirname, '..')
+const addon = path.join(root, 'colonykit.node')
 
 function fail(message) {
   console.error(`colonykit: ${message}`)
@@ -25,6 +29,26 @@ function run(command, args) {
   if (result.status !== 0) fail(`${path.basename(command)} ${args.join(' ')} failed (exit ${result.status})`)
 }
 
+/** The newest modification time of the files under `paths` (0 for none). */
+function newest(paths) {
+  let latest = 0
+  for (const item of paths) {
+    let stat
+    try {
+      stat = fs.statSync(item)
+    } catch {
+      continue
+    }
+    if (stat.isDirectory()) {
+      const entries = fs.readdirSync(item).map((entry) => path.join(item, entry))
+      latest = Math.max(latest, newest(entries))
+    } else {
+      latest = Math.max(latest, stat.mtimeMs)
+    }
+  }
+  return latest
+}
+
 function findCli() {
   try {
     return require.resolve('@napi-rs/cli/package.json', { paths: [root] })
@@ -33,17 +57,28 @@ function findCli() {
   }
 }
 
-if (!fs.existsSync(path.join(root, '..', 'core', 'Cargo.toml'))) {
-  fail(
-    'the Rust core (../core) is not next to this package. Install colonykit from a checkout of ' +
-      'the colonykit repository, as a link: `npm install /path/to/colonykit/bindings-node` ' +
-      '(not with --install-links, which copies the package without the core).',
-  )
+const workspace = path.join(root, '..')
+if (!fs.existsSync(path.join(workspace, 'core', 'Cargo.toml'))) {
+  fail('the Rust core (../core) is not next to this package: build it from a colonykit checkout.')
+}
+
+const sources = [
+  path.join(workspace, 'core', 'src'),
+  path.join(workspace, 'core', 'Cargo.toml'),
+  path.join(workspace, 'Cargo.toml'),
+  path.join(workspace, 'Cargo.lock'),
+  path.join(root, 'src'),
+  path.join(root, 'Cargo.toml'),
+  path.join(root, 'build.rs'),
+]
+if (fs.existsSync(addon) && fs.statSync(addon).mtimeMs >= newest(sources)) {
+  console.log('colonykit: colonykit.node is up to date with the Rust sources')
+  process.exit(0)
 }
 
 const cargo = spawnSync('cargo', ['--version'], { stdio: 'ignore' })
 if (cargo.error || cargo.status !== 0) {
-  fail('building the native addon needs Rust and cargo (https://rustup.rs) on the PATH.')
+  fail('building the native addon from source needs Rust and cargo (https://rustup.rs) on the PATH.')
 }
 
 let cli = findCli()
@@ -55,9 +90,8 @@ if (!cli) {
     ...prefix,
     'install',
     '--no-save',
-    '--no-package-lock',
     '--ignore-scripts',
-    '--omit=dev',
+    '--include=dev',
     '--no-audit',
     '--no-fund',
     '--install-links=false',

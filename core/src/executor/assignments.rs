@@ -1,4 +1,4 @@
-//! The executor's side: the assignment loop as a stream.
+//! The assignment loop as a stream (for hand-written executors; the runtime has its own).
 
 use std::time::Duration;
 
@@ -19,7 +19,7 @@ impl Client {
     /// ends it at once, also during a poll.
     pub fn assignments(&self, colonyname: &str, poll: Duration) -> Result<Subscription<Process>> {
         self.signing_key()?;
-        crate::client::whole_seconds(poll, "poll timeout")?;
+        crate::rpc::whole_seconds(poll, "poll timeout")?;
         let client = self.clone();
         let colonyname = colonyname.to_string();
         Subscription::spawn(|feed| async move {

@@ -1,0 +1,101 @@
+"""The result inbox's two wakes (colonykit._aio): the socket pair watched with loop.add_reader,
+and call_soon_threadsafe for loops without add_reader (Windows' proactor loop). test.sh runs the
+whole suite once with each; these tests pin down how the wake is chosen."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+from colonykit import Client, _aio
+
+
+class NoReaderLoop(asyncio.SelectorEventLoop):
+    """A loop without add_reader, as Windows' proactor loop."""
+
+    def add_reader(self, *args, **kwargs):
+        raise NotImplementedError
+
+
+def run_on(loop: asyncio.AbstractEventLoop, coroutine):
+    try:
+        return loop.run_until_complete(coroutine)
+    finally:
+        loop.close()
+
+
+def wake_of(inbox) -> str:
+    try:
+        _ = inbox.fd
+    except RuntimeError:
+        return "threadsafe"
+    return "reader"
+
+
+async def server_version(server_url: str) -> str:
+    async with Client(server_url) as client:
+        info = await client.server_info()
+    return info.buildversion
+
+
+def test_default_wake_follows_the_environment():
+    loop = asyncio.new_event_loop()
+    try:
+        forced = os.environ.get("COLONYKIT_INBOX")
+        expected = forced or ("reader" if _aio._Inbox.socket_wake else "threadsafe")
+        assert wake_of(_aio._inbox(loop)) == expected
+        assert _aio._inbox(loop) is _aio._inbox(loop)  # one inbox per loop
+    finally:
+        loop.close()
+
+
+def test_a_loop_without_add_reader_gets_the_threadsafe_wake(server_url, monkeypatch):
+    monkeypatch.delenv("COLONYKIT_INBOX", raising=False)
+    loop = NoReaderLoop()
+
+    async def call():
+        assert wake_of(_aio._inbox(asyncio.get_running_loop())) == "threadsafe"
+        # Many calls at once: each wake schedules one drain for whatever is queued.
+        return await asyncio.gather(*(server_version(server_url) for _ in range(20)))
+
+    versions = run_on(loop, call())
+    assert len(set(versions)) == 1
+
+
+def test_forced_threadsafe_wake_on_a_selector_loop(server_url):
+    loop = asyncio.new_event_loop()
+    inbox = _aio._new_inbox(loop, "threadsafe")
+    assert wake_of(inbox) == "threadsafe"
+    _aio._inboxes[loop] = inbox
+    assert run_on(loop, server_version(server_url))
+
+
+def test_errors_reach_the_caller_through_the_threadsafe_wake():
+    loop = NoReaderLoop()
+
+    async def call():
+        async with Client("http://127.0.0.1:9") as client:
+            await client.server_info()
+
+    with pytest.raises(Exception) as raised:
+        run_on(loop, call())
+    assert type(raised.value).__module__ == "colonykit"
+
+
+def test_forcing_the_reader_wake_where_there_is_none_says_so():
+    loop = NoReaderLoop()
+    try:
+        with pytest.raises(RuntimeError, match="has no add_reader"):
+            _aio._new_inbox(loop, "reader")
+    finally:
+        loop.close()
+
+
+def test_an_unknown_wake_is_refused():
+    loop = asyncio.new_event_loop()
+    try:
+        with pytest.raises(ValueError, match="COLONYKIT_INBOX must be 'reader' or 'threadsafe'"):
+            _aio._new_inbox(loop, "proactor")
+    finally:
+        loop.close()
