@@ -3,8 +3,8 @@
 
 Called by bench/run once everything is built; stdlib only. Settings (environment):
   BENCH_RUNS     rounds over all SDKs (default 3; medians are over rounds)
-  BENCH_SDKS     comma-separated subset of: raw,ck-rust,ck-python,ck-node,colonyos,pycolonies,
-                 ck-rust-tls,ck-python-tls,ck-node-tls (the TLS rows need the TLS instance)
+  BENCH_SDKS     comma-separated subset of: raw,ck-rust,ck-python,ck-python-sync,ck-node,colonyos,
+                 pycolonies,ck-rust-tls,ck-python-tls,ck-node-tls (the TLS rows need the TLS instance)
   BENCH_STREAM   0 skips the 10,000-entry streaming measurement (it needs ~100 s to fill)
   BENCH_OUT      where the table goes (default bench/results/latest.md)
 """
@@ -54,6 +54,8 @@ SDKS = [
     Sdk("ck-rust-ct", "colonykit (Rust, current-thread tokio)",
         ["env", "BENCH_TOKIO=current", os.path.join(RUST, "colonykit")], "Rust"),
     Sdk("ck-python", "colonykit (Python)", [PY, os.path.join(HERE, "py", "colonykit_bench.py")], "Python"),
+    Sdk("ck-python-sync", "colonykit (Python, blocking)",
+        [PY, os.path.join(HERE, "py", "colonykit_sync_bench.py")], "Python"),
     Sdk("ck-node", "colonykit (Node)", ["node", os.path.join(HERE, "node", "colonykit_bench.mjs")], "Node"),
     Sdk("colonyos", "colonyos crate 1.0.5", [os.path.join(RUST, "colonyos")], "other"),
     Sdk("pycolonies", "pycolonies 1.0.25", [PY, os.path.join(HERE, "py", "pycolonies_bench.py")], "other",
@@ -64,7 +66,7 @@ SDKS = [
     Sdk("ck-node-tls", "colonykit (Node) over TLS", ["node", os.path.join(HERE, "node", "colonykit_bench.mjs")],
         "Node", tls=True),
 ]
-COLONYKIT = ("ck-rust", "ck-python", "ck-node")
+COLONYKIT = ("ck-rust", "ck-python", "ck-python-sync", "ck-node")
 
 
 def log(message):
@@ -100,6 +102,7 @@ def probe(sdk: Sdk):
         return
     check = {
         "ck-python": [PY, "-c", "import colonykit"],
+        "ck-python-sync": [PY, "-c", "import colonykit"],
         "pycolonies": [PY, "-c", "import pycolonies"],
         "ck-node": ["node", "--input-type=module", "-e", "await import('colonykit')"],
     }.get(sdk.base)

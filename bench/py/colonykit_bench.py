@@ -17,12 +17,12 @@ from common import (  # noqa: E402
     Args,
     Report,
     Setup,
+    StreamMeter,
     context_switches,
     cpu_ns,
     die,
     now_ns,
     payload_stamp,
-    reset_peak_rss,
     say_ready,
     sign_sample,
     stamped_payload,
@@ -163,30 +163,13 @@ async def subscribe(a: Args):
 
 async def stream(a: Args):
     roles = Roles(a.setup)
-    pid, n, live = a.str("pid"), a.get("n", 10_000), a.get("live", 0)
-    report = Report()
+    pid = a.str("pid")
     await roles.user.get_process(pid)  # warm the client up: the baseline holds all but the stream
-    baseline = 0
-    if not live:
-        reset_peak_rss()
-        baseline = status_kb("VmRSS")
-    began = time.perf_counter()
-    count = 0
+    meter = StreamMeter(a.get("n", 10_000), a.get("live", 0))
     async for _entry in roles.user.subscribe_channel(pid, CHANNEL):
-        count += 1
-        if count == 1 and live:
-            say_ready()
-            reset_peak_rss()
-            baseline = status_kb("VmRSS")
-        if count >= n:
+        if not meter.entry():
             break
-    if count < n:
-        die("subscription ended early")
-    report["stream_seconds"] = time.perf_counter() - began
-    report["stream_entries"] = count
-    report["stream_base_kb"] = baseline
-    report["stream_growth_kb"] = max(status_kb("VmHWM") - baseline, 0)
-    report.print()
+    meter.report()
 
 
 def main():

@@ -161,3 +161,111 @@ class Report(dict):
 
 def say_ready():
     print("READY", flush=True)
+
+
+# --- The workload of a blocking client (threads for concurrency) ------------------------------
+# `roles` has running() -> pid, append(pid, sequence), close(pid) and round_trip().
+
+
+def in_threads(n, f):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(n) as pool:
+        for future in [pool.submit(f) for _ in range(n)]:
+            future.result()
+
+
+def blocking_work(roles, a: Args, report: Report):
+    """The `work` phases, with calls that block: 16 in flight are 16 threads."""
+    import itertools
+    import threading
+
+    n_seq, n_flight = a.get("n_seq", 450), a.get("n_flight", 450)
+    inflight, rt_seq, rt_flight = a.get("inflight", 16), a.get("rt_seq", 100), a.get("rt_flight", 320)
+    pid = roles.running()
+    samples = []
+    cpu, switches = cpu_ns(), context_switches()
+    began = time.perf_counter()
+    for sequence in range(1, n_seq + 1):
+        t = time.perf_counter()
+        roles.append(pid, sequence)
+        samples.append((time.perf_counter() - t) * 1e3)
+    report["seq_appends_per_s"] = n_seq / (time.perf_counter() - began)
+    report["cpu_per_append_us"] = (cpu_ns() - cpu) / 1e3 / n_seq
+    report["switches_per_append"] = (context_switches() - switches) / n_seq
+    report.latencies("append", samples)
+    report["hwm_after_seq_kb"] = status_kb("VmHWM")
+    roles.close(pid)
+
+    pid = roles.running()
+    counter, lock = itertools.count(1), threading.Lock()
+
+    def appender():
+        while True:
+            with lock:
+                sequence = next(counter)
+            if sequence > n_flight:
+                return
+            roles.append(pid, sequence)
+
+    began = time.perf_counter()
+    in_threads(inflight, appender)
+    report["flight_appends_per_s"] = n_flight / (time.perf_counter() - began)
+    roles.close(pid)
+
+    began = time.perf_counter()
+    for _ in range(rt_seq):
+        roles.round_trip()
+    report["rt_seq_per_s"] = rt_seq / (time.perf_counter() - began)
+    per_task = rt_flight // inflight
+
+    def tripper():
+        for _ in range(per_task):
+            roles.round_trip()
+
+    began = time.perf_counter()
+    in_threads(inflight, tripper)
+    report["rt_flight_per_s"] = per_task * inflight / (time.perf_counter() - began)
+
+
+def blocking_publish(roles, a: Args):
+    """The `pub` mode: `n` appends, one every `interval_ms`."""
+    pid, n, interval = a.str("pid"), a.get("n", 200), a.get("interval_ms", 5.0) / 1e3
+    began = time.perf_counter()
+    for sequence in range(1, n + 1):
+        wait = began + interval * sequence - time.perf_counter()
+        if wait > 0:
+            time.sleep(wait)
+        roles.append(pid, sequence)
+    Report(published=n).print()
+
+
+class StreamMeter:
+    """The `stream` mode's measurement around a loop over a subscription: RSS growth from the
+    start (backlog) or from the first entry (`live`, after saying READY)."""
+
+    def __init__(self, n: int, live: int):
+        self.n, self.live, self.count, self.baseline = n, live, 0, 0
+        if not live:
+            reset_peak_rss()
+            self.baseline = status_kb("VmRSS")
+        self.began = time.perf_counter()
+
+    def entry(self) -> bool:
+        """Counts an entry; whether the loop should go on."""
+        self.count += 1
+        if self.count == 1 and self.live:
+            say_ready()
+            reset_peak_rss()
+            self.baseline = status_kb("VmRSS")
+        return self.count < self.n
+
+    def report(self):
+        if self.count < self.n:
+            die("subscription ended early")
+        report = Report()
+        report["stream_seconds"] = time.perf_counter() - self.began
+        report["stream_entries"] = self.count
+        report["stream_base_kb"] = self.baseline
+        report["stream_growth_kb"] = max(status_kb("VmHWM") - self.baseline, 0)
+        report.print()

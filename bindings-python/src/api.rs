@@ -1,6 +1,6 @@
-//! The pass-through operations as `Client` methods, expanded from the core's table
-//! ([`colonykit::for_each_operation!`]): one async method per row, with the row's arguments in
-//! its order (after `;` the optional ones, which take the row's default when left out or None).
+//! The pass-through operations as `Client` and `SyncClient` methods, expanded from the core's
+//! table ([`colonykit::for_each_operation!`]): per row, one async method of `Client` and one
+//! blocking method of `SyncClient` (`twins!`), with the row's arguments in its order (after `;` the optional ones, which take the row's default when left out or None).
 //! Arguments are converted with [`FromPy`], so a wrong type raises a `TypeError` that names the
 //! argument. The methods that need more than a pass-through are written by hand: in
 //! `client.rs`, and the process streams below.
@@ -9,14 +9,15 @@ use colonykit::operations::prelude::*;
 use colonykit::Subscription;
 use pyo3::prelude::*;
 
-use crate::client::PyClient;
+use crate::blocking::{twins, Mode};
+use crate::client::{PyClient, PySyncClient};
 use crate::convert::seconds;
 use crate::errors::{guard, IntoPyResult};
 use crate::fields::FromPy;
-use crate::runtime::{awaitable, in_runtime};
-use crate::stream::PyProcessSubscription;
+use crate::runtime::in_runtime;
+use crate::stream::process_subscription;
 
-/// Turns the core's table into async `Client` methods.
+/// Turns the core's table into async `Client` methods and blocking `SyncClient` ones.
 macro_rules! python_methods {
     ($(
         $(#[doc = $doc:literal])*
@@ -24,8 +25,8 @@ macro_rules! python_methods {
             $($arg:ident: $ty:ty),* $(; $($opt:ident: $oty:ty = $default:expr),*)?
         ) -> $reply:ty;
     )*) => {
-        #[pymethods]
-        impl PyClient {
+        twins! {
+        impl PyClient, PySyncClient {
             $(
                 $(#[doc = $doc])*
                 #[pyo3(signature = ($($arg,)* $($($opt = None),*)?))]
@@ -43,54 +44,60 @@ macro_rules! python_methods {
                         };
                     )*)?
                     let client = self.inner.clone();
-                    awaitable(py, async move {
+                    Run::call(py, async move {
                         client.$name($($arg.pass(),)* $($($opt.pass()),*)?).await
                     })
                 }
             )*
+        }
         }
     };
 }
 
 colonykit::for_each_operation!(python_methods);
 
-/// A process stream opened by `open` (inside the runtime), as a `ProcessSubscription`.
+/// A process stream opened by `open` (inside the runtime), as a `ProcessSubscription` or (if
+/// `blocking`) a `SyncProcessSubscription`.
 fn process_stream<'py>(
     py: Python<'py>,
+    blocking: bool,
     open: impl FnOnce() -> colonykit::Result<Subscription<Process>>,
-) -> PyResult<Bound<'py, PyProcessSubscription>> {
+) -> PyResult<Bound<'py, PyAny>> {
     let stream = guard(py, || in_runtime(open).py_err(py))?;
-    PyProcessSubscription::new(py, stream)
+    process_subscription(py, blocking, stream)
 }
 
-#[pymethods]
-impl PyClient {
+twins! {
+impl PyClient, PySyncClient {
     /// Processes of ``executortype`` as they reach ``state`` (e.g. new WAITING ones), as an
-    /// async iterator (``ProcessSubscription``). Only a registered executor may subscribe;
+    /// iterator (``ProcessSubscription``; from ``SyncClient``, ``SyncProcessSubscription``). Only a registered executor may subscribe;
     /// use ``assignments`` to take work, this stream is for watching.
     fn subscribe_processes<'py>(
         slf: &Bound<'py, Self>,
         executortype: String,
         state: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyProcessSubscription>> {
+    ) -> PyResult<Bound<'py, PyAny>> {
         let state = ProcessState::from_py(state, "state")?;
         let client = &slf.get().inner;
-        process_stream(slf.py(), || {
+        process_stream(slf.py(), Run::BLOCKING, || {
             client.subscribe_processes(&executortype, state)
         })
     }
 
-    /// The processes assigned to this executor, one by one, as an async iterator
-    /// (``ProcessSubscription``). Each poll waits up to ``poll`` seconds (whole, at least one);
+    /// The processes assigned to this executor, one by one, as an iterator
+    /// (``ProcessSubscription``; from ``SyncClient``, ``SyncProcessSubscription``). Each poll waits up to ``poll`` seconds (whole, at least one);
     /// no work means waiting, not an error. Leaving the loop (or ``close()``) ends it at once.
     #[pyo3(signature = (colonyname, poll = 10.0))]
     fn assignments<'py>(
         slf: &Bound<'py, Self>,
         colonyname: String,
         poll: f64,
-    ) -> PyResult<Bound<'py, PyProcessSubscription>> {
+    ) -> PyResult<Bound<'py, PyAny>> {
         let poll = seconds(slf.py(), poll, "poll")?;
         let client = &slf.get().inner;
-        process_stream(slf.py(), || client.assignments(&colonyname, poll))
+        process_stream(slf.py(), Run::BLOCKING, || {
+            client.assignments(&colonyname, poll)
+        })
     }
+}
 }

@@ -1,5 +1,7 @@
-//! `colonykit.Client`: the core client, every operation an async method. This file holds the
-//! constructors and the methods written by hand; the pass-through ones are generated (`api.rs`).
+//! `colonykit.Client` and `colonykit.SyncClient`: the core client, every operation an async
+//! method of the first and a blocking one of the second. This file holds the constructors and the
+//! methods written by hand (once, for both: `twins!`); the pass-through ones are generated
+//! (`api.rs`).
 
 use std::path::PathBuf;
 
@@ -7,12 +9,13 @@ use colonykit::{
     Client, EntryKind, Executor, NewEntry, SubscribeOptions, TlsSettings, User, WriterOptions,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyString, PyTuple};
+use pyo3::types::{PyDict, PyString, PyTuple};
 
+use crate::blocking::{twins, Mode};
 use crate::convert::{non_negative, private_key, process_state, py_to_json_list, seconds};
 use crate::errors::{guard, IntoPyResult};
-use crate::runtime::{awaitable, in_runtime, ready};
-use crate::stream::PyChannelSubscription;
+use crate::runtime::{in_runtime, ready};
+use crate::stream::channel_subscription;
 use crate::writer::NewWriter;
 
 /// A ColonyOS client: one connection pool and the private key it signs with.
@@ -110,10 +113,80 @@ impl PyClient {
         .map(|inner| PyClient { inner })
     }
 
+    fn __aenter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        ready(slf.py(), slf.clone().into_any())
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __aexit__<'py>(
+        &self,
+        py: Python<'py>,
+        _exc: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        ready(py, py.None().into_bound(py))
+    }
+}
+
+/// A ColonyOS client whose operations block: the same methods, arguments, defaults, records and
+/// errors as ``Client``, each returning its result instead of a coroutine.
+///
+/// Each call releases the GIL while it waits (other threads run; many threads may share one
+/// client) and needs no event loop (it works where one is running, as in a notebook). Ctrl-C
+/// interrupts a wait. Streams are plain iterators. ``with SyncClient(...) as client`` works.
+/// Takes the same arguments as ``Client`` (and ``from_env``, ``with_key``).
+#[pyclass(frozen, module = "colonykit", name = "SyncClient")]
+pub struct PySyncClient {
+    pub(crate) inner: Client,
+}
+
+impl PySyncClient {
+    /// The blocking twin of a `Client` made by Python code.
+    fn twin_of(client: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Ok(PySyncClient {
+            inner: client.cast::<PyClient>()?.get().inner.clone(),
+        })
+    }
+}
+
+#[pymethods]
+impl PySyncClient {
+    /// The same arguments as ``Client(...)``, passed on to it (one constructor for both).
+    #[new]
+    #[pyo3(signature = (*args, **kwargs))]
+    fn new(
+        py: Python<'_>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        Self::twin_of(&py.get_type::<PyClient>().call(args, kwargs)?)
+    }
+
+    /// A client set up from the environment, as ``Client.from_env``.
+    #[staticmethod]
+    #[pyo3(signature = (*args, **kwargs))]
+    fn from_env(
+        py: Python<'_>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let from_env = py.get_type::<PyClient>().getattr("from_env")?;
+        Self::twin_of(&from_env.call(args, kwargs)?)
+    }
+
+    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, _exc: &Bound<'_, PyTuple>) {}
+}
+
+twins! {
+impl PyClient, PySyncClient {
     /// The same client (same pool, same settings) signing with ``prvkey``.
     fn with_key(&self, prvkey: &Bound<'_, PyAny>) -> PyResult<Self> {
         let key = private_key(prvkey, "prvkey")?;
-        Ok(PyClient {
+        Ok(Self {
             inner: self.inner.with_key(key),
         })
     }
@@ -130,28 +203,18 @@ impl PyClient {
         self.inner.server()
     }
 
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let id = match self.id() {
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let py = slf.py();
+        let inner = &slf.get().inner;
+        let id = match inner.key().map(|key| key.id()) {
             Some(id) => PyString::new(py, id).repr()?.to_string(),
             None => "None".into(),
         };
         Ok(format!(
-            "Client(server={}, id={id})",
-            PyString::new(py, self.inner.server()).repr()?
+            "{}(server={}, id={id})",
+            slf.get_type().name()?,
+            PyString::new(py, inner.server()).repr()?
         ))
-    }
-
-    fn __aenter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        ready(slf.py(), slf.clone().into_any())
-    }
-
-    #[pyo3(signature = (*_exc))]
-    fn __aexit__<'py>(
-        &self,
-        py: Python<'py>,
-        _exc: &Bound<'py, PyTuple>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        ready(py, py.None().into_bound(py))
     }
 
     // --- The operations that need more than a pass-through ------------------------------------
@@ -179,7 +242,7 @@ impl PyClient {
             email,
             phone,
         };
-        awaitable(py, async move { client.add_user(&user).await })
+        Run::call(py, async move { client.add_user(&user).await })
     }
 
     // --- Executors ----------------------------------------------------------------------------
@@ -195,7 +258,7 @@ impl PyClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let client = self.inner.clone();
         let executor = Executor::new(executorid, executortype, executorname, colonyname);
-        awaitable(py, async move { client.add_executor(&executor).await })
+        Run::call(py, async move { client.add_executor(&executor).await })
     }
 
     // --- Processes ----------------------------------------------------------------------------
@@ -210,7 +273,7 @@ impl PyClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let client = self.inner.clone();
         let timeout = seconds(py, timeout, "timeout")?;
-        awaitable(py, async move { client.assign(&colonyname, timeout).await })
+        Run::call(py, async move { client.assign(&colonyname, timeout).await })
     }
 
     /// Waits until the process is in ``state`` (a ``ProcessState`` or its name) and returns it.
@@ -227,7 +290,7 @@ impl PyClient {
         let client = self.inner.clone();
         let state = process_state(state)?;
         let timeout = seconds(py, timeout, "timeout")?;
-        awaitable(py, async move {
+        Run::call(py, async move {
             client.wait_for_state(&processid, state, timeout).await
         })
     }
@@ -260,7 +323,7 @@ impl PyClient {
             kind: EntryKind::from(kind),
             inreplyto,
         };
-        awaitable(py, async move {
+        Run::call(py, async move {
             client.append(&processid, &channel, entry).await
         })
     }
@@ -278,14 +341,15 @@ impl PyClient {
         let client = self.inner.clone();
         let after: u64 = non_negative(py, after, "after")?;
         let limit: u32 = non_negative(py, limit, "limit")?;
-        awaitable(py, async move {
+        Run::call(py, async move {
             client
                 .read_channel(&processid, &channel, after, limit)
                 .await
         })
     }
 
-    /// Subscribes to a channel: an async iterator of its entries (see ``ChannelSubscription``).
+    /// Subscribes to a channel: an iterator of its entries (``ChannelSubscription``, async; from
+    /// ``SyncClient`` a ``SyncChannelSubscription``, plain).
     ///
     /// ``after`` skips the first entries of the log; ``idle_timeout`` (seconds) ends the stream
     /// with ``TimeoutError`` when no entry arrives for that long. The stream ends after an
@@ -298,7 +362,7 @@ impl PyClient {
         channel: String,
         after: i64,
         idle_timeout: Option<f64>,
-    ) -> PyResult<Bound<'py, PyChannelSubscription>> {
+    ) -> PyResult<Bound<'py, PyAny>> {
         let after: u64 = non_negative(py, after, "after")?;
         let idle_timeout = match idle_timeout {
             Some(t) => Some(seconds(py, t, "idle_timeout")?),
@@ -313,7 +377,7 @@ impl PyClient {
         let stream = guard(py, || {
             in_runtime(|| client.subscribe_channel_with(&processid, &channel, options)).py_err(py)
         })?;
-        PyChannelSubscription::new(py, stream, processid, channel)
+        channel_subscription(py, Run::BLOCKING, stream, processid, channel)
     }
 
     /// A writer for a channel (see ``ChannelWriter``): ordered appends, several in flight,
@@ -338,7 +402,7 @@ impl PyClient {
             max_in_flight,
             ..WriterOptions::default()
         };
-        awaitable(py, async move {
+        Run::call(py, async move {
             let writer = client
                 .channel_writer_with(&processid, &channel, options)
                 .await?;
@@ -346,6 +410,7 @@ impl PyClient {
                 writer,
                 processid,
                 channel,
+                blocking: Run::BLOCKING,
             })
         })
     }
@@ -362,7 +427,7 @@ impl PyClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let client = self.inner.clone();
         let timeout = seconds(py, timeout, "timeout")?;
-        awaitable(py, async move {
+        Run::call(py, async move {
             client
                 .wait_for_ack(&processid, &sync_channel, timeout)
                 .await
@@ -381,10 +446,11 @@ impl PyClient {
         let client = self.inner.clone();
         let output = py_to_json_list(output, "output")?;
         let timeout = seconds(py, timeout, "timeout")?;
-        awaitable(py, async move {
+        Run::call(py, async move {
             client
                 .close_after_ack(&processid, &sync_channel, output, timeout)
                 .await
         })
     }
+}
 }

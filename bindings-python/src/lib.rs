@@ -7,7 +7,8 @@
 //!
 //! The modules form three layers; each imports only from the layers below it (checked by
 //! `core/tests/structure.rs`):
-//! 1. conversions: `errors`, `convert`, `fields` (one value at a time), `runtime` (futures);
+//! 1. conversions: `errors`, `convert`, `fields` (one value at a time), `runtime` (futures),
+//!    `blocking` (a future as an awaitable or a blocking call; methods written once for both);
 //! 2. records: `records`, `types` (the Python classes of the core's data types);
 //! 3. client and streams: `client` (constructors and hand-written methods), `api` (the methods
 //!    generated from the core's table of operations), `stream`, `writer`.
@@ -16,6 +17,7 @@ use colonykit::PrivateKey;
 use pyo3::prelude::*;
 
 mod api;
+mod blocking;
 mod client;
 mod convert;
 mod errors;
@@ -64,9 +66,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // logger already: then the lines go there.
     let _ = pyo3_log::Logger::new(m.py(), pyo3_log::Caching::Loggers)?.install();
     m.add_class::<client::PyClient>()?;
+    m.add_class::<client::PySyncClient>()?;
     m.add_class::<stream::PySubscription>()?;
     m.add_class::<stream::PyChannelSubscription>()?;
     m.add_class::<stream::PyProcessSubscription>()?;
+    m.add_class::<stream::PySyncSubscription>()?;
+    m.add_class::<stream::PySyncChannelSubscription>()?;
+    m.add_class::<stream::PySyncProcessSubscription>()?;
     m.add_class::<types::PyFunctionSpec>()?;
     m.add_class::<types::PyProcess>()?;
     m.add_class::<types::PyChannelEntry>()?;
@@ -77,6 +83,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     records::register(m)?;
     executor::register(m)?;
     m.add_class::<writer::PyWriter>()?;
+    m.add_class::<writer::PySyncWriter>()?;
     m.add_class::<writer::PyWriterStats>()?;
     m.add_class::<runtime::Start>()?;
     m.add_class::<runtime::Abort>()?;

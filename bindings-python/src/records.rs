@@ -7,6 +7,10 @@
 //! records: change them by assigning the whole value back). Equality compares the values; the
 //! repr shows the fields that are not at their defaults. Wrong types raise `TypeError` naming
 //! the field (`Cron.interval must be an int, not str`).
+//!
+//! Every record class (these and the ones of `types.rs`) is also plain data (`data_methods!`):
+//! `to_dict()` gives its wire form (the protocol's field names, JSON-ready values), the class
+//! method `from_dict()` takes it back, and pickling and `copy` go through the same dict.
 
 use colonykit::{
     Attribute, Blueprint, BlueprintDefinition, BlueprintHistory, BlueprintMetadata, Cluster,
@@ -16,8 +20,11 @@ use colonykit::{
 use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
-use crate::errors::{to_pyerr, wrong_type};
+use crate::convert::{json_to_py, py_to_json};
+use crate::errors::{invalid_argument, to_pyerr, wrong_type};
 use crate::fields::{FromPy, Object, ToPy};
 use crate::runtime::ToPython;
 
@@ -111,6 +118,75 @@ pub fn repr<T: Fields>(record: &T, py: Python<'_>) -> PyResult<String> {
         crate::fields::fields(&record.changed(py)?)?
     ))
 }
+
+/// A record's wire form as a Python dict (the protocol's field names; JSON-ready values).
+pub fn to_dict<'py, T: Serialize>(record: &T, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    let value = serde_json::to_value(record)
+        .map_err(|error| invalid_argument(py, format!("cannot convert the record: {error}")))?;
+    json_to_py(py, &value)
+}
+
+/// A record from its wire form (`name` is the class, for errors); missing fields take their
+/// defaults, a field of the wrong type is an `InvalidArgumentError` that names it.
+pub fn from_dict<T: DeserializeOwned>(data: &Bound<'_, PyAny>, name: &str) -> PyResult<T> {
+    let what = format!("{name}.from_dict's argument");
+    if !data.is_instance_of::<PyDict>() {
+        return Err(wrong_type(&what, "a dict (as to_dict() makes it)", data));
+    }
+    let value = py_to_json(data, &what)?;
+    serde_json::from_value(value.clone()).map_err(|error| {
+        // Name the field: the first one that fails alone.
+        let field = value.as_object().and_then(|fields| {
+            fields.iter().find_map(|(key, item)| {
+                let alone: serde_json::Map<_, _> =
+                    [(key.clone(), item.clone())].into_iter().collect();
+                let alone = serde_json::Value::Object(alone);
+                serde_json::from_value::<T>(alone).is_err().then_some(key)
+            })
+        });
+        let message = match field {
+            Some(field) => format!("{name}.from_dict: field {field:?}: {error}"),
+            None => format!("{name}.from_dict: {error}"),
+        };
+        invalid_argument(data.py(), message)
+    })
+}
+
+/// Makes record classes plain data: `to_dict`, `from_dict` and pickling/copying through them.
+/// `Class(CoreType)`: the class holds its core value in a field `inner`.
+macro_rules! data_methods {
+    ($($class:ident($core:ty)),* $(,)?) => {$(
+        #[pymethods]
+        impl $class {
+            /// The record as a dict with the wire's field names (``json.dumps`` takes it).
+            fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                $crate::records::to_dict(&self.inner, py)
+            }
+
+            /// A record from a dict as ``to_dict`` makes it (missing fields take their defaults).
+            #[classmethod]
+            fn from_dict(
+                class: &Bound<'_, pyo3::types::PyType>,
+                data: &Bound<'_, PyAny>,
+            ) -> PyResult<Self> {
+                let name = class.name()?.to_string();
+                Ok($class {
+                    inner: $crate::records::from_dict::<$core>(data, &name)?,
+                })
+            }
+
+            /// Pickling and copying: the class's ``from_dict`` and the record's ``to_dict()``.
+            fn __reduce__<'py>(
+                slf: &Bound<'py, Self>,
+            ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyAny>,))> {
+                let from_dict = slf.get_type().getattr("from_dict")?;
+                Ok((from_dict, (slf.borrow().to_dict(slf.py())?,)))
+            }
+        }
+    )*};
+}
+
+pub(crate) use data_methods;
 
 fn is_default<T: Default + PartialEq>(value: &T) -> bool {
     *value == T::default()
@@ -218,6 +294,8 @@ macro_rules! records {
                     repr(&self.inner, py)
                 }
             }
+
+            data_methods!($class($core));
         )*
 
         /// Adds every record class to the module.

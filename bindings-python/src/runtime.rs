@@ -370,16 +370,32 @@ pub fn ready<'py>(py: Python<'py>, value: Bound<'py, PyAny>) -> PyResult<Bound<'
     helper(py, &READY, "_ready")?.call1((value,))
 }
 
-/// The shared runtime: one worker thread does all the I/O (a second one would only add
-/// hand-overs between threads; the work per call is small).
-fn runtime() -> &'static tokio::runtime::Runtime {
-    static INIT: std::sync::Once = std::sync::Once::new();
-    INIT.call_once(|| {
-        let mut builder = tokio::runtime::Builder::new_multi_thread();
-        builder.worker_threads(1).enable_all();
-        pyo3_async_runtimes::tokio::init(builder);
-    });
-    pyo3_async_runtimes::tokio::get_runtime()
+/// The shared runtime of this process: one worker thread does all the I/O (a second one would
+/// only add hand-overs between threads; the work per call is small).
+///
+/// A child made by `fork` has none of its parent's threads, so it gets a runtime of its own on
+/// its first call; the parent's is left alone (never dropped in the child: its reactor's
+/// registrations belong to the parent). Always called with the GIL held, as `os.fork` is, so a
+/// fork never happens while the lock below is held.
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    static CURRENT: Mutex<Option<(u32, &'static tokio::runtime::Runtime)>> = Mutex::new(None);
+    let pid = std::process::id();
+    let mut current = CURRENT.lock().unwrap_or_else(|p| p.into_inner());
+    match *current {
+        Some((owner, runtime)) if owner == pid => runtime,
+        _ => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .thread_name("colonykit")
+                .enable_all()
+                .build()
+                .unwrap_or_else(|error| panic!("colonykit: cannot start its runtime: {error}"));
+            // Lives as long as the process (and a parent's is never freed in its child).
+            let runtime: &'static tokio::runtime::Runtime = Box::leak(Box::new(runtime));
+            *current = Some((pid, runtime));
+            runtime
+        }
+    }
 }
 
 /// Runs `f` inside the shared runtime's context (for core calls that spawn tasks).

@@ -14,7 +14,7 @@ use crate::convert::{
 };
 use crate::errors::wrong_type;
 use crate::fields::{executor_state, fields, process_state, FromPy, Object, ToPy};
-use crate::records::{self, Fields};
+use crate::records::{self, data_methods, Fields};
 use crate::runtime::ToPython;
 
 fn text<'py>(py: Python<'py>, value: &str) -> Bound<'py, PyAny> {
@@ -798,3 +798,13 @@ impl PyServerVersion {
         ))
     }
 }
+
+data_methods!(
+    PyFunctionSpec(FunctionSpec),
+    PyProcess(Process),
+    PyChannelEntry(ChannelEntry),
+    PyColony(Colony),
+    PyUser(User),
+    PyExecutor(Executor),
+    PyServerVersion(ServerVersion),
+);

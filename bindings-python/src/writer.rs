@@ -1,4 +1,6 @@
-//! `colonykit.ChannelWriter`: the core's ordered, pipelined channel writer.
+//! `colonykit.ChannelWriter`: the core's ordered, pipelined channel writer, and its blocking twin
+//! `colonykit.SyncChannelWriter` (made by `SyncClient.channel_writer`); the methods they share
+//! are written once (`twins!`).
 
 use std::sync::Arc;
 
@@ -7,6 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 use tokio::sync::Mutex;
 
+use crate::blocking::{twins, Blocking, Mode};
 use crate::convert::payload;
 use crate::runtime::{awaitable, ready, ToPython};
 
@@ -27,21 +30,46 @@ pub struct PyWriter {
     channel: String,
 }
 
-/// A new writer, as the result of `Client.channel_writer`.
+/// Appends entries to one channel, in order, several in flight; made by
+/// ``client.channel_writer(processid, channel)`` of a ``SyncClient``.
+///
+/// The same as ``ChannelWriter``, with methods that wait for their result; ``with writer:``
+/// finishes it on exit.
+#[pyclass(frozen, module = "colonykit", name = "SyncChannelWriter")]
+pub struct PySyncWriter {
+    slot: Slot,
+    processid: String,
+    channel: String,
+}
+
+/// A new writer, as the result of `Client.channel_writer` (or, if `blocking`, of
+/// `SyncClient.channel_writer`).
 pub struct NewWriter {
     pub writer: ChannelWriter,
     pub processid: String,
     pub channel: String,
+    pub blocking: bool,
 }
 
 impl ToPython for NewWriter {
     fn to_python(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-        let writer = PyWriter {
-            slot: Arc::new(Mutex::new(Some(self.writer))),
-            processid: self.processid,
-            channel: self.channel,
-        };
-        Ok(Bound::new(py, writer)?.into_any())
+        let slot = Arc::new(Mutex::new(Some(self.writer)));
+        let (processid, channel) = (self.processid, self.channel);
+        if self.blocking {
+            let writer = PySyncWriter {
+                slot,
+                processid,
+                channel,
+            };
+            Ok(Bound::new(py, writer)?.into_any())
+        } else {
+            let writer = PyWriter {
+                slot,
+                processid,
+                channel,
+            };
+            Ok(Bound::new(py, writer)?.into_any())
+        }
     }
 }
 
@@ -71,22 +99,21 @@ enum Ending {
     Finish,
 }
 
-impl PyWriter {
-    fn ending<'py>(&self, py: Python<'py>, how: Ending) -> PyResult<Bound<'py, PyAny>> {
-        let slot = Arc::clone(&self.slot);
-        awaitable(py, async move {
-            let writer = slot.lock().await.take().ok_or_else(finished)?;
-            match how {
-                Ending::End => writer.end().await,
-                Ending::Error(message) => writer.error(message).await,
-                Ending::Finish => writer.finish().await,
-            }
-        })
-    }
+/// Brings the writer in `slot` to an end, `how` says.
+fn ending<'py, M: Mode>(py: Python<'py>, slot: &Slot, how: Ending) -> PyResult<Bound<'py, PyAny>> {
+    let slot = Arc::clone(slot);
+    M::call(py, async move {
+        let writer = slot.lock().await.take().ok_or_else(finished)?;
+        match how {
+            Ending::End => writer.end().await,
+            Ending::Error(message) => writer.error(message).await,
+            Ending::Finish => writer.finish().await,
+        }
+    })
 }
 
-#[pymethods]
-impl PyWriter {
+twins! {
+impl PyWriter, PySyncWriter {
     /// Queues a ``data`` entry (bytes, or str as UTF-8); returns its sequence.
     fn send<'py>(
         &self,
@@ -95,7 +122,7 @@ impl PyWriter {
     ) -> PyResult<Bound<'py, PyAny>> {
         let payload = crate::convert::payload(payload)?;
         let slot = Arc::clone(&self.slot);
-        awaitable(py, async move {
+        Run::call(py, async move {
             let mut guard = slot.lock().await;
             let writer = guard.as_mut().ok_or_else(finished)?;
             writer.send(payload).await
@@ -112,7 +139,7 @@ impl PyWriter {
     ) -> PyResult<Bound<'py, PyAny>> {
         let payload = crate::convert::payload(payload)?;
         let slot = Arc::clone(&self.slot);
-        awaitable(py, async move {
+        Run::call(py, async move {
             let mut guard = slot.lock().await;
             let writer = guard.as_mut().ok_or_else(finished)?;
             writer.reply(inreplyto, payload).await
@@ -121,7 +148,7 @@ impl PyWriter {
 
     /// Sends ``end``, waits until every entry is written; returns ``WriterStats``.
     fn end<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.ending(py, Ending::End)
+        ending::<Run>(py, &self.slot, Ending::End)
     }
 
     /// Sends an ``error`` entry with ``message``, waits until every entry is written.
@@ -131,12 +158,12 @@ impl PyWriter {
         message: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let message = payload(message)?;
-        self.ending(py, Ending::Error(message))
+        ending::<Run>(py, &self.slot, Ending::Error(message))
     }
 
     /// Waits until every queued entry is written (without sending ``end``).
     fn finish<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.ending(py, Ending::Finish)
+        ending::<Run>(py, &self.slot, Ending::Finish)
     }
 
     /// Whether ``end``, ``error`` or ``finish`` was called.
@@ -161,6 +188,22 @@ impl PyWriter {
         &self.channel
     }
 
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let py = slf.py();
+        let this = slf.get();
+        Ok(format!(
+            "{}(processid={}, channel={}, finished={})",
+            slf.get_type().name()?,
+            PyString::new(py, &this.processid).repr()?,
+            PyString::new(py, &this.channel).repr()?,
+            if this.finished() { "True" } else { "False" },
+        ))
+    }
+}
+}
+
+#[pymethods]
+impl PyWriter {
     fn __aenter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         ready(slf.py(), slf.clone().into_any())
     }
@@ -182,14 +225,27 @@ impl PyWriter {
             }
         })
     }
+}
 
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!(
-            "ChannelWriter(processid={}, channel={}, finished={})",
-            PyString::new(py, &self.processid).repr()?,
-            PyString::new(py, &self.channel).repr()?,
-            if self.finished() { "True" } else { "False" },
-        ))
+#[pymethods]
+impl PySyncWriter {
+    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    /// Finishes the writer (if ``end``/``error``/``finish`` was not called) so that nothing
+    /// queued is lost.
+    #[pyo3(signature = (*_exc))]
+    fn __exit__<'py>(&self, py: Python<'py>, _exc: &Bound<'py, PyTuple>) -> PyResult<()> {
+        let slot = Arc::clone(&self.slot);
+        Blocking::call(py, async move {
+            let writer = slot.lock().await.take();
+            match writer {
+                Some(writer) => writer.finish().await.map(drop),
+                None => Ok(()),
+            }
+        })
+        .map(drop)
     }
 }
 

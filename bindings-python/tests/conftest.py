@@ -7,6 +7,7 @@ are independent and leave nothing behind but their own colony, which is removed 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import uuid
@@ -94,12 +95,54 @@ class Colony:
             funcname, executortype=self.executortype, colonyname=self.colonyname, **options
         )
 
+    def env(self, **extra: str) -> dict[str, str]:
+        """The environment of a program run as a user would (the settings of colony.env)."""
+        host, port = self.server_url.removeprefix("http://").split(":")
+        env = {
+            **os.environ,
+            "COLONIES_SERVER_HOST": host,
+            "COLONIES_SERVER_PORT": port,
+            "COLONIES_TLS": "false",
+            "COLONIES_COLONY_NAME": self.colonyname,
+            "COLONIES_EXECUTOR_TYPE": self.executortype,
+            "COLONIES_USER_PRVKEY": self.user_key,
+            "COLONIES_EXECUTOR_PRVKEY": self.executor_key,
+        }
+        env.pop("COLONIES_PRVKEY", None)
+        return {**env, **extra}
+
+    def sync(self, role: str) -> colonykit.SyncClient:
+        """A blocking client signing as ``role`` (admin, owner, executor or user)."""
+        key = {
+            "admin": self.server_key,
+            "owner": self.colony_key,
+            "executor": self.executor_key,
+            "user": self.user_key,
+        }[role]
+        return colonykit.SyncClient(self.server_url, key, **self.tls)
+
     async def running(self, *channels: str, funcname: str = "f") -> colonykit.Process:
         """A process submitted by the user and assigned to the executor."""
         submitted = await self.user.submit(self.spec(funcname, channels=list(channels)))
         process = await self.executor.assign(self.colonyname, 10)
         assert process is not None and process.processid == submitted.processid
         return process
+
+
+async def run_script(script: Path, env: dict[str, str], timeout: float = 60) -> str:
+    """Runs a Python file in a child process; its output (it must exit 0, saying nothing on
+    stderr)."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(script),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(child.communicate(), timeout)
+    assert child.returncode == 0, err.decode()
+    assert err.decode() == ""
+    return out.decode()
 
 
 @pytest.fixture

@@ -11,10 +11,12 @@ from colonykit import _native
 
 PACKAGE = Path(colonykit.__file__).parent
 ASYNC_PROTOCOL = ("__aenter__", "__aexit__", "__aiter__", "__anext__")
+PROTOCOLS = (*ASYNC_PROTOCOL, "__enter__", "__exit__", "__iter__", "__next__")
 
 
 def stub_names() -> dict[str, set[str]]:
-    """Top-level names of _native.pyi, and the members of each class."""
+    """Top-level names of _native.pyi, and the members of each class (with those of its bases
+    in the stubs, such as ``_Data``)."""
     tree = ast.parse((PACKAGE / "_native.pyi").read_text())
     names: dict[str, set[str]] = {"": set()}
     for node in tree.body:
@@ -25,6 +27,9 @@ def stub_names() -> dict[str, set[str]]:
                 for item in node.body
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.AnnAssign))
             }
+            for base in node.bases:
+                base_name = base.value.id if isinstance(base, ast.Subscript) else base.id
+                names[node.name] |= names.get(base_name, set())
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             names[""].add(node.name)
         elif isinstance(node, ast.AnnAssign):
@@ -41,12 +46,7 @@ def test_stubs_cover_the_native_module():
         value = getattr(_native, name)
         if inspect.isclass(value):
             for member in vars(value):
-                if member.startswith("__") and member not in (
-                    "__aenter__",
-                    "__aexit__",
-                    "__aiter__",
-                    "__anext__",
-                ):
+                if member.startswith("__") and member not in PROTOCOLS:
                     continue
                 assert member in stubs[name], f"{name}.{member} is missing from _native.pyi"
 

@@ -508,7 +508,7 @@ impl NewEntry {
 }
 
 /// The answer to `versionmsg`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ServerVersion {
     pub buildversion: String,

@@ -3,6 +3,12 @@
 //!
 //! A call runs its request on its own task's connection: no background task per connection and
 //! no extra hand-over between threads, which is most of what a call costs the client.
+//!
+//! The pool is fork-aware: a child made by `fork` (a Python `multiprocessing` worker, say) that
+//! uses a client of its parent never takes the parent's idle connections (they would interleave
+//! with the parent's requests on the same socket). It leaves them alone, without closing them
+//! either: their sockets stay registered with the parent's reactor, which the child must not
+//! touch. The child opens connections of its own.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -21,7 +27,42 @@ const IDLE_LIFETIME: Duration = Duration::from_secs(60);
 /// Idle connections, the most recently used last.
 #[derive(Default)]
 pub(crate) struct Pool {
-    idle: Mutex<Vec<Connection>>,
+    idle: Mutex<Idle>,
+}
+
+/// The idle connections and the process that opened them.
+struct Idle {
+    pid: u32,
+    connections: Vec<Connection>,
+}
+
+impl Default for Idle {
+    fn default() -> Self {
+        Idle {
+            pid: std::process::id(),
+            connections: Vec::new(),
+        }
+    }
+}
+
+impl Idle {
+    /// The connections, after forgetting those of another process (this one is a forked child
+    /// of the one that opened them).
+    fn of_this_process(&mut self) -> &mut Vec<Connection> {
+        let pid = std::process::id();
+        if self.pid != pid {
+            std::mem::forget(std::mem::take(&mut self.connections));
+            self.pid = pid;
+        }
+        &mut self.connections
+    }
+}
+
+impl Drop for Idle {
+    fn drop(&mut self) {
+        // A child dropping its parent's client must not deregister the parent's sockets.
+        self.of_this_process();
+    }
 }
 
 struct Connection {
@@ -78,6 +119,7 @@ impl Pool {
             .idle
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let idle = idle.of_this_process();
         while let Some(mut connection) = idle.pop() {
             if connection.idle_since.elapsed() < IDLE_LIFETIME && connection.replies.is_usable() {
                 return Some(connection);
@@ -91,6 +133,7 @@ impl Pool {
             .idle
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let idle = idle.of_this_process();
         if idle.len() < MAX_IDLE {
             idle.push(connection);
         }
@@ -194,6 +237,24 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         connections.load(Ordering::SeqCst)
+    }
+
+    /// A child made by fork neither reuses nor closes its parent's idle connections: it opens
+    /// its own, and reuses those.
+    #[tokio::test]
+    async fn a_forked_child_opens_connections_of_its_own() {
+        let (address, connections) = stand_in(After::KeepAlive).await;
+        let client = Client::builder(address).build().unwrap();
+        let pool = super::Pool::default();
+        pool.post(client.settings(), "{}").await.unwrap();
+        pool.post(client.settings(), "{}").await.unwrap();
+        assert_eq!(connections.load(Ordering::SeqCst), 1);
+        // As in the child: the idle connection was opened by another process.
+        pool.idle.lock().unwrap().pid = 0;
+        pool.post(client.settings(), "{}").await.unwrap();
+        assert_eq!(connections.load(Ordering::SeqCst), 2);
+        pool.post(client.settings(), "{}").await.unwrap();
+        assert_eq!(connections.load(Ordering::SeqCst), 2);
     }
 
     /// Connections opened for three calls: one while the server keeps it; a new one each time

@@ -7,7 +7,8 @@
 //!   here from the table, between two marker lines; the test fails when the committed files differ
 //!   from what the table says (`COLONYKIT_WRITE_STUBS=1` rewrites them). The bindings' methods
 //!   themselves are expanded from the same table, so names, order and defaults agree by
-//!   construction;
+//!   construction. Python's `SyncClient` stub is generated from `Client`'s (each method in its
+//!   blocking form), and the blocking streams and writer must declare their async twins' methods;
 //! - the Python binding's modules import only from their own layer or the ones below.
 
 use std::fs;
@@ -236,13 +237,18 @@ fn with_region(text: &str, path: &str, begin: &str, end: &str, generated: &str) 
 }
 
 fn check_region(path: &str, begin: &str, end: &str, generated: &str) {
+    let expected = with_region(&read(path), path, begin, end, generated);
+    check_file(path, &expected);
+}
+
+/// Fails (or, with `COLONYKIT_WRITE_STUBS`, rewrites the file) when `path` is not `expected`.
+fn check_file(path: &str, expected: &str) {
     let text = read(path);
-    let expected = with_region(&text, path, begin, end, generated);
     if expected == text {
         return;
     }
     if std::env::var_os("COLONYKIT_WRITE_STUBS").is_some() {
-        fs::write(root().join(path), &expected).unwrap();
+        fs::write(root().join(path), expected).unwrap();
         return;
     }
     let diff: Vec<String> = expected
@@ -262,12 +268,16 @@ fn check_region(path: &str, begin: &str, end: &str, generated: &str) {
 
 const PYTHON_BEGIN: &str = "    # --- Generated from the core's table of operations";
 const PYTHON_END: &str = "    # --- End of the generated operations";
+const SYNC_BEGIN: &str = "# --- SyncClient: generated from Client above";
+const SYNC_END: &str = "# --- End of SyncClient";
 const NODE_BEGIN: &str = "  // --- Generated from the core's table of operations";
 const NODE_END: &str = "  // --- End of the generated operations";
 
+/// The stubs' `Client` methods from the table, and `SyncClient`: `Client` with every method in
+/// its blocking form (written once, by hand or from the table, for both).
 #[test]
 fn the_python_stubs_are_generated_from_the_table() {
-    check_region(PYTHON_STUBS, PYTHON_BEGIN, PYTHON_END, &python_region());
+    check_file(PYTHON_STUBS, &python_stubs());
 }
 
 const PYTHON_STUBS: &str = "bindings-python/python/colonykit/_native.pyi";
@@ -297,13 +307,8 @@ fn class(text: &str, begin: &str, end: &str) -> String {
 /// on the files as they should be, so that it holds while they are being rewritten.
 #[test]
 fn no_operation_is_also_declared_by_hand() {
-    let python = with_region(
-        &read(PYTHON_STUBS),
-        PYTHON_STUBS,
-        PYTHON_BEGIN,
-        PYTHON_END,
-        &python_region(),
-    );
+    let python = python_stubs();
+    let blocking = class(&python, "class SyncClient:", "\nclass ");
     let python = class(&python, "class Client:", "\nclass ");
     let node = with_region(
         &read(NODE_TYPES),
@@ -316,8 +321,196 @@ fn no_operation_is_also_declared_by_hand() {
     for operation in OPERATIONS {
         let def = format!("    def {}(", operation.name);
         assert_eq!(python.matches(&def).count(), 1, "_native.pyi: {def}");
+        assert_eq!(
+            blocking.matches(&def).count(),
+            1,
+            "_native.pyi SyncClient: {def}"
+        );
         let method = format!("\n  {}(", camel_case(operation.name));
         assert_eq!(node.matches(&method).count(), 1, "index.d.ts: {method}");
+    }
+}
+
+/// The stubs as they should be: `Client`'s table methods, then `SyncClient`, regenerated.
+fn python_stubs() -> String {
+    let text = read(PYTHON_STUBS);
+    let text = with_region(
+        &text,
+        PYTHON_STUBS,
+        PYTHON_BEGIN,
+        PYTHON_END,
+        &python_region(),
+    );
+    let sync = sync_client(&text);
+    with_region(&text, PYTHON_STUBS, SYNC_BEGIN, SYNC_END, &sync)
+}
+
+/// What the stubs say of `SyncClient` (its docstring; the methods are `Client`'s).
+const SYNC_CLIENT_HEAD: &str = r#"@final
+class SyncClient:
+    """A ColonyOS client whose operations block: the same methods, arguments, defaults, records
+    and errors as ``Client``, each returning its result instead of a coroutine.
+
+    Each call releases the GIL while it waits and needs no event loop (it works where one is
+    running, as in a notebook, and in many threads sharing one client); Ctrl-C interrupts a wait.
+    Streams are plain iterators. ``with SyncClient(...) as client`` works.
+    """
+"#;
+
+/// The blocking names of what `Client`'s methods return.
+const BLOCKING_TYPES: &[(&str, &str)] = &[
+    ("-> Client:", "-> SyncClient:"),
+    ("-> ChannelSubscription:", "-> SyncChannelSubscription:"),
+    ("-> ProcessSubscription:", "-> SyncProcessSubscription:"),
+    ("-> ChannelWriter:", "-> SyncChannelWriter:"),
+];
+
+/// `SyncClient`'s stub: the `Client` class of `stubs`, each method in its blocking form.
+fn sync_client(stubs: &str) -> String {
+    let client = class(stubs, "@final\nclass Client:", &format!("\n{SYNC_BEGIN}"));
+    // Past the docstring.
+    let body_at = client.find("\n    \"\"\"").expect("Client's docstring") + 8;
+    let body_at = body_at + client[body_at..].find("\"\"\"\n").expect("its end") + 4;
+    let mut out = String::from(SYNC_CLIENT_HEAD);
+    let mut lines = client[body_at..].lines().peekable();
+    while let Some(line) = lines.next() {
+        let trimmed = line.trim_start();
+        if !(trimmed.starts_with("def ") || trimmed.starts_with("async def ")) {
+            if !line.starts_with("    # --- ") {
+                out.push_str(&line.replace("an async iterator", "an iterator"));
+                out.push('\n');
+            }
+            continue;
+        }
+        // The whole signature: up to the line that closes its parentheses.
+        let mut signature = vec![line];
+        let mut depth = parentheses(line);
+        while depth > 0 {
+            let next = lines.next().expect("a signature's end");
+            depth += parentheses(next);
+            signature.push(next);
+        }
+        out.push_str(&blocking_signature(&signature));
+    }
+    out.push('\n');
+    out
+}
+
+fn parentheses(line: &str) -> i32 {
+    line.matches(['(', '[']).count() as i32 - line.matches([')', ']']).count() as i32
+}
+
+/// A method's signature (its lines) in blocking form, laid out as `ruff format` does.
+fn blocking_signature(lines: &[&str]) -> String {
+    let exploded = lines.len() > 2 && lines[lines.len() - 2].trim_end().ends_with(',');
+    let mut text = lines.join("\n");
+    text = text.replace("    async def __aenter__(", "    def __enter__(");
+    text = text.replace("    async def __aexit__(", "    def __exit__(");
+    text = unwrap_coroutines(&text);
+    for (from, to) in BLOCKING_TYPES {
+        text = text.replace(from, to);
+    }
+    if exploded {
+        // A magic trailing comma: one parameter per line stays.
+        return text + "\n";
+    }
+    let one_line: String = text
+        .lines()
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace("( ", "(")
+        .replace(" )", ")");
+    let one_line = format!("    {one_line}");
+    if one_line.len() <= PYTHON_WIDTH {
+        return one_line + "\n";
+    }
+    let open = one_line.find('(').expect("a parameter list") + 1;
+    let close = one_line.rfind(") ->").expect("a return type");
+    format!(
+        "{}\n        {}\n    {}\n",
+        &one_line[..open],
+        &one_line[open..close],
+        &one_line[close..]
+    )
+}
+
+/// `Coroutine[Any, Any, T]` replaced by `T`.
+fn unwrap_coroutines(text: &str) -> String {
+    const WRAPPER: &str = "Coroutine[Any, Any, ";
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(WRAPPER) {
+        out.push_str(&rest[..at]);
+        let inner = &rest[at + WRAPPER.len()..];
+        let mut depth = 1;
+        let end = inner
+            .char_indices()
+            .find(|&(_, c)| {
+                depth += match c {
+                    '[' => 1,
+                    ']' => -1,
+                    _ => 0,
+                };
+                depth == 0
+            })
+            .map(|(i, _)| i)
+            .expect("a closing bracket");
+        out.push_str(&inner[..end]);
+        rest = &inner[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The text of the stub class that starts with `begin`, up to the next decorator or class.
+fn class_block<'a>(text: &'a str, begin: &str) -> &'a str {
+    let start = text.find(begin).unwrap_or_else(|| panic!("no {begin:?}")) + begin.len();
+    let rest = &text[start..];
+    let stop = [rest.find("\n@"), rest.find("\nclass ")]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(rest.len());
+    &rest[..stop]
+}
+
+/// The names of the methods and properties a stub class declares (`def name(`), with the async
+/// protocol's names mapped to the blocking ones.
+fn python_methods(class_text: &str) -> Vec<String> {
+    let mut names: Vec<String> = class_text
+        .lines()
+        .filter_map(|line| {
+            let line = line.strip_prefix("    ")?;
+            let line = line.strip_prefix("async ").unwrap_or(line);
+            let name = line.strip_prefix("def ")?.split('(').next()?;
+            Some(match name {
+                "__aenter__" => "__enter__".to_string(),
+                "__aexit__" => "__exit__".to_string(),
+                "__aiter__" => "__iter__".to_string(),
+                "__anext__" => "__next__".to_string(),
+                other => other.to_string(),
+            })
+        })
+        .filter(|name| name != "aclose")
+        .collect();
+    names.sort();
+    names
+}
+
+/// `Client` and `SyncClient` (and the streams and writers they return) declare the same methods:
+/// one missing from either fails here (the compiled classes: `tests/test_sync.py`).
+#[test]
+fn the_blocking_stubs_have_every_async_method() {
+    let python = python_stubs();
+    for (async_class, blocking_class) in [
+        ("class Client:", "class SyncClient:"),
+        ("class Subscription(", "class SyncSubscription("),
+        ("class ChannelWriter:", "class SyncChannelWriter:"),
+    ] {
+        let have = python_methods(class_block(&python, async_class));
+        let twin = python_methods(class_block(&python, blocking_class));
+        assert_eq!(have, twin, "{async_class} and {blocking_class} differ");
     }
 }
 
@@ -373,6 +566,7 @@ const PYTHON_LAYERS: &[(&str, u8)] = &[
     ("convert", 1),
     ("fields", 1),
     ("runtime", 1),
+    ("blocking", 1),
     ("records", 2),
     ("types", 2),
     ("client", 3),

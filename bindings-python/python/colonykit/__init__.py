@@ -10,8 +10,9 @@
 ...         async for entry in client.subscribe_channel(process.processid, "progress"):
 ...             print(entry.sequence, entry.payload.decode())
 
-Every operation is an async method of ``Client``; results are objects with attributes;
-errors are ``ColonyError`` subclasses. The protocol itself lives in the Rust core.
+Every operation is an async method of ``Client`` and a blocking one of ``SyncClient``; results
+are objects with attributes (``to_dict()``, picklable); errors are ``ColonyError`` subclasses.
+The protocol itself lives in the Rust core.
 """
 
 from __future__ import annotations
@@ -70,6 +71,11 @@ from colonykit._native import (
     Snapshot,
     Statistics,
     Subscription,
+    SyncChannelSubscription,
+    SyncChannelWriter,
+    SyncClient,
+    SyncProcessSubscription,
+    SyncSubscription,
     User,
     WorkflowSpec,
     WriterStats,
@@ -151,6 +157,11 @@ __all__ = [
     "Snapshot",
     "Statistics",
     "Subscription",
+    "SyncChannelSubscription",
+    "SyncChannelWriter",
+    "SyncClient",
+    "SyncProcessSubscription",
+    "SyncSubscription",
     "TimeoutError",
     "TlsError",
     "UnauthorizedError",

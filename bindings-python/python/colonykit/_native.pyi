@@ -174,9 +174,9 @@ class Client:
 
     # Process streams
     def subscribe_processes(self, executortype: str, state: StateLike) -> ProcessSubscription:
-        """Processes of ``executortype`` as they reach ``state`` (e.g. new WAITING ones), as an
-        async iterator. Only a registered executor may subscribe; use ``assignments`` to take
-        work, this stream is for watching."""
+        """Processes of ``executortype`` as they reach ``state`` (e.g. new WAITING ones),
+        as an async iterator. Only a registered executor may subscribe; use ``assignments`` to
+        take work, this stream is for watching."""
     def assignments(self, colonyname: str, poll: float = 10.0) -> ProcessSubscription:
         """The processes assigned to this executor, one by one, as an async iterator. Each poll
         waits up to ``poll`` seconds; no work means waiting, not an error. Leaving the loop (or
@@ -452,6 +452,377 @@ class Client:
         """Client side: acknowledges on ``sync_channel`` that everything has arrived."""
     # --- End of the generated operations ---
 
+# --- SyncClient: generated from Client above by core/tests/signatures.rs: do not edit ---
+@final
+class SyncClient:
+    """A ColonyOS client whose operations block: the same methods, arguments, defaults, records
+    and errors as ``Client``, each returning its result instead of a coroutine.
+
+    Each call releases the GIL while it waits and needs no event loop (it works where one is
+    running, as in a notebook, and in many threads sharing one client); Ctrl-C interrupts a wait.
+    Streams are plain iterators. ``with SyncClient(...) as client`` works.
+    """
+
+    def __init__(
+        self,
+        server: str,
+        prvkey: Optional[str] = None,
+        *,
+        timeout: float = 30.0,
+        ca_file: Optional[Union[str, PathLike[str]]] = None,
+        ca_pem: Optional[str] = None,
+        client_cert: Optional[Union[str, PathLike[str]]] = None,
+        client_key: Optional[Union[str, PathLike[str]]] = None,
+        danger_skip_tls_verify: bool = False,
+    ) -> None:
+        """A client of ``server`` (``http://host:port`` or ``https://host:port``) signing with
+        ``prvkey`` (64 hex characters; None: unsigned calls only). ``timeout``: seconds an
+        ordinary call may take. TLS: the system's trust store and the web roots, plus the CA
+        certificates of ``ca_file`` (a PEM file) or ``ca_pem`` (PEM text); ``client_cert`` and
+        ``client_key`` (PEM files) for a server that asks for a client certificate;
+        ``danger_skip_tls_verify`` accepts any certificate (test servers only; warns)."""
+    @staticmethod
+    def from_env(
+        *,
+        ca_file: Optional[Union[str, PathLike[str]]] = None,
+        ca_pem: Optional[str] = None,
+        client_cert: Optional[Union[str, PathLike[str]]] = None,
+        client_key: Optional[Union[str, PathLike[str]]] = None,
+        danger_skip_tls_verify: bool = False,
+    ) -> SyncClient:
+        """A client from COLONIES_SERVER_HOST, COLONIES_SERVER_PORT, COLONIES_TLS (or
+        pycolonies' COLONIES_SERVER_TLS), COLONIES_CA_FILE and (optional) COLONIES_PRVKEY; the
+        TLS keywords as for the constructor."""
+    def with_key(self, prvkey: str) -> SyncClient:
+        """The same client (same pool, same settings) signing with ``prvkey``."""
+    @property
+    def id(self) -> Optional[str]:
+        """The ID of the key this client signs with, or None."""
+    @property
+    def server(self) -> str:
+        """The address of the server's RPC endpoint."""
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None: ...
+
+    # Users
+    def add_user(
+        self, colonyname: str, userid: str, name: str, email: str = "", phone: str = ""
+    ) -> User:
+        """Adds a user to a colony (signed by the colony key)."""
+
+    # Executors
+    def add_executor(
+        self, executorid: str, executortype: str, executorname: str, colonyname: str
+    ) -> Executor:
+        """Registers an executor (signed by the colony key); it starts PENDING."""
+
+    # Processes
+    def assign(self, colonyname: str, timeout: float) -> Optional[Process]:
+        """Waits up to ``timeout`` seconds for a process to run and takes it; None if no work
+        came in time. Only executors can assign."""
+    def wait_for_state(self, processid: str, state: StateLike, timeout: float) -> Process:
+        """Waits until the process is in ``state`` and returns it; ``TimeoutError`` after
+        ``timeout`` seconds, ``ProcessClosedError`` if it is closed in another state."""
+
+    # Channels
+    def append(
+        self,
+        processid: str,
+        channel: str,
+        sequence: int,
+        payload: Payload,
+        *,
+        kind: str = "data",
+        inreplyto: int = 0,
+    ) -> None:
+        """Appends an entry to a channel of a process (by its submitter or its executor)."""
+    def read_channel(
+        self, processid: str, channel: str, after: int = 0, limit: int = 0
+    ) -> list[ChannelEntry]:
+        """Reads up to ``limit`` entries (0: all) of a channel's log, after the first
+        ``after``."""
+    def subscribe_channel(
+        self,
+        processid: str,
+        channel: str,
+        *,
+        after: int = 0,
+        idle_timeout: Optional[float] = None,
+    ) -> SyncChannelSubscription:
+        """Subscribes to a channel: an iterator of its entries."""
+    def channel_writer(
+        self,
+        processid: str,
+        channel: str,
+        *,
+        first_sequence: int = 1,
+        step: int = 1,
+        max_in_flight: int = 16,
+    ) -> SyncChannelWriter:
+        """A writer for a channel: ordered appends, several in flight, riding out the rate
+        limit."""
+
+    # Sync channel
+    def wait_for_ack(self, processid: str, sync_channel: str, timeout: float) -> None:
+        """Executor side: waits up to ``timeout`` seconds for the acknowledgement."""
+    def close_after_ack(
+        self, processid: str, sync_channel: str, output: Sequence[JSON], timeout: float
+    ) -> None:
+        """Executor side: waits for the acknowledgement, then closes with ``output``."""
+
+    # Process streams
+    def subscribe_processes(self, executortype: str, state: StateLike) -> SyncProcessSubscription:
+        """Processes of ``executortype`` as they reach ``state`` (e.g. new WAITING ones),
+        as an iterator. Only a registered executor may subscribe; use ``assignments`` to
+        take work, this stream is for watching."""
+    def assignments(self, colonyname: str, poll: float = 10.0) -> SyncProcessSubscription:
+        """The processes assigned to this executor, one by one, as an iterator. Each poll
+        waits up to ``poll`` seconds; no work means waiting, not an error. Leaving the loop (or
+        ``close()``) ends it at once."""
+
+    def server_version(self) -> ServerVersion:
+        """The server's build version (works without a key)."""
+    def server_info(self) -> ServerInfo:
+        """The server's build and endpoints (works without a key)."""
+    def get_statistics(self) -> Statistics:
+        """Counts over the whole server (signed by the server key)."""
+    def get_cluster(self) -> Cluster:
+        """The servers of the cluster and its leader (signed by the server key)."""
+    def change_server_id(self, serverid: str) -> None:
+        """Gives the server to the key with ID ``serverid`` (signed by the server key)."""
+    def add_colony(self, colonyid: str, name: str) -> Colony:
+        """Adds a colony owned by the key with ID ``colonyid`` (signed by the server key)."""
+    def remove_colony(self, colonyname: str) -> None:
+        """Removes a colony (signed by the server key)."""
+    def get_colony(self, colonyname: str) -> Colony:
+        """A colony, by name (signed by a member)."""
+    def get_colonies(self) -> list[Colony]:
+        """Every colony (signed by the server key)."""
+    def get_colony_statistics(self, colonyname: str) -> Statistics:
+        """Counts of a colony's executors, processes and workflows (signed by a member)."""
+    def change_colony_id(self, colonyname: str, colonyid: str) -> None:
+        """Gives a colony to the key with ID ``colonyid`` (signed by the colony key)."""
+    def get_users(self, colonyname: str) -> list[User]:
+        """The users of a colony."""
+    def get_user(self, colonyname: str, name: str) -> User:
+        """A user, by colony and name."""
+    def get_user_by_id(self, colonyname: str, userid: str) -> User:
+        """A user, by colony and key ID."""
+    def remove_user(self, colonyname: str, name: str) -> None:
+        """Removes a user (signed by the colony key)."""
+    def change_user_id(self, colonyname: str, userid: str) -> None:
+        """Moves the calling user to the key with ID ``userid`` (signed by the user)."""
+    def get_executor(self, colonyname: str, executorname: str) -> Executor:
+        """An executor, by colony and name."""
+    def get_executor_by_id(self, colonyname: str, executorid: str) -> Executor:
+        """An executor, by colony and key ID."""
+    def get_executors(self, colonyname: str) -> list[Executor]:
+        """The executors of a colony."""
+    def approve_executor(self, colonyname: str, executorname: str) -> None:
+        """Approves a pending executor (signed by the colony key)."""
+    def reject_executor(self, colonyname: str, executorname: str) -> None:
+        """Rejects an executor (signed by the colony key)."""
+    def remove_executor(self, colonyname: str, executorname: str) -> None:
+        """Unregisters an executor (signed by the colony key)."""
+    def report_allocations(self, colonyname: str, executorname: str, allocations: JSON) -> None:
+        """Reports the calling executor's resource allocations (free-form JSON)."""
+    def update_executor(self, colonyname: str, executorname: str, capabilities: JSON) -> None:
+        """Updates the calling executor's capabilities (free-form JSON)."""
+    def change_executor_id(self, colonyname: str, executorid: str) -> None:
+        """Moves the calling executor to the key with ID ``executorid`` (signed by the executor)."""
+    def add_function(self, function: Function) -> Function:
+        """Registers a function of the calling executor; the server fills in its ID."""
+    def get_functions(self, colonyname: str, executorname: Optional[str] = None) -> list[Function]:
+        """The functions of one executor, or of the whole colony when ``executorname`` is ""."""
+    def remove_function(self, functionid: str) -> None:
+        """Removes a function of the calling executor."""
+    def add_location(self, location: Location) -> Location:
+        """Adds a location (signed by the colony key)."""
+    def get_locations(self, colonyname: str) -> list[Location]:
+        """The locations of a colony."""
+    def get_location(self, colonyname: str, name: str) -> Location:
+        """A location, by colony and name."""
+    def remove_location(self, colonyname: str, name: str) -> None:
+        """Removes a location (signed by the colony key)."""
+    def submit(self, spec: FunctionSpec) -> Process:
+        """Submits a function spec; the process starts WAITING."""
+    def get_process(self, processid: str) -> Process:
+        """A process, by ID."""
+    def get_processes(
+        self, colonyname: str, state: StateLike, count: Optional[int] = None
+    ) -> list[Process]:
+        """Up to ``count`` (at most 100, default 100) processes of a colony in ``state``, oldest
+        first."""
+    def remove_process(self, processid: str) -> None:
+        """Removes a process that is not running."""
+    def set_output(self, processid: str, output: Sequence[JSON]) -> None:
+        """Sets the output (a list of JSON values) of a running process (by its executor)."""
+    def close(self, processid: str, output: Optional[Sequence[JSON]] = None) -> None:
+        """Closes a process as successful, with ``output`` (by its executor). Deletes its
+        channels."""
+    def fail(self, processid: str, errors: Optional[Sequence[str]] = None) -> None:
+        """Closes a process as failed, with ``errors`` (by its executor). Deletes its channels."""
+    def cancel(self, processid: str) -> None:
+        """Cancels a process (server v1.9.12 or later). Deletes its channels."""
+    def get_process_history(
+        self, colonyname: str, state: StateLike, seconds: int, executorid: Optional[str] = None
+    ) -> list[Process]:
+        """Processes of a colony in ``state`` that ended within the last ``seconds``; only those of
+        one executor if ``executorid`` is given."""
+    def remove_all_processes(self, colonyname: str, state: Optional[StateLike] = None) -> None:
+        """Removes every process of a colony in ``state``, or in any state but RUNNING without one
+        (signed by the colony key)."""
+    def pause_assignments(self, colonyname: str) -> None:
+        """Pauses the assignment of a colony's processes (signed by the colony key)."""
+    def resume_assignments(self, colonyname: str) -> None:
+        """Resumes the assignment of a colony's processes (signed by the colony key)."""
+    def get_pause_status(self, colonyname: str) -> PauseStatus:
+        """Whether a colony's assignments are paused."""
+    def submit_workflow(self, workflow: WorkflowSpec) -> ProcessGraph:
+        """Submits a workflow (a graph of processes); returns its process graph."""
+    def get_process_graph(self, processgraphid: str) -> ProcessGraph:
+        """A workflow, by ID."""
+    def get_process_graphs(
+        self, colonyname: str, state: StateLike, count: Optional[int] = None
+    ) -> list[ProcessGraph]:
+        """Up to ``count`` (at most 100, default 100) workflows of a colony in ``state``."""
+    def remove_process_graph(self, processgraphid: str) -> None:
+        """Removes a workflow that is not running, with its processes."""
+    def remove_all_process_graphs(self, colonyname: str, state: Optional[StateLike] = None) -> None:
+        """Removes every workflow of a colony in ``state``, or in any state but RUNNING without one
+        (signed by the colony key)."""
+    def add_child(
+        self,
+        processgraphid: str,
+        parentprocessid: str,
+        spec: FunctionSpec,
+        insert: Optional[bool] = None,
+    ) -> Process:
+        """Adds a process to a running workflow as a child of ``parentprocessid`` (assigned to the
+        caller); with ``insert``, between the parent and its children."""
+    def cancel_process_graph(self, processgraphid: str) -> None:
+        """Cancels every waiting or running process of a workflow."""
+    def add_log(self, processid: str, message: str) -> None:
+        """Adds a log line to a running process (by its executor)."""
+    def add_executor_log(self, colonyname: str, executorname: str, message: str) -> None:
+        """Adds a log line of the calling executor."""
+    def get_logs(
+        self,
+        colonyname: str,
+        processid: str,
+        count: Optional[int] = None,
+        since: Optional[int] = None,
+    ) -> list[Log]:
+        """Up to ``count`` (1..500, default 100) log lines of a process newer than ``since`` (Unix
+        nanoseconds, default 0)."""
+    def get_executor_logs(
+        self,
+        colonyname: str,
+        executorname: str,
+        count: Optional[int] = None,
+        since: Optional[int] = None,
+    ) -> list[Log]:
+        """Up to ``count`` (1..500, default 100) log lines of an executor newer than ``since`` (Unix
+        nanoseconds, default 0)."""
+    def search_logs(
+        self, colonyname: str, text: str, days: Optional[int] = None, count: Optional[int] = None
+    ) -> list[Log]:
+        """Up to ``count`` (default 100) log lines of the last ``days`` (default 1) days that
+        contain ``text``."""
+    def add_attribute(self, attribute: Attribute) -> Attribute:
+        """Adds an attribute to a running process (by its executor)."""
+    def get_attribute(self, attributeid: str) -> Attribute:
+        """An attribute, by ID."""
+    def add_cron(self, cron: Cron) -> Cron:
+        """Adds a cron; the server fills in its ID and initiator."""
+    def get_cron(self, cronid: str) -> Cron:
+        """A cron, by ID."""
+    def get_crons(self, colonyname: str, count: Optional[int] = None) -> list[Cron]:
+        """Up to ``count`` (default 100) crons of a colony."""
+    def run_cron(self, cronid: str) -> Cron:
+        """Runs a cron now."""
+    def remove_cron(self, cronid: str) -> None:
+        """Removes a cron."""
+    def add_generator(self, generator: Generator) -> Generator:
+        """Adds a generator; the server fills in its ID and initiator."""
+    def get_generator(self, generatorid: str) -> Generator:
+        """A generator, by ID."""
+    def resolve_generator(self, colonyname: str, generatorname: str) -> Generator:
+        """A generator, by colony and name."""
+    def get_generators(self, colonyname: str, count: Optional[int] = None) -> list[Generator]:
+        """Up to ``count`` (default 100) generators of a colony."""
+    def pack_generator(self, generatorid: str, arg: str) -> None:
+        """Queues an argument for a generator's next run."""
+    def remove_generator(self, generatorid: str) -> None:
+        """Removes a generator."""
+    def add_blueprint_definition(self, definition: BlueprintDefinition) -> BlueprintDefinition:
+        """Adds a blueprint definition (signed by the colony key)."""
+    def get_blueprint_definition(self, colonyname: str, name: str) -> BlueprintDefinition:
+        """A blueprint definition, by colony and name."""
+    def get_blueprint_definitions(self, colonyname: str) -> list[BlueprintDefinition]:
+        """The blueprint definitions of a colony."""
+    def remove_blueprint_definition(self, colonyname: str, name: str) -> None:
+        """Removes a blueprint definition that no blueprint uses (signed by the colony key)."""
+    def add_blueprint(self, blueprint: Blueprint) -> Blueprint:
+        """Adds a blueprint of a defined kind."""
+    def get_blueprint(self, colonyname: str, name: str) -> Blueprint:
+        """A blueprint, by colony and name."""
+    def get_blueprints(
+        self, colonyname: str, kind: Optional[str] = None, locationname: Optional[str] = None
+    ) -> list[Blueprint]:
+        """The blueprints of a colony, of one ``kind`` and at one location ("" or left out: all)."""
+    def update_blueprint(
+        self, blueprint: Blueprint, force_generation: Optional[bool] = None
+    ) -> Blueprint:
+        """Updates a blueprint; ``force_generation`` bumps its generation even if unchanged."""
+    def remove_blueprint(self, colonyname: str, name: str) -> None:
+        """Removes a blueprint."""
+    def get_blueprint_history(
+        self, blueprintid: str, limit: Optional[int] = None
+    ) -> list[BlueprintHistory]:
+        """The last ``limit`` changes of a blueprint (0, the default: all)."""
+    def update_blueprint_status(self, colonyname: str, name: str, status: JSON) -> None:
+        """Sets a blueprint's status (free-form JSON), as its reconciler sees it."""
+    def reconcile_blueprint(
+        self, colonyname: str, name: str, force: Optional[bool] = None
+    ) -> Process:
+        """Submits a reconcile process for a blueprint to its definition's handler."""
+    def add_file(self, file: File) -> File:
+        """Adds a file's metadata; the server fills in its ID."""
+    def get_file(self, colonyname: str, fileid: str) -> list[File]:
+        """A file's revisions, by ID."""
+    def get_file_by_name(
+        self, colonyname: str, label: str, name: str, latest: Optional[bool] = None
+    ) -> list[File]:
+        """A file's revisions, by label and name; with ``latest``, only the newest one."""
+    def get_files(self, colonyname: str, label: str) -> list[FileData]:
+        """The latest revision of each file under a label."""
+    def get_file_labels(
+        self, colonyname: str, name: Optional[str] = None, exact: Optional[bool] = None
+    ) -> list[Label]:
+        """The file labels of a colony that start with ``name`` (or equal it, with ``exact``)."""
+    def remove_file(self, colonyname: str, fileid: str) -> None:
+        """Removes a file's metadata, by ID."""
+    def create_snapshot(self, colonyname: str, label: str, name: str) -> Snapshot:
+        """Freezes the files under a label as a named snapshot."""
+    def get_snapshot(self, colonyname: str, name: str) -> Snapshot:
+        """A snapshot, by name."""
+    def get_snapshots(self, colonyname: str) -> list[Snapshot]:
+        """The snapshots of a colony."""
+    def remove_snapshot(self, colonyname: str, name: str) -> None:
+        """Removes a snapshot, by name."""
+    def remove_all_snapshots(self, colonyname: str) -> None:
+        """Removes every snapshot of a colony."""
+    def acknowledge(self, processid: str, sync_channel: str) -> None:
+        """Client side: acknowledges on ``sync_channel`` that everything has arrived."""
+
+# --- End of SyncClient ---
+
 class Subscription(Generic[T]):
     """A stream from the server, as an async iterator.
 
@@ -499,6 +870,47 @@ class _Iteration(Generic[T]):
 
     def __aiter__(self) -> Self: ...
     def __anext__(self) -> Coroutine[Any, Any, T]: ...
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> T: ...
+
+class SyncSubscription(Generic[T]):
+    """A stream from the server, as an iterator (from ``SyncClient``): the same contract as
+    ``Subscription``, each step waiting with the GIL released.
+
+    Leaving a ``for`` early (break, exception) closes the subscription; so do ``close()`` and
+    leaving ``with``. ``sub.next()`` reads one item (None at the end) without closing anything.
+    """
+
+    @property
+    def closed(self) -> bool:
+        """Whether the subscription was closed or has ended."""
+    def __iter__(self) -> _Iteration[T]: ...
+    def __next__(self) -> T: ...
+    def next(self) -> Optional[T]:
+        """The next item, or None when the stream has ended."""
+    def close(self) -> None:
+        """Closes the subscription now: its socket closes, a pending ``next`` ends."""
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None: ...
+
+@final
+class SyncChannelSubscription(SyncSubscription[ChannelEntry]):
+    """The entries of a channel: the backlog, then live entries; ends after an ``end`` or
+    ``error`` entry."""
+
+    @property
+    def processid(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+
+@final
+class SyncProcessSubscription(SyncSubscription[Process]):
+    """Processes: the events of ``subscribe_processes``, or the work of ``assignments``."""
 
 @final
 class ChannelWriter:
@@ -533,6 +945,38 @@ class ChannelWriter:
     ) -> None: ...
 
 @final
+class SyncChannelWriter:
+    """A ``ChannelWriter`` whose methods wait for their result (from ``SyncClient``).
+
+    ``send``/``reply`` return the entry's sequence once queued; ``end``, ``error`` and
+    ``finish`` wait until everything is written. ``with writer:`` finishes it on exit.
+    """
+
+    @property
+    def processid(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def finished(self) -> bool: ...
+    def send(self, payload: Payload) -> int:
+        """Queues a ``data`` entry; returns its sequence."""
+    def reply(self, inreplyto: int, payload: Payload) -> int:
+        """Queues a ``data`` entry answering the other party's entry ``inreplyto``."""
+    def end(self) -> WriterStats:
+        """Sends ``end`` and waits until every entry is written."""
+    def error(self, message: Payload) -> WriterStats:
+        """Sends an ``error`` entry and waits until every entry is written."""
+    def finish(self) -> WriterStats:
+        """Waits until every queued entry is written (without sending ``end``)."""
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None: ...
+
+@final
 class WriterStats:
     """What a channel writer did."""
 
@@ -543,8 +987,19 @@ class WriterStats:
     @property
     def reordered(self) -> int: ...
 
+class _Data:
+    """What every record class has (not a runtime base class): its wire form as a dict (the
+    protocol's field names, JSON-ready values), and pickling and copying through it."""
+
+    def to_dict(self) -> dict[str, JSON]:
+        """The record as a dict with the wire's field names (``json.dumps`` takes it)."""
+    @classmethod
+    def from_dict(cls, data: Mapping[str, JSON]) -> Self:
+        """A record from a dict as ``to_dict`` makes it (missing fields take their defaults)."""
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, JSON]]]: ...
+
 @final
-class FunctionSpec:
+class FunctionSpec(_Data):
     """What to run. Defaults are safe: ``maxexectime``/``maxwaittime`` -1 (no limit), never 0.
 
     Attributes can be read and assigned; list and dict attributes return a copy.
@@ -599,7 +1054,7 @@ class FunctionSpec:
         """``executornames`` ... ``walltime`` set the same fields of ``conditions``."""
 
 @final
-class Process:
+class Process(_Data):
     """A process: one run of a ``FunctionSpec``."""
 
     @property
@@ -648,7 +1103,7 @@ class Process:
     def errors(self) -> list[str]: ...
 
 @final
-class ChannelEntry:
+class ChannelEntry(_Data):
     """One entry of a channel's log."""
 
     @property
@@ -666,7 +1121,7 @@ class ChannelEntry:
     def timestamp(self) -> str: ...
 
 @final
-class Colony:
+class Colony(_Data):
     """A colony."""
 
     @property
@@ -675,7 +1130,7 @@ class Colony:
     def name(self) -> str: ...
 
 @final
-class User:
+class User(_Data):
     """A user of a colony."""
 
     @property
@@ -690,7 +1145,7 @@ class User:
     def phone(self) -> str: ...
 
 @final
-class Executor:
+class Executor(_Data):
     """An executor of a colony."""
 
     @property
@@ -719,7 +1174,7 @@ class Executor:
         """Resource allocations per project; None when unset."""
 
 @final
-class ServerVersion:
+class ServerVersion(_Data):
     """The server's build version."""
 
     @property
@@ -728,7 +1183,7 @@ class ServerVersion:
     def buildtime(self) -> str: ...
 
 @dataclass_transform(kw_only_default=True, eq_default=True)
-class _Record:
+class _Record(_Data):
     """The record classes below (not a runtime base class): built with keyword arguments,
     every field an attribute that can be read and assigned (reading gives a copy of lists,
     dicts and nested records), compared by value. A cron's or generator's ``workflowspec``
