@@ -634,6 +634,11 @@ export interface ClientOptions {
   prvkey?: string
   /** The longest an ordinary call may take, in milliseconds (default 30 000). */
   timeoutMs?: number
+  /**
+   * The most ordinary calls in flight at once (default 32); more wait their turn, within their
+   * timeout. The server deadlocks near 100 calls that read processes at once.
+   */
+  maxInFlight?: number
   /** A PEM file of CA certificates to trust besides the system's store and the web roots. */
   caFile?: string
   /** The same as PEM text. */
@@ -679,6 +684,12 @@ export interface SubscribeOptions {
   after?: number
   /** End with a {@link TimeoutError} when no entry arrives for this long (default: no limit). */
   idleTimeoutMs?: number
+  /**
+   * End with a {@link ConnectionError} when the server cannot be reached again for this long
+   * (default: keep trying while the stream is open; a stream that never connected gives up
+   * after the client's timeout).
+   */
+  reconnectDeadlineMs?: number
   /** Closes the subscription; the pending or next `next()` rejects with `signal.reason`. */
   signal?: AbortSignal
 }
@@ -754,6 +765,12 @@ export interface WriterOptions {
   step?: number
   /** The most appends in flight at once (default 16). */
   maxInFlight?: number
+  /**
+   * How long the writer keeps trying to reach the server again after losing it, sending again
+   * what was not acknowledged (default: the client's timeout); then it fails with the
+   * {@link ColonyError.writeProgress} of what was and was not accepted.
+   */
+  reconnectDeadlineMs?: number
 }
 
 /** What a {@link ChannelWriter} did. */

@@ -526,7 +526,7 @@ class Client {
   }
 
   /**
-   * @param {{ server: string, prvkey?: string, timeoutMs?: number } & TlsConfig} config
+   * @param {{ server: string, prvkey?: string, timeoutMs?: number, maxInFlight?: number } & TlsConfig} config
    */
   constructor(config) {
     if (config === INTERNAL) return
@@ -536,8 +536,9 @@ class Client {
     const server = string(config.server, 'server')
     const prvkey = optionalString(config.prvkey, 'prvkey')
     const timeoutMs = optionalNumber(config.timeoutMs, 'timeoutMs')
+    const maxInFlight = config.maxInFlight === undefined ? undefined : integer(config.maxInFlight, 'maxInFlight')
     const tls = tlsOptions(config)
-    this.#native = wrapSync(() => new native.NativeClient(server, prvkey, timeoutMs, tls))
+    this.#native = wrapSync(() => new native.NativeClient(server, prvkey, timeoutMs, maxInFlight, tls))
   }
 
   static #wrap(nativeClient) {
@@ -661,8 +662,9 @@ class Client {
     const o = options(opts, 'options')
     const after = o.after === undefined ? 0 : integer(o.after, 'after')
     const idle = optionalNumber(o.idleTimeoutMs, 'idleTimeoutMs')
+    const reconnect = optionalNumber(o.reconnectDeadlineMs, 'reconnectDeadlineMs')
     const signal = abortSignal(o.signal)
-    const sub = wrapSync(() => this.#native.subscribeChannel(processid, channel, after, idle))
+    const sub = wrapSync(() => this.#native.subscribeChannel(processid, channel, after, idle, reconnect))
     return new ChannelSubscription(sub, signal)
   }
 
@@ -673,8 +675,9 @@ class Client {
     const first = o.firstSequence === undefined ? 1 : integer(o.firstSequence, 'firstSequence')
     const step = o.step === undefined ? 1 : integer(o.step, 'step')
     const inFlight = o.maxInFlight === undefined ? 16 : integer(o.maxInFlight, 'maxInFlight')
+    const reconnect = optionalNumber(o.reconnectDeadlineMs, 'reconnectDeadlineMs')
     const nativeWriter = await call(() =>
-      this.#native.channelWriter(processid, channel, first, step, inFlight),
+      this.#native.channelWriter(processid, channel, first, step, inFlight, reconnect),
     )
     return new ChannelWriter(nativeWriter)
   }

@@ -337,3 +337,9 @@ pub fn count_u32(value: f64, what: &str) -> napi::Result<u32> {
     let value = count_u64(value, what)?;
     u32::try_from(value).map_err(|_| invalid_argument(format!("{what} is too large")))
 }
+
+/// A count of things held at once (calls, appends in flight).
+pub fn usize_count(value: f64, what: &str) -> napi::Result<usize> {
+    usize::try_from(count_u32(value, what)?)
+        .map_err(|_| invalid_argument(format!("{what} is too large")))
+}

@@ -38,8 +38,8 @@ use colonykit::{
 };
 
 use crate::convert::{
-    count_u32, count_u64, millis, process_state, JsChannelEntry, JsExecutor, JsNewExecutor,
-    JsProcess, JsUser, JsWriterStats,
+    count_u32, count_u64, millis, process_state, usize_count, JsChannelEntry, JsExecutor,
+    JsNewExecutor, JsProcess, JsUser, JsWriterStats,
 };
 use crate::error::{aborted, from_panic, IntoNapi};
 use crate::json::{from_json, to_json};
@@ -219,6 +219,7 @@ impl NativeClient {
         server: String,
         prvkey: Option<String>,
         timeout_ms: Option<f64>,
+        max_in_flight: Option<f64>,
         tls: Option<NativeTlsOptions>,
     ) -> napi::Result<Self> {
         let mut builder = colonykit::Client::builder(server);
@@ -227,6 +228,9 @@ impl NativeClient {
         }
         if let Some(ms) = timeout_ms {
             builder = builder.timeout(millis(ms, "timeoutMs")?);
+        }
+        if let Some(calls) = max_in_flight {
+            builder = builder.max_in_flight(usize_count(calls, "maxInFlight")?);
         }
         Ok(NativeClient {
             inner: builder
@@ -405,13 +409,16 @@ impl NativeClient {
         channel: String,
         after: f64,
         idle_timeout_ms: Option<f64>,
+        reconnect_deadline_ms: Option<f64>,
     ) -> napi::Result<NativeSubscription> {
         let options = SubscribeOptions {
             after: count_u64(after, "after")?,
             idle_timeout: idle_timeout_ms
                 .map(|ms| millis(ms, "idleTimeoutMs"))
                 .transpose()?,
-            ..SubscribeOptions::default()
+            reconnect_deadline: reconnect_deadline_ms
+                .map(|ms| millis(ms, "reconnectDeadlineMs"))
+                .transpose()?,
         };
         // The stream's task is spawned on the shared runtime.
         let stream = napi::bindgen_prelude::within_runtime_if_available(|| {
@@ -424,6 +431,7 @@ impl NativeClient {
 
     /// Opens a channel writer (its own pipelined connection).
     #[napi(catch_unwind)]
+    #[allow(clippy::too_many_arguments)]
     pub fn channel_writer<'env>(
         &self,
         env: &'env Env,
@@ -432,14 +440,16 @@ impl NativeClient {
         first_sequence: i64,
         step: i64,
         max_in_flight: f64,
+        reconnect_deadline_ms: Option<f64>,
     ) -> napi::Result<PromiseRaw<'env, NativeWriter>> {
         let client = self.inner.clone();
         let options = WriterOptions {
             first_sequence,
             step,
-            max_in_flight: usize::try_from(count_u32(max_in_flight, "maxInFlight")?)
-                .map_err(|_| error::invalid_argument("maxInFlight is too large"))?,
-            ..WriterOptions::default()
+            max_in_flight: usize_count(max_in_flight, "maxInFlight")?,
+            reconnect_deadline: reconnect_deadline_ms
+                .map(|ms| millis(ms, "reconnectDeadlineMs"))
+                .transpose()?,
         };
         promise(env, None, async move {
             let writer = client

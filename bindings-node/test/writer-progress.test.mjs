@@ -32,3 +32,15 @@ test('other errors carry no writer progress', async () => {
   )
   assert.equal(error.writeProgress, undefined)
 })
+
+test('maxInFlight and reconnectDeadlineMs are checked and used', async () => {
+  assert.throws(() => new Client({ server: 'http://127.0.0.1:50080', maxInFlight: 0 }), (e) => e.code === 'InvalidArgument')
+  assert.throws(() => new Client({ server: 'http://127.0.0.1:50080', maxInFlight: 1.5 }), TypeError)
+  // Nothing listens on port 1: the stream gives up after its reconnectDeadlineMs, not after the
+  // client's (longer) timeout.
+  const client = new Client({ server: 'http://127.0.0.1:1', prvkey: generateKey(), timeoutMs: 60_000, maxInFlight: 4 })
+  const started = Date.now()
+  const stream = client.subscribeChannel('p', 'c', { reconnectDeadlineMs: 1000 })
+  await assert.rejects(stream.next(), (e) => e.code === 'Connection')
+  assert.ok(Date.now() - started < 15_000)
+})

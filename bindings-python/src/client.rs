@@ -7,12 +7,15 @@ use std::path::PathBuf;
 
 use colonykit::{
     Client, EntryKind, Executor, NewEntry, SubscribeOptions, TlsSettings, User, WriterOptions,
+    DEFAULT_MAX_IN_FLIGHT,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
 use crate::blocking::{twins, Mode};
-use crate::convert::{non_negative, private_key, process_state, py_to_json_list, seconds};
+use crate::convert::{
+    non_negative, optional_seconds, private_key, process_state, py_to_json_list, seconds,
+};
 use crate::errors::{guard, IntoPyResult};
 use crate::runtime::{in_runtime, ready};
 use crate::stream::channel_subscription;
@@ -42,8 +45,9 @@ pub struct PyClient {
 impl PyClient {
     #[new]
     #[pyo3(signature = (
-        server, prvkey = None, *, timeout = 30.0, ca_file = None, ca_pem = None,
-        client_cert = None, client_key = None, danger_skip_tls_verify = false
+        server, prvkey = None, *, timeout = 30.0, max_in_flight = DEFAULT_MAX_IN_FLIGHT as i64,
+        ca_file = None, ca_pem = None, client_cert = None, client_key = None,
+        danger_skip_tls_verify = false
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -51,6 +55,7 @@ impl PyClient {
         server: &Bound<'_, PyAny>,
         prvkey: Option<&Bound<'_, PyAny>>,
         timeout: f64,
+        max_in_flight: i64,
         ca_file: Option<PathBuf>,
         ca_pem: Option<String>,
         client_cert: Option<PathBuf>,
@@ -72,8 +77,11 @@ impl PyClient {
             None => None,
         };
         let timeout = seconds(py, timeout, "timeout")?;
+        let max_in_flight: usize = non_negative(py, max_in_flight, "max_in_flight")?;
         guard(py, || {
-            let mut builder = Client::builder(server).timeout(timeout);
+            let mut builder = Client::builder(server)
+                .timeout(timeout)
+                .max_in_flight(max_in_flight);
             if let Some(key) = key {
                 builder = builder.key(key);
             }
@@ -353,8 +361,12 @@ impl PyClient, PySyncClient {
     ///
     /// ``after`` skips the first entries of the log; ``idle_timeout`` (seconds) ends the stream
     /// with ``TimeoutError`` when no entry arrives for that long. The stream ends after an
-    /// ``end`` or ``error`` entry, and with ``ProcessClosedError`` if the process is closed.
-    #[pyo3(signature = (processid, channel, *, after = 0, idle_timeout = None))]
+    /// ``end`` or ``error`` entry, and with ``ProcessClosedError`` if the process is closed. A
+    /// lost connection is resumed for as long as the stream is open, or ``reconnect_deadline``
+    /// seconds (then ``ConnectionError``).
+    #[pyo3(signature = (
+        processid, channel, *, after = 0, idle_timeout = None, reconnect_deadline = None
+    ))]
     fn subscribe_channel<'py>(
         &self,
         py: Python<'py>,
@@ -362,16 +374,13 @@ impl PyClient, PySyncClient {
         channel: String,
         after: i64,
         idle_timeout: Option<f64>,
+        reconnect_deadline: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let after: u64 = non_negative(py, after, "after")?;
-        let idle_timeout = match idle_timeout {
-            Some(t) => Some(seconds(py, t, "idle_timeout")?),
-            None => None,
-        };
         let options = SubscribeOptions {
             after,
-            idle_timeout,
-            ..SubscribeOptions::default()
+            idle_timeout: optional_seconds(py, idle_timeout, "idle_timeout")?,
+            reconnect_deadline: optional_seconds(py, reconnect_deadline, "reconnect_deadline")?,
         };
         let client = self.inner.clone();
         let stream = guard(py, || {
@@ -382,8 +391,12 @@ impl PyClient, PySyncClient {
 
     /// A writer for a channel (see ``ChannelWriter``): ordered appends, several in flight,
     /// numbered ``first_sequence``, ``first_sequence + step``, ...; it rides out the server's
-    /// rate limit. Opens its connection now.
-    #[pyo3(signature = (processid, channel, *, first_sequence = 1, step = 1, max_in_flight = 16))]
+    /// rate limit, and after a lost connection sends again what was not acknowledged, for up to
+    /// ``reconnect_deadline`` seconds (default: the client's timeout). Opens its connection now.
+    #[pyo3(signature = (
+        processid, channel, *, first_sequence = 1, step = 1, max_in_flight = 16,
+        reconnect_deadline = None
+    ))]
     #[allow(clippy::too_many_arguments)]
     fn channel_writer<'py>(
         &self,
@@ -393,6 +406,7 @@ impl PyClient, PySyncClient {
         first_sequence: i64,
         step: i64,
         max_in_flight: i64,
+        reconnect_deadline: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let max_in_flight: usize = non_negative(py, max_in_flight, "max_in_flight")?;
         let client = self.inner.clone();
@@ -400,7 +414,7 @@ impl PyClient, PySyncClient {
             first_sequence,
             step,
             max_in_flight,
-            ..WriterOptions::default()
+            reconnect_deadline: optional_seconds(py, reconnect_deadline, "reconnect_deadline")?,
         };
         Run::call(py, async move {
             let writer = client

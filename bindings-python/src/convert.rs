@@ -206,6 +206,15 @@ pub fn seconds(py: Python<'_>, value: f64, what: &str) -> PyResult<Duration> {
     })
 }
 
+/// An optional number of seconds (None: unset).
+pub fn optional_seconds(
+    py: Python<'_>,
+    value: Option<f64>,
+    what: &str,
+) -> PyResult<Option<Duration>> {
+    value.map(|value| seconds(py, value, what)).transpose()
+}
+
 /// A process state given as a name (`"running"`, any case), a `ProcessState` or an int.
 pub fn process_state(object: &Bound<'_, PyAny>) -> PyResult<ProcessState> {
     let py = object.py();

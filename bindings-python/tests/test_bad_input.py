@@ -3,6 +3,7 @@ private key in any error or repr."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 
 import colonykit
@@ -335,3 +336,19 @@ def test_exceptions_are_importable_and_shaped():
     assert issubclass(colonykit.ConnectionError, ConnectionError)
     assert issubclass(colonykit.TlsError, ConnectionError)
     assert str(colonykit.NotFoundError("gone")) == "gone"
+
+
+async def test_max_in_flight_and_reconnect_deadline():
+    with pytest.raises(colonykit.InvalidArgumentError):
+        Client("http://127.0.0.1:50080", max_in_flight=0)
+    with pytest.raises(colonykit.InvalidArgumentError):
+        Client("http://127.0.0.1:50080", max_in_flight=-1)
+    # Nothing listens on port 9: the stream gives up after its reconnect_deadline, not after
+    # the client's (longer) timeout.
+    client = Client("http://127.0.0.1:9", colonykit.generate_key(), timeout=60, max_in_flight=4)
+    with pytest.raises(colonykit.ConnectionError):
+        async with asyncio.timeout(15):
+            async for _ in client.subscribe_channel("p", "c", reconnect_deadline=1):
+                pass
+    with pytest.raises(colonykit.InvalidArgumentError):
+        client.subscribe_channel("p", "c", reconnect_deadline=-1)

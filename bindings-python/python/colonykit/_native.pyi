@@ -62,6 +62,7 @@ class Client:
         prvkey: Optional[str] = None,
         *,
         timeout: float = 30.0,
+        max_in_flight: int = 32,
         ca_file: Optional[Union[str, PathLike[str]]] = None,
         ca_pem: Optional[str] = None,
         client_cert: Optional[Union[str, PathLike[str]]] = None,
@@ -70,10 +71,12 @@ class Client:
     ) -> None:
         """A client of ``server`` (``http://host:port`` or ``https://host:port``) signing with
         ``prvkey`` (64 hex characters; None: unsigned calls only). ``timeout``: seconds an
-        ordinary call may take. TLS: the system's trust store and the web roots, plus the CA
-        certificates of ``ca_file`` (a PEM file) or ``ca_pem`` (PEM text); ``client_cert`` and
-        ``client_key`` (PEM files) for a server that asks for a client certificate;
-        ``danger_skip_tls_verify`` accepts any certificate (test servers only; warns)."""
+        ordinary call may take; ``max_in_flight``: the most ordinary calls in flight at once
+        (more wait their turn; the server deadlocks near 100). TLS: the system's trust store
+        and the web roots, plus the CA certificates of ``ca_file`` (a PEM file) or ``ca_pem``
+        (PEM text); ``client_cert`` and ``client_key`` (PEM files) for a server that asks for
+        a client certificate; ``danger_skip_tls_verify`` accepts any certificate (test
+        servers only; warns)."""
     @staticmethod
     def from_env(
         *,
@@ -148,6 +151,7 @@ class Client:
         *,
         after: int = 0,
         idle_timeout: Optional[float] = None,
+        reconnect_deadline: Optional[float] = None,
     ) -> ChannelSubscription:
         """Subscribes to a channel: an async iterator of its entries."""
     def channel_writer(
@@ -158,6 +162,7 @@ class Client:
         first_sequence: int = 1,
         step: int = 1,
         max_in_flight: int = 16,
+        reconnect_deadline: Optional[float] = None,
     ) -> Coroutine[Any, Any, ChannelWriter]:
         """A writer for a channel: ordered appends, several in flight, riding out the rate
         limit."""
@@ -469,6 +474,7 @@ class SyncClient:
         prvkey: Optional[str] = None,
         *,
         timeout: float = 30.0,
+        max_in_flight: int = 32,
         ca_file: Optional[Union[str, PathLike[str]]] = None,
         ca_pem: Optional[str] = None,
         client_cert: Optional[Union[str, PathLike[str]]] = None,
@@ -477,10 +483,12 @@ class SyncClient:
     ) -> None:
         """A client of ``server`` (``http://host:port`` or ``https://host:port``) signing with
         ``prvkey`` (64 hex characters; None: unsigned calls only). ``timeout``: seconds an
-        ordinary call may take. TLS: the system's trust store and the web roots, plus the CA
-        certificates of ``ca_file`` (a PEM file) or ``ca_pem`` (PEM text); ``client_cert`` and
-        ``client_key`` (PEM files) for a server that asks for a client certificate;
-        ``danger_skip_tls_verify`` accepts any certificate (test servers only; warns)."""
+        ordinary call may take; ``max_in_flight``: the most ordinary calls in flight at once
+        (more wait their turn; the server deadlocks near 100). TLS: the system's trust store
+        and the web roots, plus the CA certificates of ``ca_file`` (a PEM file) or ``ca_pem``
+        (PEM text); ``client_cert`` and ``client_key`` (PEM files) for a server that asks for
+        a client certificate; ``danger_skip_tls_verify`` accepts any certificate (test
+        servers only; warns)."""
     @staticmethod
     def from_env(
         *,
@@ -553,6 +561,7 @@ class SyncClient:
         *,
         after: int = 0,
         idle_timeout: Optional[float] = None,
+        reconnect_deadline: Optional[float] = None,
     ) -> SyncChannelSubscription:
         """Subscribes to a channel: an iterator of its entries."""
     def channel_writer(
@@ -563,6 +572,7 @@ class SyncClient:
         first_sequence: int = 1,
         step: int = 1,
         max_in_flight: int = 16,
+        reconnect_deadline: Optional[float] = None,
     ) -> SyncChannelWriter:
         """A writer for a channel: ordered appends, several in flight, riding out the rate
         limit."""
