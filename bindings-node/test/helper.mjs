@@ -2,6 +2,7 @@
 // user) per test, made with the server key from tests/server/run/server.env.
 
 import { readFileSync } from 'node:fs'
+import net from 'node:net'
 import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { spawn } from 'node:child_process'
@@ -167,5 +168,31 @@ export async function timed(promise) {
     return { ms: performance.now() - started, value }
   } catch (error) {
     return { ms: performance.now() - started, error }
+  }
+}
+
+/** Forwards connections to the server; `dropAll` cuts every open one. */
+export async function startProxy() {
+  const upstream = new URL(SERVER)
+  const sockets = new Set()
+  const server = net.createServer((inbound) => {
+    const outbound = net.connect(Number(upstream.port), upstream.hostname)
+    for (const socket of [inbound, outbound]) {
+      sockets.add(socket)
+      socket.on('close', () => sockets.delete(socket))
+      socket.on('error', () => {})
+    }
+    inbound.pipe(outbound).pipe(inbound)
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    address: `${upstream.protocol}//127.0.0.1:${server.address().port}`,
+    dropAll() {
+      for (const socket of sockets) socket.destroy()
+    },
+    close() {
+      this.dropAll()
+      return new Promise((resolve) => server.close(resolve))
+    },
   }
 }

@@ -2,37 +2,10 @@
 // that the test cuts every few entries, nothing is lost and nothing repeated.
 
 import assert from 'node:assert/strict'
-import net from 'node:net'
 import { test } from 'node:test'
 
 import { Client } from '../index.js'
-import { SERVER, TLS, freshColony } from './helper.mjs'
-
-/** Forwards connections to the server; `dropAll` cuts every open one. */
-async function startProxy() {
-  const upstream = new URL(SERVER)
-  const sockets = new Set()
-  const server = net.createServer((inbound) => {
-    const outbound = net.connect(Number(upstream.port), upstream.hostname)
-    for (const socket of [inbound, outbound]) {
-      sockets.add(socket)
-      socket.on('close', () => sockets.delete(socket))
-      socket.on('error', () => {})
-    }
-    inbound.pipe(outbound).pipe(inbound)
-  })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    address: `${upstream.protocol}//127.0.0.1:${server.address().port}`,
-    dropAll() {
-      for (const socket of sockets) socket.destroy()
-    },
-    close() {
-      this.dropAll()
-      return new Promise((resolve) => server.close(resolve))
-    },
-  }
-}
+import { TLS, freshColony, startProxy } from './helper.mjs'
 
 test('a stream survives dropped connections: nothing lost, nothing repeated', async (t) => {
   const entries = 100

@@ -10,7 +10,7 @@ mod common;
 
 use std::time::Duration;
 
-use colonykit::{ErrorKind, SubscribeOptions, WriterOptions};
+use colonykit::{ChannelWriter, ErrorKind, SubscribeOptions, WriterOptions};
 use common::{restart_server, TestColony};
 use futures::StreamExt;
 use tokio::sync::Mutex;
@@ -18,23 +18,29 @@ use tokio::sync::Mutex;
 /// One test at a time: a restart would break another test's calls.
 static SERVER: Mutex<()> = Mutex::const_new(());
 
-#[tokio::test]
-async fn a_stream_and_a_writer_ride_out_two_server_restarts() {
-    const ENTRIES: i64 = 1_500;
-    let _server = SERVER.lock().await;
+/// A running process with a `data` channel, and the executor's writer for it.
+async fn writer_of_a_running_process(
+    reconnect_deadline: Duration,
+) -> (TestColony, String, ChannelWriter) {
     let colony = TestColony::new().await;
-    let process = colony.running(&["data"]).await;
-    let pid = process.processid.clone();
-
+    let pid = colony.running(&["data"]).await.processid;
     let options = WriterOptions {
-        reconnect_deadline: Some(Duration::from_secs(30)),
+        reconnect_deadline: Some(reconnect_deadline),
         ..WriterOptions::default()
     };
-    let mut writer = colony
+    let writer = colony
         .executor
         .channel_writer_with(&pid, "data", options)
         .await
         .unwrap();
+    (colony, pid, writer)
+}
+
+#[tokio::test]
+async fn a_stream_and_a_writer_ride_out_two_server_restarts() {
+    const ENTRIES: i64 = 1_500;
+    let _server = SERVER.lock().await;
+    let (colony, pid, mut writer) = writer_of_a_running_process(Duration::from_secs(30)).await;
     let writing = tokio::spawn(async move {
         for sequence in 1..=ENTRIES {
             writer.send(sequence.to_string()).await?;
@@ -82,18 +88,7 @@ async fn a_stream_and_a_writer_ride_out_two_server_restarts() {
 #[tokio::test]
 async fn a_writer_that_cannot_reach_the_server_again_says_what_was_not_accepted() {
     let _server = SERVER.lock().await;
-    let colony = TestColony::new().await;
-    let process = colony.running(&["data"]).await;
-    let pid = process.processid.clone();
-    let options = WriterOptions {
-        reconnect_deadline: Some(Duration::from_millis(300)),
-        ..WriterOptions::default()
-    };
-    let mut writer = colony
-        .executor
-        .channel_writer_with(&pid, "data", options)
-        .await
-        .unwrap();
+    let (colony, pid, mut writer) = writer_of_a_running_process(Duration::from_millis(300)).await;
     for sequence in 1..=3 {
         writer.send(sequence.to_string()).await.unwrap();
     }
