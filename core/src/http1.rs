@@ -166,6 +166,15 @@ impl Replies {
 
     /// Appends one line (with its end) to `buffer`, reading at most `room` bytes.
     async fn line_into(&mut self, buffer: &mut Vec<u8>, room: usize) -> Result<()> {
+        let too_long = || {
+            Error::protocol(format!(
+                "a line of the reply's head or chunk framing is cut off, or the head is longer \
+                 than {MAX_HEAD} bytes"
+            ))
+        };
+        if room == 0 {
+            return Err(too_long());
+        }
         let read = (&mut self.io)
             .take(room as u64)
             .read_until(b'\n', buffer)
@@ -175,9 +184,7 @@ impl Replies {
             return Err(broken("the server closed the connection"));
         }
         if buffer.last() != Some(&b'\n') {
-            return Err(Error::protocol(format!(
-                "the reply's head is longer than {MAX_HEAD} bytes or cut off"
-            )));
+            return Err(too_long());
         }
         Ok(())
     }
