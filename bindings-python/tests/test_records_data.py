@@ -24,6 +24,7 @@ NOT_RECORDS = {
     "ChannelWriter",
     "SyncChannelWriter",
     "WriterStats",
+    "WriteProgress",  # a writer's error's attribute: a frozen dataclass, pickled with the error
     "ExecutorState",
     "ProcessState",
 }
