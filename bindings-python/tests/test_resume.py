@@ -88,7 +88,7 @@ async def test_a_resumed_stream_is_logged(colony, caplog):
     process = await colony.running("data")
     pid = process.processid
     proxy = Proxy(colony.server_url)
-    through_proxy = Client(await proxy.start(), colony.user_key)
+    through_proxy = Client(await proxy.start(), colony.user_key, **colony.tls)
     writer = await colony.executor.channel_writer(pid, "data")
     received = []
     try:
