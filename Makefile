@@ -13,8 +13,13 @@ ACTIONLINT := $(CURDIR)/target/tools/bin/actionlint
 TLS_SERVER := COLONYKIT_INSTANCE=tls COLONYKIT_SERVER_TLS=1 COLONYKIT_PORT_OFFSET=10
 TLS_SERVER_ENV := $(CURDIR)/tests/server/run-tls/server.env
 TLS_COLONY_ENV := examples/run/colony-tls.env
+# The three-node cluster beside them: its own run folder, every port + 20 (node k: API + k-1).
+CLUSTER_SERVER := COLONYKIT_INSTANCE=cluster COLONYKIT_NODES=3 COLONYKIT_PORT_OFFSET=20
+CLUSTER_SERVER_ENV := $(CURDIR)/tests/server/run-cluster/server.env
+CLUSTER_TESTS := COLONYKIT_SERVER_ENV=$(CLUSTER_SERVER_ENV) cargo test --locked -p colonykit \
+  --test cluster --test cluster_findings -- --include-ignored --test-threads=1
 
-.PHONY: test test-all test-rust test-examples test-python test-node test-fuzz test-tls matrix bench lint lint-generated lint-locks lint-python-stubs demo bootstrap server-up server-down tls-server-up tls-server-down dist test-install
+.PHONY: test test-all test-rust test-examples test-python test-node test-fuzz test-tls matrix bench lint lint-generated lint-locks lint-python-stubs demo bootstrap server-up server-down tls-server-up tls-server-down dist test-install test-cluster matrix-cluster cluster-server-up cluster-server-down
 
 ## Everything, against a real server that is started first and stopped at the end; fails if the
 ## run changed the working tree (tests/tree/unchanged prints what changed).
@@ -23,11 +28,11 @@ test:
 	tests/server/up
 	$(TLS_SERVER) tests/server/up || { tests/server/down; exit 1; }
 	status=0; $(MAKE) --no-print-directory test-all || status=$$?; \
-	tests/server/down; $(TLS_SERVER) tests/server/down; \
+	tests/server/down; $(TLS_SERVER) tests/server/down; COLONYKIT_INSTANCE=cluster tests/server/down; \
 	tests/tree/unchanged check || { [ $$status -ne 0 ] || status=1; }; exit $$status
 
 ## dist first: the tests (and stubtest) use the packages it builds, nothing is built twice.
-test-all: dist lint test-rust test-fuzz test-python test-node test-install test-examples matrix test-tls
+test-all: dist lint test-rust test-fuzz test-python test-node test-install test-examples matrix test-tls test-cluster
 
 lint:
 	cargo fmt --all -- --check
@@ -119,6 +124,18 @@ test-install: bootstrap
 matrix: server-up
 	tests/matrix/run
 
+## The three-node cluster: the core's cluster tests and the matrix (client and executor given
+## different nodes first), then the cluster tests again with the leader alone assigning.
+test-cluster: cluster-server-up
+	$(CLUSTER_TESTS)
+	$(MAKE) --no-print-directory matrix-cluster
+	$(CLUSTER_SERVER) COLONYKIT_EXCLUSIVE_ASSIGN=1 tests/server/up
+	$(CLUSTER_TESTS)
+	COLONYKIT_INSTANCE=cluster tests/server/down
+
+matrix-cluster: cluster-server-up
+	$(CLUSTER_SERVER) COLONYKIT_SERVER_ENV=$(CLUSTER_SERVER_ENV) MATRIX_LANGS=rust,python,node tests/matrix/run
+
 ## colonykit against pycolonies, the colonyos crate and a raw floor client; bench/results/latest.md.
 bench: server-up
 	bench/run
@@ -145,3 +162,9 @@ tls-server-up:
 
 tls-server-down:
 	$(TLS_SERVER) tests/server/down
+
+cluster-server-up:
+	$(CLUSTER_SERVER) tests/server/up
+
+cluster-server-down:
+	COLONYKIT_INSTANCE=cluster tests/server/down

@@ -628,8 +628,12 @@ export type Payload = Buffer | Uint8Array | string
 
 /** How to reach the server and whom to sign as. */
 export interface ClientOptions {
-  /** `http://host:port` or `https://host:port`; a malformed address throws {@link InvalidArgumentError}. */
-  server: string
+  /**
+   * `http://host:port` or `https://host:port`, or the nodes of a cluster as a list of such
+   * addresses (written alike by every client of the cluster); a malformed address throws
+   * {@link InvalidArgumentError}.
+   */
+  server: string | string[]
   /** The private key to sign with (64 hex characters). Without it only unsigned calls work. */
   prvkey?: string
   /** The longest an ordinary call may take, in milliseconds (default 30 000). */
@@ -821,7 +825,8 @@ export declare class Client {
 
   /**
    * A client set up from the environment: `COLONIES_SERVER_HOST` (default `localhost`),
-   * `COLONIES_SERVER_PORT` (default 50080), `COLONIES_TLS` (`true`/`false`; pycolonies'
+   * `COLONIES_SERVER_PORT` (default 50080) or, for a cluster, `COLONIES_SERVERS`
+   * (`host:port,host:port,...`; it wins), `COLONIES_TLS` (`true`/`false`; pycolonies'
    * `COLONIES_SERVER_TLS` when unset), `COLONIES_CA_FILE` and `COLONIES_PRVKEY` (optional).
    */
   static fromEnv(options?: TlsOptions): Client
@@ -832,8 +837,11 @@ export declare class Client {
   /** The ID of the key this client signs with, or `null` without one. */
   readonly id: string | null
 
-  /** The address of the server's RPC endpoint. */
+  /** The address of the (first) server's RPC endpoint. */
   readonly server: string
+
+  /** The addresses of the RPC endpoints of every server, in the order they were given. */
+  readonly servers: string[]
 
   /** `{ server, id }`: never the key. */
   toJSON(): { server: string; id: string | null }
@@ -1145,6 +1153,9 @@ export type ErrorCode =
   | 'Protocol'
   | 'Server'
   | 'ProcessClosed'
+  | 'Tls'
+  | 'OutcomeUnknown'
+  | 'ChannelLost'
   | 'Internal'
   | (string & {})
 
@@ -1227,4 +1238,20 @@ export declare class ProcessClosedError extends ColonyError {
  */
 export declare class TlsError extends ColonyError {
   readonly code: 'Tls'
+}
+/**
+ * A call that changes something got no answer: its cluster node went away after the request
+ * went out, so it may or may not have been carried out. It was not sent again (that could do it
+ * twice): check (e.g. look for the submitted process), then decide.
+ */
+export declare class OutcomeUnknownError extends ColonyError {
+  readonly code: 'OutcomeUnknown'
+}
+/**
+ * The cluster node that held a process's channels cannot be reached. A ColonyOS cluster keeps
+ * channel logs in each node's memory and does not copy them to other nodes, so the channel's
+ * entries are gone with that node.
+ */
+export declare class ChannelLostError extends ColonyError {
+  readonly code: 'ChannelLost'
 }

@@ -526,14 +526,17 @@ class Client {
   }
 
   /**
-   * @param {{ server: string, prvkey?: string, timeoutMs?: number, maxInFlight?: number } & TlsConfig} config
+   * @param {{ server: string | string[], prvkey?: string, timeoutMs?: number, maxInFlight?: number } & TlsConfig} config
    */
   constructor(config) {
     if (config === INTERNAL) return
     if (typeof config !== 'object' || config === null || Array.isArray(config)) {
       throw badType('Client options', 'an object { server, prvkey?, timeoutMs?, caFile?, ... }', config)
     }
-    const server = string(config.server, 'server')
+    // One address, or the nodes of a cluster.
+    const server = Array.isArray(config.server)
+      ? config.server.map((address, i) => string(address, `server[${i}]`))
+      : [string(config.server, 'server')]
     const prvkey = optionalString(config.prvkey, 'prvkey')
     const timeoutMs = optionalNumber(config.timeoutMs, 'timeoutMs')
     const maxInFlight = config.maxInFlight === undefined ? undefined : integer(config.maxInFlight, 'maxInFlight')
@@ -548,7 +551,8 @@ class Client {
   }
 
   /**
-   * A client from COLONIES_SERVER_HOST, COLONIES_SERVER_PORT, COLONIES_TLS (or
+   * A client from COLONIES_SERVER_HOST and COLONIES_SERVER_PORT (or COLONIES_SERVERS, a
+   * cluster's nodes as host:port,host:port,...), COLONIES_TLS (or
    * COLONIES_SERVER_TLS), COLONIES_CA_FILE, COLONIES_PRVKEY; `options` adds TLS options.
    * @param {TlsConfig} [options]
    */
@@ -571,9 +575,14 @@ class Client {
     return this.#native.id
   }
 
-  /** The server's RPC endpoint. */
+  /** The (first) server's RPC endpoint. */
   get server() {
     return this.#native.server
+  }
+
+  /** The RPC endpoints of every server (the nodes of a cluster), in the order given. */
+  get servers() {
+    return this.#native.servers
   }
 
   toJSON() {
@@ -777,5 +786,7 @@ module.exports = {
   ServerError: errors.ServerError,
   ProcessClosedError: errors.ProcessClosedError,
   TlsError: errors.TlsError,
+  OutcomeUnknownError: errors.OutcomeUnknownError,
+  ChannelLostError: errors.ChannelLostError,
   version: require('./package.json').version,
 }

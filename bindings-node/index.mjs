@@ -24,6 +24,8 @@ export const {
   ServerError,
   ProcessClosedError,
   TlsError,
+  OutcomeUnknownError,
+  ChannelLostError,
   version,
 } = colonykit
 

@@ -46,6 +46,8 @@ const KINDS = [
   ['ServerError', 'Server'],
   ['ProcessClosedError', 'ProcessClosed'],
   ['TlsError', 'Tls'],
+  ['OutcomeUnknownError', 'OutcomeUnknown'],
+  ['ChannelLostError', 'ChannelLost'],
 ]
 
 const classes = { ColonyError }

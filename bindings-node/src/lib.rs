@@ -213,16 +213,17 @@ impl From<NativeTlsOptions> for colonykit::TlsSettings {
 
 #[napi]
 impl NativeClient {
-    /// A client of `server` (`http://host:port`), signing with `prvkey` when given.
+    /// A client of `servers` (`http://host:port`: one, or the nodes of a cluster), signing with
+    /// `prvkey` when given.
     #[napi(constructor, catch_unwind)]
     pub fn new(
-        server: String,
+        servers: Vec<String>,
         prvkey: Option<String>,
         timeout_ms: Option<f64>,
         max_in_flight: Option<f64>,
         tls: Option<NativeTlsOptions>,
     ) -> napi::Result<Self> {
-        let mut builder = colonykit::Client::builder(server);
+        let mut builder = colonykit::Client::cluster_builder(servers);
         if let Some(prvkey) = prvkey {
             builder = builder.key(parse_key(&prvkey)?);
         }
@@ -267,10 +268,16 @@ impl NativeClient {
         self.inner.key().map(|key| key.id().to_string())
     }
 
-    /// The server's RPC endpoint.
+    /// The (first) server's RPC endpoint.
     #[napi(getter, catch_unwind)]
     pub fn server(&self) -> String {
         self.inner.server().to_string()
+    }
+
+    /// The RPC endpoints of every server, in the order given.
+    #[napi(getter, catch_unwind)]
+    pub fn servers(&self) -> Vec<String> {
+        self.inner.servers().into_iter().map(String::from).collect()
     }
 
     // --- The operations that need more than a pass-through ------------------------------------

@@ -69,9 +69,17 @@ impl PyClient {
             client_key,
             danger_skip_tls_verify,
         };
-        let server: String = server
-            .extract()
-            .map_err(|_| crate::errors::wrong_type("server", "a str (http://host:port)", server))?;
+        // One address, or the nodes of a cluster (any sequence of them but a str's characters).
+        let servers: Vec<String> = match server.extract::<String>() {
+            Ok(one) => vec![one],
+            Err(_) => server.extract().map_err(|_| {
+                crate::errors::wrong_type(
+                    "server",
+                    "a str (http://host:port) or a list of them (the nodes of a cluster)",
+                    server,
+                )
+            })?,
+        };
         let key = match prvkey.filter(|k| !k.is_none()) {
             Some(key) => Some(private_key(key, "prvkey")?),
             None => None,
@@ -79,7 +87,7 @@ impl PyClient {
         let timeout = seconds(py, timeout, "timeout")?;
         let max_in_flight: usize = non_negative(py, max_in_flight, "max_in_flight")?;
         guard(py, || {
-            let mut builder = Client::builder(server)
+            let mut builder = Client::cluster_builder(servers)
                 .timeout(timeout)
                 .max_in_flight(max_in_flight);
             if let Some(key) = key {
@@ -91,7 +99,8 @@ impl PyClient {
     }
 
     /// A client set up from the environment: ``COLONIES_SERVER_HOST`` (default localhost),
-    /// ``COLONIES_SERVER_PORT`` (default 50080), ``COLONIES_TLS`` (true/false; pycolonies'
+    /// ``COLONIES_SERVER_PORT`` (default 50080) or, for a cluster, ``COLONIES_SERVERS``
+    /// (``host:port,host:port,...``; it wins), ``COLONIES_TLS`` (true/false; pycolonies'
     /// ``COLONIES_SERVER_TLS`` when unset), ``COLONIES_CA_FILE`` and ``COLONIES_PRVKEY``
     /// (optional); the TLS keywords as for the constructor.
     #[staticmethod]
@@ -205,10 +214,17 @@ impl PyClient, PySyncClient {
         self.inner.key().map(|key| key.id())
     }
 
-    /// The address of the server's RPC endpoint.
+    /// The address of the (first) server's RPC endpoint.
     #[getter]
     fn server(&self) -> &str {
         self.inner.server()
+    }
+
+    /// The addresses of the RPC endpoints of every server (the nodes of a cluster), in the
+    /// order they were given.
+    #[getter]
+    fn servers(&self) -> Vec<&str> {
+        self.inner.servers()
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {

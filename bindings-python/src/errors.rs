@@ -33,6 +33,8 @@ fn class_name(kind: ErrorKind) -> &'static str {
         ErrorKind::Server => "ServerError",
         ErrorKind::ProcessClosed => "ProcessClosedError",
         ErrorKind::Tls => "TlsError",
+        ErrorKind::OutcomeUnknown => "OutcomeUnknownError",
+        ErrorKind::ChannelLost => "ChannelLostError",
         // A kind added to the core later: the base class still carries its name.
         _ => "ColonyError",
     }

@@ -12,7 +12,9 @@
 //!     process whenever the socket has been quiet for a while);
 //!   - with a [`ErrorKind::Connection`] error when the server cannot be reached again within
 //!     `reconnect_deadline` (by default a stream keeps trying while it is open; one that never
-//!     connected gives up after the client's timeout).
+//!     connected gives up after the client's timeout);
+//!   - in a cluster, with a [`ErrorKind::ChannelLost`] error when the node that holds the
+//!     channel cannot be reached (the channel's entries are gone with it).
 //! * A dropped connection is resumed from where the stream stood, after a pause that grows
 //!   with each failed attempt (100 ms up to 5 s, jittered): the log position (`afterseq` is a
 //!   position, not a sequence) is kept, re-reading the last few positions in case a late entry
@@ -228,7 +230,14 @@ impl ChannelReader {
 
     /// One websocket connection, renewing the server-side subscription as often as needed.
     async fn connection(&mut self, feed: &Feed<ChannelEntry>) -> Result<(), Ended> {
-        let mut socket = ws::connect(self.client.settings()).await?;
+        // In a cluster: the node that holds the channel, once the process has an executor.
+        let deadline = self.idle_timeout.map(|idle| self.last_entry_at + idle);
+        let home = self.client.channel_home(&self.processid, deadline).await?;
+        let settings = home.map_or(self.client.settings(), |home| home.settings(&self.client));
+        let mut socket = ws::connect(settings).await.map_err(|e| {
+            self.client
+                .explain_home_error(home, &self.processid, &self.channel, e)
+        })?;
         if self.ever_connected {
             tracing::info!(
                 process = %self.processid, channel = %self.channel, position = self.position,

@@ -1,8 +1,10 @@
-//! [`Client`]: one connection pool, one identity, every operation as an async method.
+//! [`Client`]: the servers it talks to (one, or the nodes of a cluster), one identity, every
+//! operation as an async method.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
@@ -10,10 +12,12 @@ use tokio::sync::Semaphore;
 use crate::crypto::PrivateKey;
 use crate::error::{quoted, Error, ErrorKind, Result};
 use crate::liveness::Liveness;
-use crate::pool::Pool;
+use crate::nodes::{Node, Nodes};
+use crate::pool::Unanswered;
 use crate::rpc::{self, Message};
 use crate::tls::{TlsOptions, TlsSettings};
 use crate::transport::Settings;
+use crate::ws;
 
 /// How long an ordinary call may take, unless the builder says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -29,6 +33,11 @@ pub(crate) const LONG_POLL_MARGIN: Duration = Duration::from_secs(10);
 /// Cheap to clone (clones share the connection pool); `Send + Sync`. It signs every request with
 /// its private key; [`Client::with_key`] gives a client that signs as someone else and shares
 /// the same pool.
+///
+/// Given the nodes of a ColonyOS cluster ([`Client::cluster_builder`]), it spreads ordinary
+/// calls over the nodes that answer and sends a call again to another node when one does not
+/// answer (when that is safe: see [`ErrorKind::OutcomeUnknown`]), and it reads and writes each
+/// process's channels through the one node that holds them (see the README, "Clusters").
 #[derive(Clone)]
 pub struct Client {
     shared: Arc<Shared>,
@@ -45,20 +54,34 @@ pub(crate) enum Call {
     LongPoll(Duration),
 }
 
+/// Where a call goes, among the nodes of a cluster (with one server, always to it).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Route {
+    /// Any node that answers; another one when it does not (if the call is safe to repeat).
+    Any,
+    /// Any node but this one while another answers: a submission, kept away from the home of
+    /// its colony's channels.
+    Avoid(usize),
+    /// This node only: the home of a process's channels.
+    To(usize),
+}
+
 /// What all clones of a client share.
 struct Shared {
-    pool: Pool,
+    /// The servers, each with its pool of connections.
+    nodes: Nodes,
     /// Turns for ordinary calls: at most `max_in_flight` at once.
     in_flight: Semaphore,
-    settings: Settings,
     /// Whether processes still run, asked once for all the streams that watch one.
     liveness: Liveness,
+    /// In a cluster: the node that holds each process's channels, once known.
+    homes: Mutex<HashMap<String, usize>>,
 }
 
 /// Options for a [`Client`]; made by [`Client::builder`].
 #[derive(Clone)]
 pub struct ClientBuilder {
-    server: String,
+    servers: Vec<String>,
     key: Option<PrivateKey>,
     timeout: Duration,
     connect_timeout: Duration,
@@ -69,7 +92,7 @@ pub struct ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("server", &self.server)
+            .field("servers", &self.servers)
             .field("key", &self.key)
             .field("timeout", &self.timeout)
             .finish()
@@ -140,20 +163,34 @@ impl ClientBuilder {
         self
     }
 
-    /// Makes the client. Fails on a malformed server address, a zero timeout, or TLS options
-    /// that cannot be used ([`ErrorKind::Tls`]: an unreadable CA file, a PEM without a
-    /// certificate).
+    /// Makes the client. Fails on a malformed server address, no address or the same one
+    /// twice, a zero timeout, or TLS options that cannot be used ([`ErrorKind::Tls`]: an
+    /// unreadable CA file, a PEM without a certificate).
     pub fn build(self) -> Result<Client> {
-        let settings = Settings::new(&self.server, self.timeout, self.connect_timeout, &self.tls)?;
         if self.max_in_flight == 0 {
             return Err(Error::invalid_argument("max_in_flight must be at least 1"));
         }
+        if self.servers.is_empty() {
+            return Err(Error::invalid_argument("no server address was given"));
+        }
+        let mut nodes: Vec<Node> = Vec::with_capacity(self.servers.len());
+        for server in &self.servers {
+            let settings = Settings::new(server, self.timeout, self.connect_timeout, &self.tls)?;
+            let node = Node::new(settings);
+            if nodes.iter().any(|other| other.name() == node.name()) {
+                return Err(Error::invalid_argument(format!(
+                    "the server {} is given twice",
+                    quoted(node.name())
+                )));
+            }
+            nodes.push(node);
+        }
         Ok(Client {
             shared: Arc::new(Shared {
-                pool: Pool::default(),
+                nodes: Nodes::new(nodes),
                 in_flight: Semaphore::new(self.max_in_flight),
-                settings,
                 liveness: Liveness::default(),
+                homes: Mutex::default(),
             }),
             key: self.key.map(Arc::new),
         })
@@ -167,7 +204,7 @@ fn env_var(name: &str) -> Option<String> {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("server", &self.shared.settings.api_url.as_str())
+            .field("servers", &self.servers())
             .field("id", &self.key.as_ref().map(|k| k.id()))
             .finish()
     }
@@ -176,8 +213,16 @@ impl fmt::Debug for Client {
 impl Client {
     /// A builder for a client of the server at `server` (`http://host:port` or `https://...`).
     pub fn builder(server: impl Into<String>) -> ClientBuilder {
+        Client::cluster_builder([server])
+    }
+
+    /// A builder for a client of the nodes of a ColonyOS cluster, at `servers` (each
+    /// `http://host:port` or `https://...`; in any order, but written the same way by every
+    /// client of the cluster, since they compute from them which node holds a colony's
+    /// channels).
+    pub fn cluster_builder<S: Into<String>>(servers: impl IntoIterator<Item = S>) -> ClientBuilder {
         ClientBuilder {
-            server: server.into(),
+            servers: servers.into_iter().map(Into::into).collect(),
             key: None,
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
@@ -192,7 +237,8 @@ impl Client {
     }
 
     /// A client set up from the environment: `COLONIES_SERVER_HOST` (default `localhost`),
-    /// `COLONIES_SERVER_PORT` (default 50080), `COLONIES_TLS` (`true`/`false`, default false;
+    /// `COLONIES_SERVER_PORT` (default 50080) or, for a cluster, `COLONIES_SERVERS` (its nodes:
+    /// `host:port,host:port,...`; it wins over the two others), `COLONIES_TLS` (`true`/`false`, default false;
     /// pycolonies' `COLONIES_SERVER_TLS` when it is not set), `COLONIES_CA_FILE` (a PEM file of
     /// CA certificates to trust besides the system's) and `COLONIES_PRVKEY` (optional: without
     /// it the client can only make unsigned calls).
@@ -202,14 +248,6 @@ impl Client {
 
     /// The builder [`from_env`](Self::from_env) uses, for more options before building.
     pub fn builder_from_env() -> Result<ClientBuilder> {
-        let host = env_var("COLONIES_SERVER_HOST").unwrap_or_else(|| "localhost".into());
-        let port = env_var("COLONIES_SERVER_PORT").unwrap_or_else(|| "50080".into());
-        let port: u16 = port.trim().parse().map_err(|_| {
-            Error::invalid_argument(format!(
-                "COLONIES_SERVER_PORT must be a port number, got {}",
-                quoted(&port)
-            ))
-        })?;
         let tls = match ["COLONIES_TLS", "COLONIES_SERVER_TLS"]
             .into_iter()
             .find_map(|name| env_var(name).map(|value| (name, value)))
@@ -225,7 +263,21 @@ impl Client {
             }
         };
         let scheme = if tls { "https" } else { "http" };
-        let mut builder = Client::builder(format!("{scheme}://{host}:{port}"));
+        let servers = match env_var("COLONIES_SERVERS") {
+            Some(list) => servers_from_list(&list, scheme)?,
+            None => {
+                let host = env_var("COLONIES_SERVER_HOST").unwrap_or_else(|| "localhost".into());
+                let port = env_var("COLONIES_SERVER_PORT").unwrap_or_else(|| "50080".into());
+                let port: u16 = port.trim().parse().map_err(|_| {
+                    Error::invalid_argument(format!(
+                        "COLONIES_SERVER_PORT must be a port number, got {}",
+                        quoted(&port)
+                    ))
+                })?;
+                vec![format!("{scheme}://{host}:{port}")]
+            }
+        };
+        let mut builder = Client::cluster_builder(servers);
         if let Some(key) = env_var("COLONIES_PRVKEY") {
             let key = PrivateKey::from_hex(&key).map_err(|e| {
                 Error::invalid_argument(format!("COLONIES_PRVKEY: {}", e.message()))
@@ -251,14 +303,33 @@ impl Client {
         self.key.as_deref()
     }
 
-    /// The address of the server's RPC endpoint.
+    /// The address of the (first) server's RPC endpoint.
     pub fn server(&self) -> &str {
-        self.shared.settings.api_url.as_str()
+        self.shared.nodes.first().settings.api_url.as_str()
     }
 
-    /// The connection settings this client (and its clones) use.
+    /// The addresses of the RPC endpoints of every server, in the order they were given.
+    pub fn servers(&self) -> Vec<&str> {
+        self.shared
+            .nodes
+            .iter()
+            .map(|n| n.settings.api_url.as_str())
+            .collect()
+    }
+
+    /// The connection settings of the (first) server; timeouts and TLS are the same for all.
     pub(crate) fn settings(&self) -> &Settings {
-        &self.shared.settings
+        &self.shared.nodes.first().settings
+    }
+
+    /// The servers.
+    pub(crate) fn nodes(&self) -> &Nodes {
+        &self.shared.nodes
+    }
+
+    /// Where each process's channels are, once known (a cluster's client only).
+    pub(crate) fn homes(&self) -> &Mutex<HashMap<String, usize>> {
+        &self.shared.homes
     }
 
     /// The liveness checks shared by this client's streams.
@@ -274,8 +345,18 @@ impl Client {
 
     /// Sends one signed message and returns the server's reply.
     pub async fn call<M: Message>(&self, message: &M) -> Result<M::Reply> {
+        self.call_routed(message, Route::Any).await
+    }
+
+    /// [`call`](Self::call), to the node(s) `route` says.
+    pub(crate) async fn call_routed<M: Message>(
+        &self,
+        message: &M,
+        route: Route,
+    ) -> Result<M::Reply> {
         let key = self.signing_key()?;
-        self.send(message, Some(key), Call::Ordinary).await
+        self.send_routed(message, Some(key), Call::Ordinary, route)
+            .await
     }
 
     /// Sends one message without a signature (only `versionmsg` and `getserverinfomsg`).
@@ -291,8 +372,23 @@ impl Client {
         key: Option<&PrivateKey>,
         call: Call,
     ) -> Result<M::Reply> {
+        self.send_routed(message, key, call, Route::Any).await
+    }
+
+    /// [`send`](Self::send), to the node(s) `route` says. A node that does not answer is set
+    /// aside for a while; the call goes to another one unless it may have been carried out
+    /// already and is not safe to repeat ([`ErrorKind::OutcomeUnknown`]), or it had to go to
+    /// that node.
+    pub(crate) async fn send_routed<M: Message>(
+        &self,
+        message: &M,
+        key: Option<&PrivateKey>,
+        call: Call,
+        route: Route,
+    ) -> Result<M::Reply> {
         let envelope = rpc::encode(message, key)?;
-        let settings = &self.shared.settings;
+        let nodes = &self.shared.nodes;
+        let settings = self.settings();
         let timeout = match call {
             Call::Ordinary => settings.timeout,
             Call::LongPoll(wait) => settings.timeout + wait,
@@ -302,17 +398,105 @@ impl Client {
                 Call::Ordinary => Some(self.shared.in_flight.acquire().await),
                 Call::LongPoll(_) => None,
             };
-            let reply = self.shared.pool.post(settings, &envelope).await?;
-            let payload = rpc::parse_reply(reply.status, &reply.body).map_err(unsupported::<M>)?;
-            rpc::decode_payload(M::TYPE, &payload)
+            let mut tried = Vec::new();
+            loop {
+                let index = match route {
+                    Route::Any => nodes.pick(&tried, None),
+                    Route::Avoid(home) => nodes.pick(&tried, Some(home)),
+                    Route::To(home) => home,
+                };
+                let node = nodes.get(index);
+                let Unanswered { error, sent } =
+                    match node.pool.post(&node.settings, &envelope).await {
+                        Ok(reply) => {
+                            nodes.answered(index);
+                            let payload = rpc::parse_reply(reply.status, &reply.body)
+                                .map_err(unsupported::<M>)?;
+                            return rpc::decode_payload(M::TYPE, &payload);
+                        }
+                        Err(unanswered) => unanswered,
+                    };
+                if !matches!(error.kind(), ErrorKind::Connection | ErrorKind::Timeout) {
+                    return Err(error);
+                }
+                nodes.failed(index);
+                tried.push(index);
+                if !nodes.is_cluster() || matches!(route, Route::To(_)) {
+                    return Err(error);
+                }
+                if sent && !M::REPEATABLE {
+                    return Err(Error::new(
+                        ErrorKind::OutcomeUnknown,
+                        format!(
+                            "{} may or may not have been carried out: the node {} went away before it answered ({}); it was not sent again",
+                            M::TYPE,
+                            node.name(),
+                            error.message()
+                        ),
+                    ));
+                }
+                if tried.len() >= nodes.len() {
+                    return Err(Error::connection(format!(
+                        "no node of the cluster answers; the last one: {}",
+                        error.message()
+                    )));
+                }
+                tracing::info!(node = %node.name(), "{} goes to another node: {error}", M::TYPE);
+            }
         };
         tokio::time::timeout(timeout, exchange).await.map_err(|_| {
             Error::timeout(format!(
                 "no answer from {} within {timeout:?}",
-                settings.api_url
+                self.servers().join(", ")
             ))
         })?
     }
+}
+
+impl Client {
+    /// A websocket to a node that answers: process events reach every node of a cluster.
+    pub(crate) async fn websocket(&self) -> Result<ws::Socket> {
+        let nodes = self.nodes();
+        let mut tried = Vec::new();
+        loop {
+            let index = nodes.pick(&tried, None);
+            let error = match ws::connect(&nodes.get(index).settings).await {
+                Ok(socket) => {
+                    nodes.answered(index);
+                    return Ok(socket);
+                }
+                Err(error) => error,
+            };
+            if !matches!(error.kind(), ErrorKind::Connection | ErrorKind::Timeout) {
+                return Err(error);
+            }
+            nodes.failed(index);
+            tried.push(index);
+            if tried.len() >= nodes.len() {
+                return Err(error);
+            }
+        }
+    }
+}
+
+/// The servers of `COLONIES_SERVERS`: `host:port` (or full addresses), separated by commas.
+fn servers_from_list(list: &str, scheme: &str) -> Result<Vec<String>> {
+    let servers: Vec<String> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| match s.contains("://") {
+            true => s.to_string(),
+            false => format!("{scheme}://{s}"),
+        })
+        .collect();
+    if servers.is_empty() {
+        return Err(Error::invalid_argument(format!(
+            "COLONIES_SERVERS must list host:port addresses separated by commas, got {}",
+            quoted(list)
+        )));
+    }
+    Ok(servers)
 }
 
 /// An older server answers a message it does not know with 403 `invalid rpcMsg.PayloadType`:

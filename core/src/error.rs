@@ -36,6 +36,14 @@ pub enum ErrorKind {
     /// the server and the address disagree on TLS (`https` to a plain server or the reverse), or
     /// a CA or client certificate could not be read.
     Tls,
+    /// A call that changes something got no answer: its node of a cluster went away after the
+    /// request went out, so it may or may not have been carried out. It was not sent again
+    /// (that could do it twice); check, then decide (e.g. look for the submitted process).
+    OutcomeUnknown,
+    /// The cluster node that held a process's channels cannot be reached: a ColonyOS cluster
+    /// keeps channel logs in each node's memory and does not replicate them, so the channel's
+    /// entries are gone with that node.
+    ChannelLost,
 }
 
 impl ErrorKind {
@@ -54,6 +62,8 @@ impl ErrorKind {
             ErrorKind::Server => "Server",
             ErrorKind::ProcessClosed => "ProcessClosed",
             ErrorKind::Tls => "Tls",
+            ErrorKind::OutcomeUnknown => "OutcomeUnknown",
+            ErrorKind::ChannelLost => "ChannelLost",
         }
     }
 }

@@ -28,10 +28,20 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
 /// A reply that carries nothing (`{}`).
 pub type Empty = IgnoredAny;
 
+/// A row marked `repeatable` only reads: it may be sent again when its answer is lost.
+macro_rules! repeatable {
+    () => {
+        false
+    };
+    (repeatable) => {
+        true
+    };
+}
+
 macro_rules! catalogue {
     ($(
         $(#[$doc:meta])*
-        $name:ident = $payloadtype:literal as $method:ident -> $reply:ty {
+        $name:ident = $payloadtype:literal as $method:ident -> $reply:ty $(, $repeatable:ident)? {
             $( $(#[$field_attr:meta])* $field:ident : $field_type:ty ),* $(,)?
         }
     )*) => {
@@ -45,6 +55,7 @@ macro_rules! catalogue {
             impl Message for $name {
                 const TYPE: &'static str = $payloadtype;
                 type Reply = $reply;
+                const REPEATABLE: bool = repeatable!($($repeatable)?);
             }
         )*
 
@@ -57,31 +68,31 @@ macro_rules! catalogue {
 catalogue! {
     // Server.
     /// Server version (unsigned).
-    Version = "versionmsg" as server_version -> ServerVersion { buildversion: String, buildtime: String }
+    Version = "versionmsg" as server_version -> ServerVersion, repeatable { buildversion: String, buildtime: String }
     /// Server build and endpoints (unsigned).
-    GetServerInfo = "getserverinfomsg" as server_info -> ServerInfo {}
-    GetStatistics = "getstatisticsmsg" as get_statistics -> Statistics {}
-    GetCluster = "getclustermsg" as get_cluster -> Cluster {}
+    GetServerInfo = "getserverinfomsg" as server_info -> ServerInfo, repeatable {}
+    GetStatistics = "getstatisticsmsg" as get_statistics -> Statistics, repeatable {}
+    GetCluster = "getclustermsg" as get_cluster -> Cluster, repeatable {}
 
     // Colonies.
     AddColony = "addcolonymsg" as add_colony -> Colony { colony: Colony }
     RemoveColony = "removecolonymsg" as remove_colony -> Empty { colonyname: String }
-    GetColony = "getcolonymsg" as get_colony -> Colony { colonyname: String }
-    GetColonies = "getcoloniesmsg" as get_colonies -> List<Colony> {}
-    GetColonyStatistics = "getcolonystatsmsg" as get_colony_statistics -> Statistics { colonyname: String }
+    GetColony = "getcolonymsg" as get_colony -> Colony, repeatable { colonyname: String }
+    GetColonies = "getcoloniesmsg" as get_colonies -> List<Colony>, repeatable {}
+    GetColonyStatistics = "getcolonystatsmsg" as get_colony_statistics -> Statistics, repeatable { colonyname: String }
 
     // Users.
     AddUser = "addusermsg" as add_user -> User { user: User }
-    GetUsers = "getusersmsg" as get_users -> List<User> { colonyname: String }
-    GetUser = "getusermsg" as get_user -> User { colonyname: String, name: String }
-    GetUserById = "getuserbyidmsg" as get_user_by_id -> User { colonyname: String, userid: String }
+    GetUsers = "getusersmsg" as get_users -> List<User>, repeatable { colonyname: String }
+    GetUser = "getusermsg" as get_user -> User, repeatable { colonyname: String, name: String }
+    GetUserById = "getuserbyidmsg" as get_user_by_id -> User, repeatable { colonyname: String, userid: String }
     RemoveUser = "removeusermsg" as remove_user -> Empty { colonyname: String, name: String }
 
     // Executors.
     AddExecutor = "addexecutormsg" as add_executor -> Executor { executor: Executor }
-    GetExecutor = "getexecutormsg" as get_executor -> Executor { colonyname: String, executorname: String }
-    GetExecutorById = "getexecutorbyidmsg" as get_executor_by_id -> Executor { colonyname: String, executorid: String }
-    GetExecutors = "getexecutorsmsg" as get_executors -> List<Executor> { colonyname: String }
+    GetExecutor = "getexecutormsg" as get_executor -> Executor, repeatable { colonyname: String, executorname: String }
+    GetExecutorById = "getexecutorbyidmsg" as get_executor_by_id -> Executor, repeatable { colonyname: String, executorid: String }
+    GetExecutors = "getexecutorsmsg" as get_executors -> List<Executor>, repeatable { colonyname: String }
     ApproveExecutor = "approveexecutormsg" as approve_executor -> Empty { colonyname: String, executorname: String }
     RejectExecutor = "rejectexecutormsg" as reject_executor -> Empty { colonyname: String, executorname: String }
     RemoveExecutor = "removeexecutormsg" as remove_executor -> Empty { colonyname: String, executorname: String }
@@ -98,7 +109,7 @@ catalogue! {
 
     // Functions.
     AddFunction = "addfunctionmsg" as add_function -> Function { fun: Function }
-    GetFunctions = "getfunctionsmsg" as get_functions -> List<Function> { colonyname: String, executorname: String }
+    GetFunctions = "getfunctionsmsg" as get_functions -> List<Function>, repeatable { colonyname: String, executorname: String }
     RemoveFunction = "removefunctionmsg" as remove_function -> Empty { functionid: String }
 
     // Processes.
@@ -110,8 +121,8 @@ catalogue! {
         availablecpu: String,
         availablemem: String,
     }
-    GetProcess = "getprocessmsg" as get_process -> Process { processid: String }
-    GetProcesses = "getprocessesmsg" as get_processes -> List<Process> {
+    GetProcess = "getprocessmsg" as get_process -> Process, repeatable { processid: String }
+    GetProcesses = "getprocessesmsg" as get_processes -> List<Process>, repeatable {
         colonyname: String,
         count: i64,
         state: i64,
@@ -119,7 +130,7 @@ catalogue! {
         label: String,
         initiator: String,
     }
-    GetProcessHistory = "getprocesshistmsg" as get_process_history -> List<Process> {
+    GetProcessHistory = "getprocesshistmsg" as get_process_history -> List<Process>, repeatable {
         colonyname: String,
         executorid: String,
         seconds: i64,
@@ -141,12 +152,12 @@ catalogue! {
     CancelProcess = "cancelprocessmsg" as cancel -> Empty { processid: String }
     PauseAssignments = "pauseassignmentsmsg" as pause_assignments -> Empty { colonyname: String }
     ResumeAssignments = "resumeassignmentsmsg" as resume_assignments -> Empty { colonyname: String }
-    GetPauseStatus = "getpausestatusmsg" as get_pause_status -> PauseStatus { colonyname: String }
+    GetPauseStatus = "getpausestatusmsg" as get_pause_status -> PauseStatus, repeatable { colonyname: String }
 
     // Workflows (process graphs).
     SubmitWorkflowSpec = "submitworkflowspecmsg" as submit_workflow -> ProcessGraph { spec: WorkflowSpec }
-    GetProcessGraph = "getprocessgraphmsg" as get_process_graph -> ProcessGraph { processgraphid: String }
-    GetProcessGraphs = "getprocessgraphsmsg" as get_process_graphs -> List<ProcessGraph> {
+    GetProcessGraph = "getprocessgraphmsg" as get_process_graph -> ProcessGraph, repeatable { processgraphid: String }
+    GetProcessGraphs = "getprocessgraphsmsg" as get_process_graphs -> List<ProcessGraph>, repeatable {
         colonyname: String,
         count: i64,
         state: i64,
@@ -169,7 +180,7 @@ catalogue! {
         executorname: String,
         message: String,
     }
-    GetLogs = "getlogsmsg" as get_logs -> List<Log> {
+    GetLogs = "getlogsmsg" as get_logs -> List<Log>, repeatable {
         colonyname: String,
         processid: String,
         executorname: String,
@@ -178,7 +189,7 @@ catalogue! {
         since: i64,
         latest: bool,
     }
-    SearchLogs = "searchlogsmsg" as search_logs -> List<Log> {
+    SearchLogs = "searchlogsmsg" as search_logs -> List<Log>, repeatable {
         colonyname: String,
         text: String,
         days: i64,
@@ -187,7 +198,7 @@ catalogue! {
 
     // Attributes.
     AddAttribute = "addattributemsg" as add_attribute -> Attribute { attribute: Attribute }
-    GetAttribute = "getattributemsg" as get_attribute -> Attribute { attributeid: String }
+    GetAttribute = "getattributemsg" as get_attribute -> Attribute, repeatable { attributeid: String }
 
     // Channels.
     ChannelAppend = "channelappendmsg" as append -> Empty {
@@ -200,7 +211,7 @@ catalogue! {
         /// The entry's type (`data`, `end`, `error`, ...); it comes back as `type`.
         payloadtype: String,
     }
-    ChannelRead = "channelreadmsg" as read_channel -> List<ChannelEntry> {
+    ChannelRead = "channelreadmsg" as read_channel -> List<ChannelEntry>, repeatable {
         processid: String,
         name: String,
         /// A log position: how many entries the reader already has.
@@ -211,16 +222,16 @@ catalogue! {
 
     // Crons.
     AddCron = "addcronmsg" as add_cron -> Cron { cron: Cron }
-    GetCron = "getcronmsg" as get_cron -> Cron { cronid: String }
-    GetCrons = "getcronsmsg" as get_crons -> List<Cron> { colonyname: String, count: i64 }
+    GetCron = "getcronmsg" as get_cron -> Cron, repeatable { cronid: String }
+    GetCrons = "getcronsmsg" as get_crons -> List<Cron>, repeatable { colonyname: String, count: i64 }
     RunCron = "runcronmsg" as run_cron -> Cron { cronid: String }
     RemoveCron = "removecronmsg" as remove_cron -> Empty { cronid: String, all: bool }
 
     // Generators.
     AddGenerator = "addgeneratormsg" as add_generator -> Generator { generator: Generator }
-    GetGenerator = "getgeneratormsg" as get_generator -> Generator { generatorid: String }
-    ResolveGenerator = "resolvegeneratormsg" as resolve_generator -> Generator { colonyname: String, generatorname: String }
-    GetGenerators = "getgeneratorsmsg" as get_generators -> List<Generator> { colonyname: String, count: i64 }
+    GetGenerator = "getgeneratormsg" as get_generator -> Generator, repeatable { generatorid: String }
+    ResolveGenerator = "resolvegeneratormsg" as resolve_generator -> Generator, repeatable { colonyname: String, generatorname: String }
+    GetGenerators = "getgeneratorsmsg" as get_generators -> List<Generator>, repeatable { colonyname: String, count: i64 }
     PackGenerator = "packgeneratormsg" as pack_generator -> Empty { generatorid: String, arg: String }
     RemoveGenerator = "removegeneratormsg" as remove_generator -> Empty { generatorid: String, all: bool }
 
@@ -228,11 +239,11 @@ catalogue! {
     AddBlueprintDefinition = "addblueprintdefinitionmsg" as add_blueprint_definition -> BlueprintDefinition {
         blueprintdefinition: BlueprintDefinition,
     }
-    GetBlueprintDefinition = "getblueprintdefinitionmsg" as get_blueprint_definition -> BlueprintDefinition {
+    GetBlueprintDefinition = "getblueprintdefinitionmsg" as get_blueprint_definition -> BlueprintDefinition, repeatable {
         colonyname: String,
         name: String,
     }
-    GetBlueprintDefinitions = "getblueprintdefinitionsmsg" as get_blueprint_definitions -> List<BlueprintDefinition> {
+    GetBlueprintDefinitions = "getblueprintdefinitionsmsg" as get_blueprint_definitions -> List<BlueprintDefinition>, repeatable {
         colonyname: String,
     }
     RemoveBlueprintDefinition = "removeblueprintdefinitionmsg" as remove_blueprint_definition -> Empty {
@@ -240,15 +251,15 @@ catalogue! {
         name: String,
     }
     AddBlueprint = "addblueprintmsg" as add_blueprint -> Blueprint { blueprint: Blueprint }
-    GetBlueprint = "getblueprintmsg" as get_blueprint -> Blueprint { namespace: String, name: String }
-    GetBlueprints = "getblueprintsmsg" as get_blueprints -> List<Blueprint> {
+    GetBlueprint = "getblueprintmsg" as get_blueprint -> Blueprint, repeatable { namespace: String, name: String }
+    GetBlueprints = "getblueprintsmsg" as get_blueprints -> List<Blueprint>, repeatable {
         namespace: String,
         kind: String,
         locationname: String,
     }
     UpdateBlueprint = "updateblueprintmsg" as update_blueprint -> Blueprint { blueprint: Blueprint, forcegeneration: bool }
     RemoveBlueprint = "removeblueprintmsg" as remove_blueprint -> Empty { namespace: String, name: String }
-    GetBlueprintHistory = "getblueprinthistorymsg" as get_blueprint_history -> List<BlueprintHistory> {
+    GetBlueprintHistory = "getblueprinthistorymsg" as get_blueprint_history -> List<BlueprintHistory>, repeatable {
         blueprintid: String,
         limit: i64,
     }
@@ -265,15 +276,15 @@ catalogue! {
 
     // Files and snapshots (metadata; the data lives in S3).
     AddFile = "addfilemsg" as add_file -> File { file: File }
-    GetFile = "getfilemsg" as get_file -> List<File> {
+    GetFile = "getfilemsg" as get_file -> List<File>, repeatable {
         colonyname: String,
         fileid: String,
         label: String,
         name: String,
         latest: bool,
     }
-    GetFiles = "getfilesmsg" as get_files -> List<FileData> { colonyname: String, label: String }
-    GetFileLabels = "getfilelabelsmsg" as get_file_labels -> List<Label> { colonyname: String, name: String, exact: bool }
+    GetFiles = "getfilesmsg" as get_files -> List<FileData>, repeatable { colonyname: String, label: String }
+    GetFileLabels = "getfilelabelsmsg" as get_file_labels -> List<Label>, repeatable { colonyname: String, name: String, exact: bool }
     RemoveFile = "removefilemsg" as remove_file -> Empty {
         colonyname: String,
         fileid: String,
@@ -281,15 +292,15 @@ catalogue! {
         name: String,
     }
     CreateSnapshot = "createsnapshotmsg" as create_snapshot -> Snapshot { colonyname: String, label: String, name: String }
-    GetSnapshot = "getsnapshotmsg" as get_snapshot -> Snapshot { colonyname: String, snapshotid: String, name: String }
-    GetSnapshots = "getsnapshotsmsg" as get_snapshots -> List<Snapshot> { colonyname: String }
+    GetSnapshot = "getsnapshotmsg" as get_snapshot -> Snapshot, repeatable { colonyname: String, snapshotid: String, name: String }
+    GetSnapshots = "getsnapshotsmsg" as get_snapshots -> List<Snapshot>, repeatable { colonyname: String }
     RemoveSnapshot = "removesnapshotmsg" as remove_snapshot -> Empty { colonyname: String, snapshotid: String, name: String }
     RemoveAllSnapshots = "removeallsnapshotmsg" as remove_all_snapshots -> Empty { colonyname: String }
 
     // Locations.
     AddLocation = "addlocationmsg" as add_location -> Location { location: Location }
-    GetLocations = "getlocationsmsg" as get_locations -> List<Location> { colonyname: String }
-    GetLocation = "getlocationmsg" as get_location -> Location { colonyname: String, name: String }
+    GetLocations = "getlocationsmsg" as get_locations -> List<Location>, repeatable { colonyname: String }
+    GetLocation = "getlocationmsg" as get_location -> Location, repeatable { colonyname: String, name: String }
     RemoveLocation = "removelocationmsg" as remove_location -> Empty { colonyname: String, name: String }
 
     // Security: new IDs for keys (the replies echo the request).

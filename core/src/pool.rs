@@ -13,7 +13,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::http1::{self, Replies, Reply, Requests};
 use crate::tls;
 use crate::transport::{self, Settings};
@@ -65,6 +65,20 @@ impl Drop for Idle {
     }
 }
 
+/// A request without its reply: why, and whether the server may have received it.
+#[derive(Debug)]
+pub(crate) struct Unanswered {
+    pub(crate) error: Error,
+    /// The request went out (or may have): the server may have carried it out.
+    pub(crate) sent: bool,
+}
+
+impl Unanswered {
+    fn sent(error: Error) -> Unanswered {
+        Unanswered { error, sent: true }
+    }
+}
+
 struct Connection {
     requests: Requests,
     replies: Replies,
@@ -73,18 +87,26 @@ struct Connection {
 
 impl Pool {
     /// Posts `body` to the RPC endpoint of `settings` and returns the reply, within their
-    /// connect timeout for a new connection. The caller bounds the whole call with its own timeout.
-    pub(crate) async fn post(&self, settings: &Settings, body: &str) -> Result<Reply> {
+    /// connect timeout for a new connection. The caller bounds the whole call with its own
+    /// timeout. A failure says whether the request may have reached the server.
+    pub(crate) async fn post(&self, settings: &Settings, body: &str) -> Result<Reply, Unanswered> {
+        let mut sent = false;
         if let Some(mut connection) = self.take() {
             // A server may close an idle connection just as the request goes out: the request
             // went nowhere, so it is sent again on a new connection. (A server that read a
             // request and closed without any answer would see it twice; the ColonyOS server
-            // answers every request it reads, errors included.)
-            if connection.requests.send(body).await.is_ok() && connection.replies.answered().await {
-                return self.finish(connection).await;
+            // answers every request it reads, errors included, unless it dies: then the
+            // request may have been carried out, which the failure says.)
+            if connection.requests.send(body).await.is_ok() {
+                if connection.replies.answered().await {
+                    return self.finish(connection).await.map_err(Unanswered::sent);
+                }
+                sent = true;
             }
         }
-        let (mut requests, replies) = http1::open(settings).await?;
+        let (mut requests, replies) = http1::open(settings)
+            .await
+            .map_err(|error| Unanswered { error, sent })?;
         let fresh = async {
             requests.send(body).await?;
             self.finish(Connection {
@@ -97,10 +119,12 @@ impl Pool {
         // A new connection that fails, or is refused as plain HTTP, may be to a TLS server.
         match fresh.await {
             Ok(reply) if settings.tls.is_none() && refuses_plain_http(&reply) => {
-                Err(tls::speaks_tls(settings.api_url.as_str()))
+                Err(Unanswered::sent(tls::speaks_tls(settings.api_url.as_str())))
             }
             Ok(reply) => Ok(reply),
-            Err(error) => Err(transport::explain(settings, &settings.api_url, error).await),
+            Err(error) => Err(Unanswered::sent(
+                transport::explain(settings, &settings.api_url, error).await,
+            )),
         }
     }
 

@@ -41,7 +41,7 @@ impl Client {
 
     async fn wait_until(&self, processid: &str, state: ProcessState) -> Result<Process> {
         loop {
-            let mut socket = ws::connect(self.settings()).await?;
+            let mut socket = self.websocket().await?;
             let subscribe = SubscribeProcess {
                 colonyname: String::new(),
                 processid: processid.to_string(),
@@ -132,7 +132,7 @@ impl Client {
         feed: &Feed<Process>,
     ) -> Result<()> {
         loop {
-            let mut socket = ws::connect(self.settings()).await?;
+            let mut socket = self.websocket().await?;
             ws::send(&mut socket, subscribe, self.signing_key()?).await?;
             loop {
                 match ws::receive(&mut socket, STATE_CHECK).await? {

@@ -26,6 +26,10 @@ pub trait Message: Serialize {
     const TYPE: &'static str;
     /// What the server answers with.
     type Reply: DeserializeOwned;
+    /// Whether sending it twice does no harm (it only reads): a call whose answer was lost is
+    /// then sent again, to another node of a cluster. Others report that their outcome is
+    /// unknown ([`crate::ErrorKind::OutcomeUnknown`]).
+    const REPEATABLE: bool = false;
 }
 
 /// The JSON body of a message: its fields and `msgtype`.

@@ -20,11 +20,13 @@ use tokio::time::Instant;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result, WriteProgress};
+use crate::home::ChannelHome;
 use crate::http1::{self, Replies, Requests};
 use crate::messages::ChannelAppend;
 use crate::model::NewEntry;
 use crate::retry::Backoff;
 use crate::rpc;
+use crate::transport::Settings;
 
 /// The server's per-process append budget: burst size and refill per second.
 const BURST: f64 = 500.0;
@@ -110,11 +112,18 @@ impl Client {
                 "max_in_flight and step must not be zero",
             ));
         }
-        let connection = Connection::open(self).await?;
+        // In a cluster: the node that holds the channel, once the process has an executor.
+        let deadline = tokio::time::Instant::now() + self.settings().timeout;
+        let home = self.channel_home(processid, Some(deadline)).await?;
+        let settings = home.map_or(self.settings(), |home| home.settings(self));
+        let connection = Connection::open(settings)
+            .await
+            .map_err(|e| self.explain_home_error(home, processid, channel, e))?;
         let (queue, entries) = mpsc::channel(options.max_in_flight);
         let (done, outcome) = oneshot::channel();
         let task = WriterTask {
             client: self.clone(),
+            home,
             processid: processid.to_string(),
             channel: channel.to_string(),
             max_in_flight: options.max_in_flight,
@@ -263,8 +272,8 @@ struct Connection {
 }
 
 impl Connection {
-    async fn open(client: &Client) -> Result<Connection> {
-        let (requests, replies) = http1::open(client.settings()).await?;
+    async fn open(settings: &Settings) -> Result<Connection> {
+        let (requests, replies) = http1::open(settings).await?;
         let (sender, answers) = mpsc::channel(64);
         let reader = tokio::spawn(read_replies(replies, sender));
         Ok(Connection {
@@ -307,6 +316,8 @@ enum Answer {
 /// has been answered, then go out again one at a time, in order.
 struct WriterTask {
     client: Client,
+    /// In a cluster: the node that holds the channel.
+    home: Option<ChannelHome>,
     processid: String,
     channel: String,
     max_in_flight: usize,
@@ -462,7 +473,15 @@ impl WriterTask {
                 "channel writer reconnects in {pause:?}: {last_error}"
             );
             tokio::time::sleep(pause).await;
-            match Connection::open(&self.client).await {
+            let settings = self
+                .home
+                .map_or(self.client.settings(), |h| h.settings(&self.client));
+            let opened = Connection::open(settings).await.map_err(|e| {
+                let (processid, channel) = (&self.processid, &self.channel);
+                self.client
+                    .explain_home_error(self.home, processid, channel, e)
+            });
+            match opened {
                 Ok(connection) => {
                     self.stats.reconnects += 1;
                     return Ok(connection);

@@ -87,9 +87,19 @@ class Cell:
         return f"{self.scenario}:{self.executor}->{self.client}"
 
 
-def not_applicable(scenario: dict, executor: str, client: str, broken: dict) -> Optional[str]:
+def cluster_nodes(server: dict) -> list[str]:
+    """The nodes of a cluster (`COLONIES_SERVERS`), or [] for one server."""
+    nodes = [n for n in server.get("COLONIES_SERVERS", "").split(",") if n]
+    return nodes if len(nodes) > 1 else []
+
+
+def not_applicable(
+    scenario: dict, executor: str, client: str, broken: dict, cluster: bool
+) -> Optional[str]:
     if executor == client == "pycolonies":
         return "neither peer is colonykit"
+    if cluster and "pycolonies" in (executor, client):
+        return "pycolonies talks to one node: its channels cannot meet its peer's in a cluster"
     peers = scenario.get("pycolonies", {})
     if executor == "pycolonies" and "executor" in peers:
         return f"pycolonies cannot be the executor: {peers['executor']}"
@@ -152,6 +162,13 @@ def exit_text(code: int) -> str:
     return f"exited with {code}"
 
 
+def cluster_env(nodes: list[str], first: int) -> dict:
+    """`COLONIES_SERVERS`, starting with node `first`; nothing for one server."""
+    if not nodes:
+        return {}
+    return {"COLONIES_SERVERS": ",".join(nodes[first:] + nodes[:first])}
+
+
 def run_cell(
     cell: Cell, server: dict, colony: dict, cell_seconds: float, stop: threading.Event
 ) -> None:
@@ -170,6 +187,10 @@ def run_cell(
         "MATRIX_SCENARIOS": str(HERE / "scenarios.json"),
     }
     base_env.pop("COLONIES_SERVER_PRVKEY", None)
+    # In a cluster, the client and the executor are each given the nodes with a different one
+    # first: they meet on their channels' node by colonykit's rule, not by sharing a server.
+    nodes = cluster_nodes(server)
+    first = {"client": 0, "executor": 1}
     roles = {
         "executor": (cell.executor, cell.executor_key),
         "client": (cell.client, colony["user_key"]),
@@ -182,7 +203,7 @@ def run_cell(
         with open(folder / f"{role}.out", "w") as out, open(folder / f"{role}.err", "w") as err:
             processes[role] = subprocess.Popen(
                 command(lang, role, cell.scenario),
-                env={**base_env, "COLONIES_PRVKEY": key},
+                env={**base_env, "COLONIES_PRVKEY": key, **cluster_env(nodes, first[role])},
                 stdout=out,
                 stderr=err,
                 stdin=subprocess.DEVNULL,
@@ -331,13 +352,16 @@ def main() -> int:
     broken = dict(
         item.split("=", 1) for item in os.environ.get("MATRIX_BROKEN", "").split(";") if "=" in item
     )
-    server = read_env_file(ROOT / "tests" / "server" / "run" / "server.env")
+    # COLONYKIT_SERVER_ENV names another instance's settings (e.g. the cluster's).
+    server = read_env_file(
+        Path(os.environ.get("COLONYKIT_SERVER_ENV") or ROOT / "tests" / "server" / "run" / "server.env")
+    )
     cells = []
     for scenario in scenarios:
         for executor in langs:
             for client in langs:
                 cell = Cell(scenario["name"], executor, client)
-                reason = not_applicable(scenario, executor, client, broken)
+                reason = not_applicable(scenario, executor, client, broken, bool(cluster_nodes(server)))
                 if reason:
                     cell.status, cell.reason = "n/a", reason
                 else:

@@ -22,12 +22,14 @@ from importlib.metadata import version as _distribution_version
 
 from colonykit._enums import ExecutorState, ProcessState
 from colonykit._errors import (
+    ChannelLostError,
     ColonyError,
     ConflictError,
     ConnectionError,
     InvalidArgumentError,
     InvalidRequestError,
     NotFoundError,
+    OutcomeUnknownError,
     ProcessClosedError,
     ProtocolError,
     RateLimitedError,
@@ -119,6 +121,7 @@ __all__ = [
     "BlueprintHistory",
     "BlueprintMetadata",
     "ChannelEntry",
+    "ChannelLostError",
     "ChannelSubscription",
     "ChannelWriter",
     "Client",
@@ -143,6 +146,7 @@ __all__ = [
     "Location",
     "Log",
     "NotFoundError",
+    "OutcomeUnknownError",
     "PauseStatus",
     "Process",
     "ProcessClosedError",

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from typing import Optional
 
 __all__ = [
+    "ChannelLostError",
     "ColonyError",
     "ConflictError",
     "ConnectionError",
     "InvalidArgumentError",
     "InvalidRequestError",
     "NotFoundError",
+    "OutcomeUnknownError",
     "ProcessClosedError",
     "ProtocolError",
     "RateLimitedError",
@@ -128,6 +130,22 @@ class TlsError(ColonyError, builtins.ConnectionError):
     or client certificate file could not be used. Not transient: retrying will not help."""
 
     kind = "Tls"
+
+
+class OutcomeUnknownError(ColonyError, builtins.ConnectionError):
+    """A call that changes something got no answer: its cluster node went away after the request
+    went out, so it may or may not have been carried out. It was not sent again (that could do
+    it twice): check (e.g. look for the submitted process), then decide."""
+
+    kind = "OutcomeUnknown"
+
+
+class ChannelLostError(ColonyError, builtins.ConnectionError):
+    """The cluster node that held a process's channels cannot be reached. A ColonyOS cluster
+    keeps channel logs in each node's memory and does not copy them to other nodes, so the
+    channel's entries are gone with that node."""
+
+    kind = "ChannelLost"
 
 
 class ProtocolError(ColonyError):

@@ -58,7 +58,7 @@ class Client:
 
     def __init__(
         self,
-        server: str,
+        server: Union[str, Sequence[str]],
         prvkey: Optional[str] = None,
         *,
         timeout: float = 30.0,
@@ -69,8 +69,9 @@ class Client:
         client_key: Optional[Union[str, PathLike[str]]] = None,
         danger_skip_tls_verify: bool = False,
     ) -> None:
-        """A client of ``server`` (``http://host:port`` or ``https://host:port``) signing with
-        ``prvkey`` (64 hex characters; None: unsigned calls only). ``timeout``: seconds an
+        """A client of ``server`` (``http://host:port`` or ``https://host:port``), or of the
+        nodes of a cluster (a list of such addresses, written alike by every client of the
+        cluster), signing with ``prvkey`` (64 hex characters; None: unsigned calls only). ``timeout``: seconds an
         ordinary call may take; ``max_in_flight``: the most ordinary calls in flight at once
         (more wait their turn; the server deadlocks near 100). TLS: the system's trust store
         and the web roots, plus the CA certificates of ``ca_file`` (a PEM file) or ``ca_pem``
@@ -86,7 +87,8 @@ class Client:
         client_key: Optional[Union[str, PathLike[str]]] = None,
         danger_skip_tls_verify: bool = False,
     ) -> Client:
-        """A client from COLONIES_SERVER_HOST, COLONIES_SERVER_PORT, COLONIES_TLS (or
+        """A client from COLONIES_SERVER_HOST and COLONIES_SERVER_PORT (or COLONIES_SERVERS,
+        a cluster's nodes as host:port,host:port,...), COLONIES_TLS (or
         pycolonies' COLONIES_SERVER_TLS), COLONIES_CA_FILE and (optional) COLONIES_PRVKEY; the
         TLS keywords as for the constructor."""
     def with_key(self, prvkey: str) -> Client:
@@ -96,7 +98,10 @@ class Client:
         """The ID of the key this client signs with, or None."""
     @property
     def server(self) -> str:
-        """The address of the server's RPC endpoint."""
+        """The address of the (first) server's RPC endpoint."""
+    @property
+    def servers(self) -> list[str]:
+        """The addresses of the RPC endpoints of every server, in the order they were given."""
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
         self,
@@ -470,7 +475,7 @@ class SyncClient:
 
     def __init__(
         self,
-        server: str,
+        server: Union[str, Sequence[str]],
         prvkey: Optional[str] = None,
         *,
         timeout: float = 30.0,
@@ -481,8 +486,9 @@ class SyncClient:
         client_key: Optional[Union[str, PathLike[str]]] = None,
         danger_skip_tls_verify: bool = False,
     ) -> None:
-        """A client of ``server`` (``http://host:port`` or ``https://host:port``) signing with
-        ``prvkey`` (64 hex characters; None: unsigned calls only). ``timeout``: seconds an
+        """A client of ``server`` (``http://host:port`` or ``https://host:port``), or of the
+        nodes of a cluster (a list of such addresses, written alike by every client of the
+        cluster), signing with ``prvkey`` (64 hex characters; None: unsigned calls only). ``timeout``: seconds an
         ordinary call may take; ``max_in_flight``: the most ordinary calls in flight at once
         (more wait their turn; the server deadlocks near 100). TLS: the system's trust store
         and the web roots, plus the CA certificates of ``ca_file`` (a PEM file) or ``ca_pem``
@@ -498,7 +504,8 @@ class SyncClient:
         client_key: Optional[Union[str, PathLike[str]]] = None,
         danger_skip_tls_verify: bool = False,
     ) -> SyncClient:
-        """A client from COLONIES_SERVER_HOST, COLONIES_SERVER_PORT, COLONIES_TLS (or
+        """A client from COLONIES_SERVER_HOST and COLONIES_SERVER_PORT (or COLONIES_SERVERS,
+        a cluster's nodes as host:port,host:port,...), COLONIES_TLS (or
         pycolonies' COLONIES_SERVER_TLS), COLONIES_CA_FILE and (optional) COLONIES_PRVKEY; the
         TLS keywords as for the constructor."""
     def with_key(self, prvkey: str) -> SyncClient:
@@ -508,7 +515,10 @@ class SyncClient:
         """The ID of the key this client signs with, or None."""
     @property
     def server(self) -> str:
-        """The address of the server's RPC endpoint."""
+        """The address of the (first) server's RPC endpoint."""
+    @property
+    def servers(self) -> list[str]:
+        """The addresses of the RPC endpoints of every server, in the order they were given."""
     def __enter__(self) -> Self: ...
     def __exit__(
         self,

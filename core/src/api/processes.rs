@@ -21,7 +21,8 @@ impl Client {
                 "maxexectime 0 fails the process at once; use -1 for no limit",
             ));
         }
-        self.call(&messages::SubmitFunctionSpec { spec: spec.clone() })
+        let route = self.submission_route(&spec.conditions.colonyname);
+        self.call_routed(&messages::SubmitFunctionSpec { spec: spec.clone() }, route)
             .await
     }
 
@@ -180,7 +181,8 @@ impl Client {
         let message = messages::SubmitWorkflowSpec {
             spec: workflow.clone().with_defaults(&colonyname),
         };
-        self.call(&message).await
+        self.call_routed(&message, self.submission_route(&colonyname))
+            .await
     }
 
     /// A workflow, by ID.
@@ -245,7 +247,8 @@ impl Client {
             spec: spec.clone(),
             insert,
         };
-        self.call(&message).await
+        let route = self.submission_route(&spec.conditions.colonyname);
+        self.call_routed(&message, route).await
     }
 
     /// Cancels every waiting or running process of a workflow (server v1.9.12 or later).
@@ -369,7 +372,9 @@ impl Client {
     pub async fn append(&self, processid: &str, channel: &str, entry: NewEntry) -> Result<()> {
         entry.check_size()?;
         let message = messages::ChannelAppend::new(processid, channel, entry);
-        self.call(&message).await.map(drop)
+        self.channel_call(processid, channel, &message)
+            .await
+            .map(drop)
     }
 
     /// Reads up to `limit` entries (0: all) of a channel's log, after the first `after` entries.
@@ -387,6 +392,8 @@ impl Client {
                 .map_err(|_| Error::invalid_argument("the read position is too large"))?,
             limit: i64::from(limit),
         };
-        self.call(&message).await.map(|List(v)| v)
+        self.channel_call(processid, channel, &message)
+            .await
+            .map(|List(v)| v)
     }
 }
