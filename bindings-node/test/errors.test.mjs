@@ -22,12 +22,24 @@ import {
   ServerError,
   ProcessClosedError,
   TlsError,
+  OutcomeUnknownError,
+  ChannelLostError,
   generateKey,
   keyId,
 } from 'colonykit'
 import { freshColony, runningProcess, SERVER, uniqueName } from './helper.mjs'
 
 const require = createRequire(import.meta.url)
+
+test('a cluster client takes every node', () => {
+  const nodes = ['http://127.0.0.1:50100', 'http://127.0.0.1:50101']
+  const client = new Client({ server: nodes })
+  assert.deepEqual(client.servers, nodes.map((node) => `${node}/api`))
+  assert.equal(client.server, 'http://127.0.0.1:50100/api')
+  assert.throws(() => new Client({ server: [nodes[0], nodes[0]] }), { code: 'InvalidArgument', message: /given twice/ })
+  assert.throws(() => new Client({ server: [] }), { code: 'InvalidArgument', message: /no server address/ })
+  assert.throws(() => new Client({ server: [nodes[0], 7] }), TypeError)
+})
 
 test('error classes: one per kind, with code, status and name', () => {
   const classes = {
@@ -43,6 +55,8 @@ test('error classes: one per kind, with code, status and name', () => {
     Server: ServerError,
     ProcessClosed: ProcessClosedError,
     Tls: TlsError,
+    OutcomeUnknown: OutcomeUnknownError,
+    ChannelLost: ChannelLostError,
   }
   for (const [code, cls] of Object.entries(classes)) {
     const error = new cls('message', { status: 418 })

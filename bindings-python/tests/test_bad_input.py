@@ -324,6 +324,8 @@ def test_exceptions_are_importable_and_shaped():
         "Server": colonykit.ServerError,
         "ProcessClosed": colonykit.ProcessClosedError,
         "Tls": colonykit.TlsError,
+        "OutcomeUnknown": colonykit.OutcomeUnknownError,
+        "ChannelLost": colonykit.ChannelLostError,
     }
     for kind, cls in classes.items():
         assert issubclass(cls, colonykit.ColonyError) and cls.kind == kind
@@ -335,7 +337,24 @@ def test_exceptions_are_importable_and_shaped():
     assert issubclass(colonykit.TimeoutError, TimeoutError)
     assert issubclass(colonykit.ConnectionError, ConnectionError)
     assert issubclass(colonykit.TlsError, ConnectionError)
+    assert issubclass(colonykit.OutcomeUnknownError, ConnectionError)
+    assert issubclass(colonykit.ChannelLostError, ConnectionError)
     assert str(colonykit.NotFoundError("gone")) == "gone"
+
+
+def test_a_cluster_client_takes_every_node():
+    nodes = ["http://127.0.0.1:50100", "http://127.0.0.1:50101"]
+    for cls in (Client, colonykit.SyncClient):
+        client = cls(nodes)
+        assert client.servers == [f"{node}/api" for node in nodes]
+        assert client.server == "http://127.0.0.1:50100/api"
+        assert cls(tuple(nodes)).servers == client.servers
+    with pytest.raises(colonykit.InvalidArgumentError, match="given twice"):
+        Client([nodes[0], nodes[0]])
+    with pytest.raises(colonykit.InvalidArgumentError, match="no server address"):
+        Client([])
+    with pytest.raises(TypeError, match="a list of them"):
+        Client([nodes[0], 7])
 
 
 async def test_max_in_flight_and_reconnect_deadline():

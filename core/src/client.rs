@@ -573,6 +573,129 @@ mod tests {
     }
 
     #[test]
+    fn cluster_addresses_are_checked() {
+        let none: [&str; 0] = [];
+        let err = Client::cluster_builder(none).build().unwrap_err();
+        assert!(err.message().contains("no server address"), "{err}");
+        let twice = [
+            "http://127.0.0.1:1",
+            "http://127.0.0.1:2",
+            "HTTP://127.0.0.1:1/",
+        ];
+        let err = Client::cluster_builder(twice).build().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+        assert!(err.message().contains("given twice"), "{err}");
+        let client = Client::cluster_builder(["http://h:1", "http://h:2"])
+            .build()
+            .unwrap();
+        assert_eq!(client.servers(), ["http://h:1/api", "http://h:2/api"]);
+        assert_eq!(
+            servers_from_list(" a:1, b:2 ,,", "https").unwrap(),
+            ["https://a:1", "https://b:2"]
+        );
+        assert!(servers_from_list(" , ", "http").is_err());
+    }
+
+    /// A node that reads each request and closes the connection without an answer (as a node
+    /// that dies while it works on the request).
+    async fn dies_while_working() -> String {
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+            }
+        });
+        address
+    }
+
+    /// A node that answers every request with `404 page not found` (so a call that reached it
+    /// fails with `NotFound`, not a connection error).
+    async fn answers_404() -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let reply = "HTTP/1.1 404 Not Found\r\ncontent-length: 18\r\nconnection: close\r\n\r\n404 page not found";
+                let _ = socket.write_all(reply.as_bytes()).await;
+            }
+        });
+        address
+    }
+
+    /// An address where nothing listens.
+    async fn refuses() -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        drop(listener);
+        address
+    }
+
+    fn cluster_of(first: String, second: String) -> Client {
+        Client::cluster_builder([first, second])
+            .key(PrivateKey::generate())
+            .timeout(Duration::from_secs(5))
+            .build()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_read_whose_node_dies_goes_to_another_node() {
+        let client = cluster_of(dies_while_working().await, answers_404().await);
+        for _ in 0..4 {
+            let err = client.get_colonies().await.unwrap_err();
+            assert_eq!(
+                err.kind(),
+                ErrorKind::NotFound,
+                "it reached the second node: {err}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_change_whose_node_dies_is_not_sent_again() {
+        let dying = dies_while_working().await;
+        let client = cluster_of(dying.clone(), answers_404().await);
+        // Round-robin: some of the calls go to the dying node first.
+        let mut unknown = 0;
+        for _ in 0..6 {
+            let err = client.remove_colony("dev").await.unwrap_err();
+            match err.kind() {
+                ErrorKind::OutcomeUnknown => {
+                    unknown += 1;
+                    assert!(
+                        err.message().contains("removecolonymsg may or may not"),
+                        "{err}"
+                    );
+                    assert!(
+                        err.message().contains(dying.trim_start_matches("http://")),
+                        "{err}"
+                    );
+                }
+                kind => assert_eq!(kind, ErrorKind::NotFound, "{err}"),
+            }
+            // The dying node is set aside after a failure: let it be tried again.
+            client.nodes().answered(0);
+        }
+        assert!(unknown > 0, "a change was sent to the dying node");
+    }
+
+    #[tokio::test]
+    async fn a_change_that_could_not_be_sent_goes_to_another_node() {
+        let client = cluster_of(refuses().await, answers_404().await);
+        for _ in 0..4 {
+            let err = client.remove_colony("dev").await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+            client.nodes().answered(0);
+        }
+    }
+
+    #[test]
     fn debug_shows_the_id_not_the_key() {
         let key = PrivateKey::generate();
         let hex = key.to_hex();

@@ -71,8 +71,12 @@ struct Colony {
 impl Colony {
     async fn new() -> Colony {
         let nodes = nodes();
-        let server_key = PrivateKey::from_hex(&server_settings()["COLONIES_SERVER_PRVKEY"]).unwrap();
-        let server = Client::builder(&nodes[0].1).key(server_key).build().unwrap();
+        let server_key =
+            PrivateKey::from_hex(&server_settings()["COLONIES_SERVER_PRVKEY"]).unwrap();
+        let server = Client::builder(&nodes[0].1)
+            .key(server_key)
+            .build()
+            .unwrap();
         let name = unique("colony");
         let colony_key = PrivateKey::generate();
         server.add_colony(colony_key.id(), &name).await.unwrap();
@@ -172,7 +176,9 @@ async fn channels_meet_on_one_node_whatever_order_each_side_was_given() {
             .expect("the process is assigned");
         assert_eq!(assigned.processid, process.processid);
         asking.await.unwrap().unwrap();
-        let mut questions = executor.subscribe_channel(&process.processid, "chat").unwrap();
+        let mut questions = executor
+            .subscribe_channel(&process.processid, "chat")
+            .unwrap();
         let question = questions.next().await.unwrap().unwrap();
         assert_eq!(question.payload, format!("question {round}").as_bytes());
         let mut writer = executor
@@ -190,7 +196,10 @@ async fn channels_meet_on_one_node_whatever_order_each_side_was_given() {
                 break;
             }
         }
-        assert_eq!(seen, [format!("question {round}"), "answer".into(), String::new()]);
+        assert_eq!(
+            seen,
+            [format!("question {round}"), "answer".into(), String::new()]
+        );
         executor.close(&process.processid, vec![]).await.unwrap();
     }
 }

@@ -47,6 +47,12 @@ impl Client {
     }
 }
 
+/// An assign that the server may not have seen, or whose node went away while it waited
+/// (`OutcomeUnknown`: a process may have been assigned and its answer lost; another assign is
+/// all an executor can do either way).
 fn retryable(error: &Error) -> bool {
-    matches!(error.kind(), ErrorKind::Connection | ErrorKind::Timeout)
+    matches!(
+        error.kind(),
+        ErrorKind::Connection | ErrorKind::Timeout | ErrorKind::OutcomeUnknown
+    )
 }
