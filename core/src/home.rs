@@ -89,6 +89,28 @@ impl Client {
             .map_err(|e| self.explain_home_error(home, processid, channel, e))
     }
 
+    /// Where closing, failing or cancelling `processid` goes: in a cluster, not to the home of
+    /// its channels. A node deletes its own copies of a process's channels when it closes the
+    /// process, and only those; a reader that came late (it could only start once the process
+    /// was assigned) still finds the entries in the home's copy. The price: the home keeps that
+    /// copy in memory until it restarts.
+    pub(crate) async fn closing_route(&self, processid: &str) -> Result<Route> {
+        if !self.nodes().is_cluster() {
+            return Ok(Route::Any);
+        }
+        if let Some(&home) = self.remembered_homes().get(processid) {
+            return Ok(Route::Avoid(home));
+        }
+        let process = self.get_process(processid).await?;
+        if process.spec.channels.is_empty() {
+            return Ok(Route::Any);
+        }
+        Ok(Route::Avoid(self.remember_home(
+            processid,
+            &process.spec.conditions.colonyname,
+        )))
+    }
+
     /// Where a submission into `colony` goes: any node but the home of the colony's channels.
     pub(crate) fn submission_route(&self, colony: &str) -> Route {
         match self.nodes().is_cluster() {
@@ -111,7 +133,7 @@ impl Client {
         if let Some(&home) = self.remembered_homes().get(processid) {
             return Ok(Some(ChannelHome(home)));
         }
-        let mut pause = Backoff::new(Duration::from_millis(50), Duration::from_secs(1));
+        let mut pause = Backoff::new(Duration::from_millis(50), Duration::from_millis(500));
         let process = loop {
             let process = self.get_process(processid).await?;
             if process.state != ProcessState::Waiting {
@@ -125,13 +147,19 @@ impl Client {
             }
             tokio::time::sleep(wait).await;
         };
-        let home = self.nodes().home(&process.spec.conditions.colonyname);
+        let home = self.remember_home(processid, &process.spec.conditions.colonyname);
+        Ok(Some(ChannelHome(home)))
+    }
+
+    /// The home of `colony`'s channels, remembered for `processid` (it stays its home even if
+    /// the colony's home moves later, while a node is set aside).
+    fn remember_home(&self, processid: &str, colony: &str) -> usize {
+        let home = self.nodes().home(colony);
         let mut homes = self.remembered_homes();
         if homes.len() >= REMEMBERED {
             homes.clear();
         }
-        homes.insert(processid.to_string(), home);
-        Ok(Some(ChannelHome(home)))
+        *homes.entry(processid.to_string()).or_insert(home)
     }
 
     fn remembered_homes(

@@ -670,20 +670,19 @@ async fn the_cluster_is_listed_only_to_the_server_owner() {
             assert_eq!(error.status(), Some(403), "{who}: {error}");
         }
         let listed = cluster.server_on(node).get_cluster().await.unwrap();
-        let names: Vec<&str> = listed.nodes.iter().map(|n| n.name.as_str()).collect();
-        let ports: Vec<i64> = listed.nodes.iter().map(|n| n.apiport).collect();
-        assert_eq!(
-            names,
-            cluster
-                .nodes
-                .iter()
-                .map(|n| n.name.as_str())
-                .collect::<Vec<_>>()
-        );
-        assert_eq!(
-            ports,
-            cluster.nodes.iter().map(|n| n.apiport).collect::<Vec<_>>()
-        );
+        // In no fixed order.
+        let mut listed_nodes: Vec<(&str, i64)> = listed
+            .nodes
+            .iter()
+            .map(|n| (n.name.as_str(), n.apiport))
+            .collect();
+        listed_nodes.sort();
+        let expected: Vec<(&str, i64)> = cluster
+            .nodes
+            .iter()
+            .map(|n| (n.name.as_str(), n.apiport))
+            .collect();
+        assert_eq!(listed_nodes, expected);
         assert_eq!(listed.leader.name, leader);
     }
 }

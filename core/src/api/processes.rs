@@ -90,22 +90,26 @@ impl Client {
         self.call(&message).await.map(drop)
     }
 
-    /// Closes a process as successful, with `output` (by its executor). Deletes its channels.
+    /// Closes a process as successful, with `output` (by its executor). Deletes its channels (in a cluster, see
+    /// `closing_route`).
     pub async fn close(&self, processid: &str, output: Vec<Value>) -> Result<()> {
         let message = messages::CloseSuccessful {
             processid: processid.into(),
             output,
         };
-        self.call(&message).await.map(drop)
+        let route = self.closing_route(processid).await?;
+        self.call_routed(&message, route).await.map(drop)
     }
 
-    /// Closes a process as failed, with `errors` (by its executor). Deletes its channels.
+    /// Closes a process as failed, with `errors` (by its executor). Deletes its channels (in a cluster, see
+    /// `closing_route`).
     pub async fn fail(&self, processid: &str, errors: Vec<String>) -> Result<()> {
         let message = messages::CloseFailed {
             processid: processid.into(),
             errors,
         };
-        self.call(&message).await.map(drop)
+        let route = self.closing_route(processid).await?;
+        self.call_routed(&message, route).await.map(drop)
     }
 
     /// Cancels a process (server v1.9.12 or later). Deletes its channels.
@@ -113,7 +117,8 @@ impl Client {
         let message = messages::CancelProcess {
             processid: processid.into(),
         };
-        self.call(&message).await.map(drop)
+        let route = self.closing_route(processid).await?;
+        self.call_routed(&message, route).await.map(drop)
     }
 
     /// Processes of a colony in `state` that ended within the last `seconds`, optionally only
