@@ -128,6 +128,9 @@ matrix: server-up
 ## different nodes first), then the cluster tests again with the leader alone assigning.
 test-cluster: cluster-server-up
 	$(CLUSTER_TESTS)
+	cd bindings-python && COLONYKIT_SERVER_ENV=$(CLUSTER_SERVER_ENV) .venv/bin/python -m pytest -p no:cacheprovider \
+	  tests/test_cluster.py
+	cd bindings-node && COLONYKIT_SERVER_ENV=$(CLUSTER_SERVER_ENV) node --test test/cluster.test.mjs
 	$(MAKE) --no-print-directory matrix-cluster
 	$(CLUSTER_SERVER) COLONYKIT_EXCLUSIVE_ASSIGN=1 tests/server/up
 	$(CLUSTER_TESTS)
