@@ -9,10 +9,8 @@ import asyncio
 import os
 import subprocess
 
-import colonykit
 import pytest
 from colonykit import ChannelLostError, Client, SyncClient
-
 from conftest import ROOT, SERVER_ENV, read_env
 
 SETTINGS = read_env(SERVER_ENV) if SERVER_ENV.exists() else {}
@@ -46,9 +44,7 @@ async def test_a_client_and_an_executor_given_the_nodes_in_other_orders_meet(col
             writer.end()
 
     await asyncio.to_thread(serve)
-    payloads = [
-        entry.payload async for entry in user.subscribe_channel(process.processid, "out")
-    ]
+    payloads = [entry.payload async for entry in user.subscribe_channel(process.processid, "out")]
     assert payloads == [b"entry 0", b"entry 1", b"entry 2", b""]
     await asyncio.to_thread(executor.close, process.processid)
 
@@ -60,7 +56,7 @@ async def test_losing_the_node_of_a_channel_raises_channel_lost(colony):
     assert (await executor.assign(colony.colonyname, 10)) is not None
     await executor.append(process.processid, "out", 1, b"before")
     stream = user.subscribe_channel(process.processid, "out")
-    assert (await anext(stream)).payload == b"before"
+    assert (await stream.__anext__()).payload == b"before"
     # The home is the node whose own copy of the channel holds the entry.
     home = None
     for name, address in zip(NAMES, NODES):
@@ -70,7 +66,7 @@ async def test_losing_the_node_of_a_channel_raises_channel_lost(colony):
     node("kill", home)
     try:
         with pytest.raises(ChannelLostError, match="is lost: the cluster node"):
-            await asyncio.wait_for(anext(stream), 30)
+            await asyncio.wait_for(stream.__anext__(), 30)
         with pytest.raises(ChannelLostError):
             await executor.append(process.processid, "out", 2, b"after")
         await executor.close(process.processid)

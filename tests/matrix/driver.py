@@ -353,15 +353,15 @@ def main() -> int:
         item.split("=", 1) for item in os.environ.get("MATRIX_BROKEN", "").split(";") if "=" in item
     )
     # COLONYKIT_SERVER_ENV names another instance's settings (e.g. the cluster's).
-    server = read_env_file(
-        Path(os.environ.get("COLONYKIT_SERVER_ENV") or ROOT / "tests" / "server" / "run" / "server.env")
-    )
+    default_env = ROOT / "tests" / "server" / "run" / "server.env"
+    server = read_env_file(Path(os.environ.get("COLONYKIT_SERVER_ENV") or default_env))
+    cluster = bool(cluster_nodes(server))
     cells = []
     for scenario in scenarios:
         for executor in langs:
             for client in langs:
                 cell = Cell(scenario["name"], executor, client)
-                reason = not_applicable(scenario, executor, client, broken, bool(cluster_nodes(server)))
+                reason = not_applicable(scenario, executor, client, broken, cluster)
                 if reason:
                     cell.status, cell.reason = "n/a", reason
                 else:

@@ -71,13 +71,13 @@ class Client:
     ) -> None:
         """A client of ``server`` (``http://host:port`` or ``https://host:port``), or of the
         nodes of a cluster (a list of such addresses, written alike by every client of the
-        cluster), signing with ``prvkey`` (64 hex characters; None: unsigned calls only). ``timeout``: seconds an
-        ordinary call may take; ``max_in_flight``: the most ordinary calls in flight at once
-        (more wait their turn; the server deadlocks near 100). TLS: the system's trust store
-        and the web roots, plus the CA certificates of ``ca_file`` (a PEM file) or ``ca_pem``
-        (PEM text); ``client_cert`` and ``client_key`` (PEM files) for a server that asks for
-        a client certificate; ``danger_skip_tls_verify`` accepts any certificate (test
-        servers only; warns)."""
+        cluster), signing with ``prvkey`` (64 hex characters; None: unsigned calls only).
+        ``timeout``: seconds an ordinary call may take; ``max_in_flight``: the most ordinary
+        calls in flight at once (more wait their turn; the server deadlocks near 100). TLS: the
+        system's trust store and the web roots, plus the CA certificates of ``ca_file`` (a PEM
+        file) or ``ca_pem`` (PEM text); ``client_cert`` and ``client_key`` (PEM files) for a
+        server that asks for a client certificate; ``danger_skip_tls_verify`` accepts any
+        certificate (test servers only; warns)."""
     @staticmethod
     def from_env(
         *,
@@ -488,13 +488,13 @@ class SyncClient:
     ) -> None:
         """A client of ``server`` (``http://host:port`` or ``https://host:port``), or of the
         nodes of a cluster (a list of such addresses, written alike by every client of the
-        cluster), signing with ``prvkey`` (64 hex characters; None: unsigned calls only). ``timeout``: seconds an
-        ordinary call may take; ``max_in_flight``: the most ordinary calls in flight at once
-        (more wait their turn; the server deadlocks near 100). TLS: the system's trust store
-        and the web roots, plus the CA certificates of ``ca_file`` (a PEM file) or ``ca_pem``
-        (PEM text); ``client_cert`` and ``client_key`` (PEM files) for a server that asks for
-        a client certificate; ``danger_skip_tls_verify`` accepts any certificate (test
-        servers only; warns)."""
+        cluster), signing with ``prvkey`` (64 hex characters; None: unsigned calls only).
+        ``timeout``: seconds an ordinary call may take; ``max_in_flight``: the most ordinary
+        calls in flight at once (more wait their turn; the server deadlocks near 100). TLS: the
+        system's trust store and the web roots, plus the CA certificates of ``ca_file`` (a PEM
+        file) or ``ca_pem`` (PEM text); ``client_cert`` and ``client_key`` (PEM files) for a
+        server that asks for a client certificate; ``danger_skip_tls_verify`` accepts any
+        certificate (test servers only; warns)."""
     @staticmethod
     def from_env(
         *,
