@@ -596,24 +596,9 @@ mod tests {
         assert!(servers_from_list(" , ", "http").is_err());
     }
 
-    /// A node that reads each request and closes the connection without an answer (as a node
-    /// that dies while it works on the request).
-    async fn dies_while_working() -> String {
-        use tokio::io::AsyncReadExt;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move {
-            while let Ok((mut socket, _)) = listener.accept().await {
-                let mut request = [0u8; 4096];
-                let _ = socket.read(&mut request).await;
-            }
-        });
-        address
-    }
-
-    /// A node that answers every request with `404 page not found` (so a call that reached it
-    /// fails with `NotFound`, not a connection error).
-    async fn answers_404() -> String {
+    /// A stand-in node that reads each request and writes `reply` (nothing: it closes the
+    /// connection without an answer, as a node that dies while it works on the request).
+    async fn stand_in(reply: &'static str) -> String {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
@@ -621,11 +606,19 @@ mod tests {
             while let Ok((mut socket, _)) = listener.accept().await {
                 let mut request = [0u8; 4096];
                 let _ = socket.read(&mut request).await;
-                let reply = "HTTP/1.1 404 Not Found\r\ncontent-length: 18\r\nconnection: close\r\n\r\n404 page not found";
                 let _ = socket.write_all(reply.as_bytes()).await;
             }
         });
         address
+    }
+
+    async fn dies_while_working() -> String {
+        stand_in("").await
+    }
+
+    /// A node that answers `404 page not found`: a call that reached it fails with `NotFound`.
+    async fn answers_404() -> String {
+        stand_in("HTTP/1.1 404 Not Found\r\ncontent-length: 18\r\nconnection: close\r\n\r\n404 page not found").await
     }
 
     /// An address where nothing listens.

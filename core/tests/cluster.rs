@@ -8,10 +8,8 @@ mod common;
 
 use std::time::Duration;
 
-use colonykit::{
-    Client, ErrorKind, Executor, FunctionSpec, PrivateKey, ProcessState, SubscribeOptions,
-};
-use common::{server_settings, unique};
+use colonykit::{Client, ErrorKind, ProcessState, SubscribeOptions};
+use common::{server_settings, TestColony};
 use futures::StreamExt;
 use tokio::sync::Mutex;
 
@@ -59,83 +57,23 @@ impl Drop for Stopped {
     }
 }
 
-/// A colony with an approved executor, made through the first node; clients of the whole
-/// cluster, each given the nodes in its own order.
-struct Colony {
-    name: String,
-    executor_type: String,
-    user_key: PrivateKey,
-    executor_key: PrivateKey,
-}
-
-impl Colony {
-    async fn new() -> Colony {
-        let nodes = nodes();
-        let server_key =
-            PrivateKey::from_hex(&server_settings()["COLONIES_SERVER_PRVKEY"]).unwrap();
-        let server = Client::builder(&nodes[0].1)
-            .key(server_key)
-            .build()
-            .unwrap();
-        let name = unique("colony");
-        let colony_key = PrivateKey::generate();
-        server.add_colony(colony_key.id(), &name).await.unwrap();
-        let owner = server.with_key(colony_key);
-        let executor_key = PrivateKey::generate();
-        let executor_type = unique("type");
-        let executor_name = unique("executor");
-        owner
-            .add_executor(&Executor::new(
-                executor_key.id(),
-                &executor_type,
-                &executor_name,
-                &name,
-            ))
-            .await
-            .unwrap();
-        owner.approve_executor(&name, &executor_name).await.unwrap();
-        let user_key = PrivateKey::generate();
-        owner
-            .add_user(&colonykit::User {
-                colonyname: name.clone(),
-                userid: user_key.id().to_string(),
-                name: unique("user"),
-                ..colonykit::User::default()
-            })
-            .await
-            .unwrap();
-        Colony {
-            name,
-            executor_type,
-            user_key,
-            executor_key,
-        }
-    }
-
-    /// A client of every node, in the order `order` gives (indexes into `nodes()`).
-    fn client(&self, key: &PrivateKey, order: [usize; 3]) -> Client {
-        let nodes = nodes();
-        Client::cluster_builder(order.map(|i| nodes[i].1.clone()))
-            .key(key.clone())
-            .timeout(Duration::from_secs(15))
-            .connect_timeout(Duration::from_secs(2))
-            .build()
-            .unwrap()
-    }
-
-    fn spec(&self, channels: &[&str]) -> FunctionSpec {
-        let mut spec = FunctionSpec::new("work", &self.executor_type, &self.name);
-        spec.channels = channels.iter().map(|c| c.to_string()).collect();
-        spec.maxexectime = -1;
-        spec
-    }
+/// A client of every node signing as `as_whom` (a client of the test colony), given the nodes
+/// in the order `order` says (indexes into `nodes()`).
+fn cluster_client(as_whom: &Client, order: [usize; 3]) -> Client {
+    let nodes = nodes();
+    Client::cluster_builder(order.map(|i| nodes[i].1.clone()))
+        .key(as_whom.key().unwrap().clone())
+        .timeout(Duration::from_secs(15))
+        .connect_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap()
 }
 
 /// The node whose copy of the channel holds entries (read through each node on its own).
-async fn node_holding(colony: &Colony, processid: &str, channel: &str) -> String {
+async fn node_holding(colony: &TestColony, processid: &str, channel: &str) -> String {
     for (name, address) in nodes() {
         let alone = Client::builder(&address)
-            .key(colony.user_key.clone())
+            .key(colony.user.key().unwrap().clone())
             .build()
             .unwrap();
         if !alone
@@ -154,11 +92,11 @@ async fn node_holding(colony: &Colony, processid: &str, channel: &str) -> String
 #[ignore = "needs the cluster test instance: make test-cluster"]
 async fn channels_meet_on_one_node_whatever_order_each_side_was_given() {
     let _cluster = CLUSTER.lock().await;
-    let colony = Colony::new().await;
-    let user = colony.client(&colony.user_key, [0, 1, 2]);
-    let executor = colony.client(&colony.executor_key, [2, 1, 0]);
+    let colony = TestColony::new().await;
+    let user = cluster_client(&colony.user, [0, 1, 2]);
+    let executor = cluster_client(&colony.executor, [2, 1, 0]);
     for round in 0..6 {
-        let process = user.submit(&colony.spec(&["chat"])).await.unwrap();
+        let process = user.submit(&colony.spec("work", &["chat"])).await.unwrap();
         // The submitter writes first: it waits for the assignment, which the executor makes
         // through whichever node it picks.
         let asking = {
@@ -208,15 +146,15 @@ async fn channels_meet_on_one_node_whatever_order_each_side_was_given() {
 #[ignore = "needs the cluster test instance: make test-cluster"]
 async fn calls_go_on_when_the_node_in_use_stops_and_it_is_used_again_when_back() {
     let _cluster = CLUSTER.lock().await;
-    let colony = Colony::new().await;
+    let colony = TestColony::new().await;
     let nodes = nodes();
     // Two nodes, so that each of them is the one in use in turn.
     let user = Client::cluster_builder([nodes[0].1.clone(), nodes[1].1.clone()])
-        .key(colony.user_key.clone())
+        .key(colony.user.key().unwrap().clone())
         .connect_timeout(Duration::from_secs(2))
         .build()
         .unwrap();
-    let process = user.submit(&colony.spec(&[])).await.unwrap();
+    let process = user.submit(&colony.spec("work", &[])).await.unwrap();
     let calls = {
         let user = user.clone();
         let pid = process.processid.clone();
@@ -234,7 +172,7 @@ async fn calls_go_on_when_the_node_in_use_stops_and_it_is_used_again_when_back()
     {
         let _second = Stopped::kill(&nodes[1].0);
         tokio::time::sleep(Duration::from_secs(1)).await;
-        user.submit(&colony.spec(&[])).await.unwrap();
+        user.submit(&colony.spec("work", &[])).await.unwrap();
     }
     // The second node is back: stopping the first leaves only it, which the client must try
     // again rather than forget.
@@ -253,7 +191,7 @@ async fn calls_go_on_when_the_node_in_use_stops_and_it_is_used_again_when_back()
         .await
         .expect("the node that came back answers");
         assert_eq!(read.state, ProcessState::Waiting);
-        user.submit(&colony.spec(&[])).await.unwrap();
+        user.submit(&colony.spec("work", &[])).await.unwrap();
     }
 }
 
@@ -261,10 +199,10 @@ async fn calls_go_on_when_the_node_in_use_stops_and_it_is_used_again_when_back()
 #[ignore = "needs the cluster test instance: make test-cluster"]
 async fn losing_the_node_of_a_channel_is_reported_as_channel_lost() {
     let _cluster = CLUSTER.lock().await;
-    let colony = Colony::new().await;
-    let user = colony.client(&colony.user_key, [1, 2, 0]);
-    let executor = colony.client(&colony.executor_key, [0, 2, 1]);
-    let process = user.submit(&colony.spec(&["data"])).await.unwrap();
+    let colony = TestColony::new().await;
+    let user = cluster_client(&colony.user, [1, 2, 0]);
+    let executor = cluster_client(&colony.executor, [0, 2, 1]);
+    let process = user.submit(&colony.spec("work", &["data"])).await.unwrap();
     executor
         .assign(&colony.name, Duration::from_secs(10))
         .await
