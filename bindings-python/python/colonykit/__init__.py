@@ -93,6 +93,8 @@ for _class in (
     InvalidArgumentError,
     InvalidRequestError,
     NotFoundError,
+    OutcomeUnknownError,
+    ChannelLostError,
     ProcessClosedError,
     ProtocolError,
     RateLimitedError,
