@@ -1,10 +1,12 @@
 //! Core futures as asyncio awaitables.
 //!
 //! Every async method returns a real coroutine (`colonykit._aio._call`): nothing runs until it
-//! is awaited. When it first runs, it starts the core future on the one shared tokio runtime
-//! (one worker thread, started lazily) and awaits an `asyncio.Future` for its result.
-//! Cancelling the awaiting task cancels that future, which aborts the tokio task: the core future
-//! is dropped and closes whatever it was waiting on.
+//! is awaited. When it first runs, it starts the core future and awaits an `asyncio.Future` for
+//! its result: the future is polled once on the loop's thread (it signs and writes its request
+//! there, with the GIL released), then moves to the one shared tokio runtime (one worker thread,
+//! started lazily) at its first wake-up, without a thread woken for the hand-over
+//! (`colonykit::inline`). Cancelling the awaiting task cancels that future, which aborts the
+//! call: the core future is dropped and closes whatever it was waiting on.
 //!
 //! The outcome comes back through the loop's [`Inbox`]: converted to Python objects on the
 //! loop's thread, errors to `colonykit` exceptions, a panic to a `ColonyError`. Python objects
@@ -28,7 +30,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyList;
-use tokio::task::AbortHandle;
+use futures::future::AbortHandle;
 
 use crate::errors::{panic_to_pyerr, to_pyerr};
 
@@ -283,7 +285,9 @@ fn set(py: Python<'_>, future: &Bound<'_, PyAny>, outcome: Outcome) -> PyResult<
     Ok(())
 }
 
-/// Aborts the tokio task of a cancelled `asyncio.Future` (its done callback).
+/// Aborts the call of a cancelled `asyncio.Future` (its done callback): the core future is
+/// dropped at once when it waits on the runtime, or at its first wake-up (see
+/// `colonykit::inline`).
 #[pyclass(frozen, module = "colonykit._native", name = "_Abort")]
 pub struct Abort {
     task: AbortHandle,
@@ -323,14 +327,18 @@ impl Start {
         let inbox = helper(py, &INBOX, "_inbox")?.call1((event_loop,))?;
         let inbox = Arc::clone(&inbox.cast::<Inbox>()?.get().shared);
         let future_ref = future.clone().unbind();
-        let task = runtime().spawn(async move {
-            let outcome = AssertUnwindSafe(call).catch_unwind().await;
-            inbox.deliver(future_ref, outcome);
-        });
-        let abort = Abort {
-            task: task.abort_handle(),
+        let (call, abort) = futures::future::abortable(AssertUnwindSafe(call).catch_unwind());
+        let task = async move {
+            // Aborted: the future was cancelled, and nothing waits for the outcome.
+            if let Ok(outcome) = call.await {
+                inbox.deliver(future_ref, outcome);
+            }
         };
-        future.call_method1(intern!(py, "add_done_callback"), (abort,))?;
+        // The GIL is released while the call signs and writes its request here: a worker may
+        // need it (logging) while holding what the call waits for.
+        let handle = runtime().handle();
+        py.detach(|| colonykit::inline::spawn(handle, task));
+        future.call_method1(intern!(py, "add_done_callback"), (Abort { task: abort },))?;
         Ok(future)
     }
 }

@@ -28,6 +28,7 @@ pub mod crypto;
 mod error;
 pub mod executor;
 mod http1;
+pub mod inline;
 mod liveness;
 pub mod messages;
 pub mod model;

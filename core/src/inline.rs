@@ -1,0 +1,143 @@
+//! Starting a future on the calling thread, for callers outside the runtime (the bindings).
+//!
+//! A binding's call begins on the language's thread (an asyncio loop, Node's main thread) while
+//! the runtime's worker does the I/O. Spawning the call onto the runtime wakes the worker just to
+//! sign and write the request, after which it sleeps again until the reply: two thread switches
+//! and a wake-up per call for the hand-over alone. [`spawn`] polls the future once on the calling
+//! thread instead (inside the runtime's context, so the sockets and timers it registers are the
+//! runtime's): signing and writing the request happen there, and the future moves to the runtime
+//! at its first wake-up, which comes on the worker (usually: the reply is readable), so no thread
+//! is woken for the hand-over itself.
+//!
+//! A future that completes in its first poll never touches the runtime. The future must not
+//! panic (wrap it in `catch_unwind` when it may): its first poll runs on the caller's thread.
+
+use std::future::Future;
+use std::mem;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+
+use tokio::runtime::Handle;
+
+type Task = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Where a future started by [`spawn`] is.
+enum State {
+    /// In its first poll, on the calling thread.
+    Polling,
+    /// Woken during its first poll: it goes to the runtime when that poll ends.
+    Woken,
+    /// Waiting for its first wake-up, which hands it to the runtime.
+    Waiting(Task),
+    /// Done in its first poll, or handed to the runtime (a late wake-up of the first poll's
+    /// waker is then ignored: the runtime's task registered its own).
+    Gone,
+}
+
+struct FirstWake {
+    handle: Handle,
+    state: Mutex<State>,
+}
+
+impl Wake for FirstWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        match mem::replace(&mut *state, State::Gone) {
+            State::Polling | State::Woken => *state = State::Woken,
+            State::Waiting(task) => {
+                drop(state);
+                // On a worker (the usual case: its reactor delivers the wake-up) this queues the
+                // task locally, without waking any thread.
+                drop(self.handle.spawn(task));
+            }
+            State::Gone => {}
+        }
+    }
+}
+
+/// Runs `future` to its end: polled once on this thread, then on `handle`'s runtime from its
+/// first wake-up on. Nothing is returned: the future delivers its own outcome.
+pub fn spawn<F>(handle: &Handle, future: F)
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let mut task: Task = Box::pin(future);
+    let first = Arc::new(FirstWake {
+        handle: handle.clone(),
+        state: Mutex::new(State::Polling),
+    });
+    let waker = Waker::from(Arc::clone(&first));
+    let polled = {
+        let _entered = handle.enter();
+        task.as_mut().poll(&mut Context::from_waker(&waker))
+    };
+    let mut state = first.state.lock().unwrap_or_else(|p| p.into_inner());
+    match (polled, mem::replace(&mut *state, State::Gone)) {
+        (Poll::Ready(()), _) => {}
+        (Poll::Pending, State::Woken) => {
+            drop(state);
+            drop(handle.spawn(task));
+        }
+        (Poll::Pending, _) => *state = State::Waiting(task),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn runs_to_the_end_and_moves_to_the_runtime() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let caller = std::thread::current().id();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        spawn(runtime.handle(), async move {
+            let first = std::thread::current().id();
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            let after = std::thread::current().id();
+            let _ = sender.send((first, after));
+        });
+        let (first, after) = receiver
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the future ran to its end");
+        assert_eq!(first, caller, "the first poll runs on the calling thread");
+        assert_ne!(after, caller, "after its first wait it runs on the runtime");
+    }
+
+    #[test]
+    fn a_future_ready_at_once_never_reaches_the_runtime() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        let (sender, receiver) = std::sync::mpsc::channel();
+        spawn(runtime.handle(), async move {
+            let _ = sender.send(std::thread::current().id());
+        });
+        assert_eq!(receiver.try_recv().ok(), Some(std::thread::current().id()));
+    }
+
+    #[test]
+    fn a_wake_during_the_first_poll_is_not_lost() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .expect("a runtime");
+        let (sender, receiver) = std::sync::mpsc::channel();
+        spawn(runtime.handle(), async move {
+            // Wakes itself, then waits once: only the runtime can finish it.
+            tokio::task::yield_now().await;
+            let _ = sender.send(());
+        });
+        assert!(receiver.recv_timeout(Duration::from_secs(5)).is_ok());
+    }
+}
