@@ -34,6 +34,7 @@ pub mod messages;
 pub mod model;
 mod nulls;
 pub mod operations;
+mod pace;
 mod pool;
 mod process;
 pub mod resources;
