@@ -24,13 +24,13 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, RwLock};
 
+use futures::future::AbortHandle;
 use futures::FutureExt;
 use pyo3::exceptions::{PyRuntimeError, PyStopAsyncIteration};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyList;
-use futures::future::AbortHandle;
 
 use crate::errors::{panic_to_pyerr, to_pyerr};
 

@@ -85,15 +85,28 @@ mod tests {
     async fn paces_while_calls_come_and_stops_after() {
         let pacer = Pacer::default();
         pacer.call_started();
-        assert_eq!(pacer.state.running_in.load(Ordering::Acquire), std::process::id());
+        assert_eq!(
+            pacer.state.running_in.load(Ordering::Acquire),
+            std::process::id()
+        );
         for _ in 0..3 {
             tokio::time::sleep(PACE / 2).await;
             pacer.call_started();
         }
-        assert_eq!(pacer.state.running_in.load(Ordering::Acquire), std::process::id());
+        assert_eq!(
+            pacer.state.running_in.load(Ordering::Acquire),
+            std::process::id()
+        );
         tokio::time::sleep(PACE * 3).await;
-        assert_eq!(pacer.state.running_in.load(Ordering::Acquire), 0, "stopped when idle");
+        assert_eq!(
+            pacer.state.running_in.load(Ordering::Acquire),
+            0,
+            "stopped when idle"
+        );
         pacer.call_started();
-        assert_eq!(pacer.state.running_in.load(Ordering::Acquire), std::process::id());
+        assert_eq!(
+            pacer.state.running_in.load(Ordering::Acquire),
+            std::process::id()
+        );
     }
 }
