@@ -228,7 +228,9 @@ impl ChannelReader {
 
     /// One websocket connection, renewing the server-side subscription as often as needed.
     async fn connection(&mut self, feed: &Feed<ChannelEntry>) -> Result<(), Ended> {
-        let mut socket = ws::connect(self.client.settings()).await?;
+        // The big futures (connecting, HTTP calls) are boxed while they run, so that an idle
+        // subscription's task is small (they would size its state for as long as it lives).
+        let mut socket = Box::pin(ws::connect(self.client.settings())).await?;
         if self.ever_connected {
             tracing::info!(
                 process = %self.processid, channel = %self.channel, position = self.position,
@@ -238,7 +240,7 @@ impl ChannelReader {
         self.ever_connected = true;
         let mut empty_rounds = Backoff::default();
         loop {
-            if let Flow::Finished = self.catch_up(feed).await? {
+            if let Flow::Finished = Box::pin(self.catch_up(feed)).await? {
                 return Ok(());
             }
             let subscribe = SubscribeChannel {
@@ -273,7 +275,7 @@ impl ChannelReader {
             let payload = match ws::receive(socket, self.quiet_wait()).await {
                 Ok(Incoming::Payload(payload)) => payload,
                 Ok(Incoming::Idle) => {
-                    self.check_still_open().await?;
+                    Box::pin(self.check_still_open()).await?;
                     continue;
                 }
                 Ok(Incoming::Closed) => {
@@ -282,7 +284,7 @@ impl ChannelReader {
                     )))
                 }
                 Err(error) if error.kind() == ErrorKind::NotFound => {
-                    return Err(self.explain_not_found(error).await.into())
+                    return Err(Box::pin(self.explain_not_found(error)).await.into())
                 }
                 Err(error) => return Err(error.into()),
             };
