@@ -49,7 +49,7 @@ use crate::subscription::NativeSubscription;
 ///
 /// The future is polled once on the JS thread (it signs and writes its request there), then runs
 /// on the shared runtime from its first wake-up on, without a thread woken for the hand-over
-/// (`colonykit::inline`). It is guarded against panics (a panic rejects the promise) and, with a
+/// (`colonykit::inline`); one that is done at once settles its promise here. It is guarded against panics (a panic rejects the promise) and, with a
 /// `cancel` token, is dropped as soon as the token is cancelled (which closes whatever it was
 /// waiting on) and the promise rejects with the `Aborted` kind.
 fn promise<'env, T, F>(
@@ -81,14 +81,19 @@ where
     let Some(handle) = runtime::handle() else {
         return env.spawn_future(outcome);
     };
-    let (deferred, promise) = env.create_deferred::<T, Settle<T>>()?;
-    colonykit::inline::spawn(handle, async move {
-        match outcome.await {
-            Ok(value) => deferred.resolve(Box::new(move |_| Ok(value))),
-            Err(error) => deferred.reject(error),
+    match colonykit::inline::poll_first(handle, outcome) {
+        // Done at once (an item a stream had buffered): settled here, no thread crossed.
+        Ok(Ok(value)) => PromiseRaw::resolve(env, value),
+        Ok(Err(error)) => PromiseRaw::reject(env, error),
+        Err(parked) => {
+            let (deferred, promise) = env.create_deferred::<T, Settle<T>>()?;
+            parked.then(move |outcome| match outcome {
+                Ok(value) => deferred.resolve(Box::new(move |_| Ok(value))),
+                Err(error) => deferred.reject(error),
+            });
+            Ok(PromiseRaw::new(env.raw(), promise.raw()))
         }
-    });
-    Ok(PromiseRaw::new(env.raw(), promise.raw()))
+    }
 }
 
 /// What settles a promise on the JS thread: its value.

@@ -8,7 +8,8 @@
 //! (`colonykit::inline`). Cancelling the awaiting task cancels that future, which aborts the
 //! call: the core future is dropped and closes whatever it was waiting on.
 //!
-//! The outcome comes back through the loop's [`Inbox`]: converted to Python objects on the
+//! The outcome comes back through the loop's [`Inbox`] (a call done in its first poll, such as
+//! an item a stream had buffered, sets its future at once): converted to Python objects on the
 //! loop's thread, errors to `colonykit` exceptions, a panic to a `ColonyError`. Python objects
 //! are only ever touched with the GIL held, and a closed loop is left alone ("Event loop is
 //! closed" never shows).
@@ -326,19 +327,25 @@ impl Start {
         let future = event_loop.call_method0(intern!(py, "create_future"))?;
         let inbox = helper(py, &INBOX, "_inbox")?.call1((event_loop,))?;
         let inbox = Arc::clone(&inbox.cast::<Inbox>()?.get().shared);
-        let future_ref = future.clone().unbind();
         let (call, abort) = futures::future::abortable(AssertUnwindSafe(call).catch_unwind());
-        let task = async move {
-            // Aborted: the future was cancelled, and nothing waits for the outcome.
-            if let Ok(outcome) = call.await {
-                inbox.deliver(future_ref, outcome);
-            }
-        };
         // The GIL is released while the call signs and writes its request here: a worker may
         // need it (logging) while holding what the call waits for.
         let handle = runtime().handle();
-        py.detach(|| colonykit::inline::spawn(handle, task));
-        future.call_method1(intern!(py, "add_done_callback"), (Abort { task: abort },))?;
+        match py.detach(|| colonykit::inline::poll_first(handle, call)) {
+            // Done at once (an item a stream had buffered): no thread crossed, no loop woken.
+            Ok(Ok(outcome)) => set(py, &future, outcome)?,
+            Ok(Err(_aborted)) => {}
+            Err(parked) => {
+                let future_ref = future.clone().unbind();
+                parked.then(move |outcome| {
+                    // Aborted: the future was cancelled, and nothing waits for the outcome.
+                    if let Ok(outcome) = outcome {
+                        inbox.deliver(future_ref, outcome);
+                    }
+                });
+                future.call_method1(intern!(py, "add_done_callback"), (Abort { task: abort },))?;
+            }
+        }
         Ok(future)
     }
 }

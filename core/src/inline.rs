@@ -9,8 +9,10 @@
 //! at its first wake-up, which comes on the worker (usually: the reply is readable), so no thread
 //! is woken for the hand-over itself.
 //!
-//! A future that completes in its first poll never touches the runtime. The future must not
-//! panic (wrap it in `catch_unwind` when it may): its first poll runs on the caller's thread.
+//! A future that completes in its first poll never touches the runtime, and [`poll_first`] gives
+//! its output back at once (a binding settles the call without crossing threads). The future
+//! must not panic (wrap it in `catch_unwind` when it may): its first poll runs on the caller's
+//! thread.
 
 use std::future::Future;
 use std::mem;
@@ -26,7 +28,8 @@ type Task = Pin<Box<dyn Future<Output = ()> + Send>>;
 enum State {
     /// In its first poll, on the calling thread.
     Polling,
-    /// Woken during its first poll: it goes to the runtime when that poll ends.
+    /// Woken during (or after) its first poll, before it was parked: it goes to the runtime
+    /// when it is parked.
     Woken,
     /// Waiting for its first wake-up, which hands it to the runtime.
     Waiting(Task),
@@ -66,7 +69,20 @@ pub fn spawn<F>(handle: &Handle, future: F)
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    let mut task: Task = Box::pin(future);
+    if let Err(parked) = poll_first(handle, future) {
+        parked.then(|()| ());
+    }
+}
+
+/// Polls `future` once on this thread: its output if it is ready at once (it never reaches the
+/// runtime then), else the future, waiting for its first wake-up; [`Parked::then`] says what to
+/// do with its output.
+pub fn poll_first<F>(handle: &Handle, future: F) -> Result<F::Output, Parked<F>>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let mut future = Box::pin(future);
     let first = Arc::new(FirstWake {
         handle: handle.clone(),
         state: Mutex::new(State::Polling),
@@ -74,16 +90,41 @@ where
     let waker = Waker::from(Arc::clone(&first));
     let polled = {
         let _entered = handle.enter();
-        task.as_mut().poll(&mut Context::from_waker(&waker))
+        future.as_mut().poll(&mut Context::from_waker(&waker))
     };
-    let mut state = first.state.lock().unwrap_or_else(|p| p.into_inner());
-    match (polled, mem::replace(&mut *state, State::Gone)) {
-        (Poll::Ready(()), _) => {}
-        (Poll::Pending, State::Woken) => {
-            drop(state);
-            drop(handle.spawn(task));
+    match polled {
+        Poll::Ready(output) => {
+            *first.state.lock().unwrap_or_else(|p| p.into_inner()) = State::Gone;
+            Ok(output)
         }
-        (Poll::Pending, _) => *state = State::Waiting(task),
+        Poll::Pending => Err(Parked { future, first }),
+    }
+}
+
+/// A future started by [`poll_first`] that did not finish in its first poll.
+pub struct Parked<F: Future> {
+    future: Pin<Box<F>>,
+    first: Arc<FirstWake>,
+}
+
+impl<F> Parked<F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    /// Runs the rest of the future on the runtime (from its first wake-up on, which may have
+    /// come already) and hands its output to `deliver` there.
+    pub fn then(self, deliver: impl FnOnce(F::Output) + Send + 'static) {
+        let Parked { future, first } = self;
+        let task: Task = Box::pin(async move { deliver(future.await) });
+        let mut state = first.state.lock().unwrap_or_else(|p| p.into_inner());
+        match mem::replace(&mut *state, State::Gone) {
+            State::Woken => {
+                drop(state);
+                drop(first.handle.spawn(task));
+            }
+            _ => *state = State::Waiting(task),
+        }
     }
 }
 
@@ -124,6 +165,14 @@ mod tests {
             let _ = sender.send(std::thread::current().id());
         });
         assert_eq!(receiver.try_recv().ok(), Some(std::thread::current().id()));
+    }
+
+    #[test]
+    fn an_output_ready_at_once_is_given_back() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        assert!(matches!(poll_first(runtime.handle(), async { 5 }), Ok(5)));
     }
 
     #[test]
