@@ -83,8 +83,17 @@ where
     };
     match colonykit::inline::poll_first(handle, outcome) {
         // Done at once (an item a stream had buffered): settled here, no thread crossed.
-        Ok(Ok(value)) => PromiseRaw::resolve(env, value),
-        Ok(Err(error)) => PromiseRaw::reject(env, error),
+        Ok(Ok(value)) if colonykit::inline::may_settle_at_once() => PromiseRaw::resolve(env, value),
+        Ok(Err(error)) if colonykit::inline::may_settle_at_once() => PromiseRaw::reject(env, error),
+        // Now and then through the event loop, so that timers and I/O get a turn.
+        Ok(outcome) => {
+            let (deferred, promise) = env.create_deferred::<T, Settle<T>>()?;
+            match outcome {
+                Ok(value) => deferred.resolve(Box::new(move |_| Ok(value))),
+                Err(error) => deferred.reject(error),
+            }
+            Ok(PromiseRaw::new(env.raw(), promise.raw()))
+        }
         Err(parked) => {
             let (deferred, promise) = env.create_deferred::<T, Settle<T>>()?;
             parked.then(move |outcome| match outcome {

@@ -333,7 +333,11 @@ impl Start {
         let handle = runtime().handle();
         match py.detach(|| colonykit::inline::poll_first(handle, call)) {
             // Done at once (an item a stream had buffered): no thread crossed, no loop woken.
-            Ok(Ok(outcome)) => set(py, &future, outcome)?,
+            Ok(Ok(outcome)) if colonykit::inline::may_settle_at_once() => {
+                set(py, &future, outcome)?
+            }
+            // Now and then through the inbox, so that the loop's other tasks get a turn.
+            Ok(Ok(outcome)) => inbox.deliver(future.clone().unbind(), outcome),
             Ok(Err(_aborted)) => {}
             Err(parked) => {
                 let future_ref = future.clone().unbind();

@@ -14,6 +14,7 @@
 //! must not panic (wrap it in `catch_unwind` when it may): its first poll runs on the caller's
 //! thread.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::mem;
 use std::pin::Pin;
@@ -23,6 +24,31 @@ use std::task::{Context, Poll, Wake, Waker};
 use tokio::runtime::Handle;
 
 type Task = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// How many calls in a row one thread may settle at once (see [`may_settle_at_once`]).
+const AT_ONCE_IN_A_ROW: u32 = 32;
+
+thread_local! {
+    /// Calls settled at once in a row on this thread.
+    static IN_A_ROW: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Whether a call done in its first poll may settle at once: not every
+/// [`AT_ONCE_IN_A_ROW`]-th time in a row, when the binding must settle it the ordinary way
+/// instead (through the event loop), so that a consumer reading a stream whose buffer keeps
+/// filling still gives its event loop a turn (asyncio's other tasks, Node's timers and I/O).
+pub fn may_settle_at_once() -> bool {
+    IN_A_ROW.with(|count| {
+        let n = count.get() + 1;
+        if n >= AT_ONCE_IN_A_ROW {
+            count.set(0);
+            false
+        } else {
+            count.set(n);
+            true
+        }
+    })
+}
 
 /// Where a future started by [`spawn`] is.
 enum State {
@@ -97,7 +123,10 @@ where
             *first.state.lock().unwrap_or_else(|p| p.into_inner()) = State::Gone;
             Ok(output)
         }
-        Poll::Pending => Err(Parked { future, first }),
+        Poll::Pending => {
+            IN_A_ROW.with(|count| count.set(0));
+            Err(Parked { future, first })
+        }
     }
 }
 
