@@ -30,9 +30,7 @@ def threads():
         with open(f"{base}/schedstat") as f:
             cpu = int(f.read().split()[0])
         with open(f"{base}/status") as f:
-            switches = sum(
-                int(line.split()[1]) for line in f if "ctxt_switches" in line
-            )
+            switches = sum(int(line.split()[1]) for line in f if "ctxt_switches" in line)
         total = out.setdefault(name, [0, 0])
         total[0] += cpu
         total[1] += switches
@@ -60,9 +58,7 @@ def main():
 
         async def run():
             client = Client(server, setup["exec_key"])
-            await client.append(
-                pids[0], CHANNEL, 1, PAYLOAD
-            )  # warm up: runtime, connection
+            await client.append(pids[0], CHANNEL, 1, PAYLOAD)  # warm up: runtime, connection
             before, n = threads(), 0
             for pid in pids:
                 for sequence in range(2, 451):
