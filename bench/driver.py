@@ -34,6 +34,8 @@ WORK_PARAMS = {"n_seq": 450, "n_flight": 450, "inflight": 16, "rt_seq": 100, "rt
 DELIVERY_N = 200
 DELIVERY_INTERVAL_MS = 5
 STREAM_N = 10_000
+IDLE_SUBS = 1_000  # idle channel subscriptions open at once, for the memory per subscription
+STARTUP_N = 9  # fresh processes per start-up probe (the cell is their median)
 
 
 class Sdk:
@@ -67,6 +69,7 @@ SDKS = [
         "Node", tls=True),
 ]
 COLONYKIT = ("ck-rust", "ck-python", "ck-python-sync", "ck-node")
+IDLE_SUB_SDKS = ("ck-rust", "ck-python", "ck-node")  # the async clients
 
 
 def log(message):
@@ -273,6 +276,11 @@ class Bench:
         metrics["delivery_p99_ms"] = delivered["delivery_p99_ms"]
         metrics["sub_peak_rss_kb"] = delivered["peak_rss_kb"]
         run(self.raw + ["close", setup, f"pid={pid}"], 60)
+        if sdk.key in IDLE_SUB_SDKS:
+            pid = self.mkproc(setup)
+            got = run(sdk.cmd + ["idle-subs", setup, f"pid={pid}", f"n={IDLE_SUBS}"], 300, self.cwd(sdk))
+            metrics["idle_sub_kb"] = got["idle_sub_kb"]
+            run(self.raw + ["close", setup, f"pid={pid}"], 60)
         if stream_pid and sdk.key in COLONYKIT:
             got = run(sdk.cmd + ["stream", stream_setup, f"pid={stream_pid}", f"n={STREAM_N}"], 300, self.cwd(sdk))
             metrics["stream_growth_kb"] = got["stream_growth_kb"]
@@ -352,6 +360,7 @@ class Bench:
             "commit": git_commit(),
             "server": self.settings.get("COLONIES_VERSION", "?"),
             "baselines": runtime_baselines(),
+            "startup": startup_costs(),
             "machine": f"{os.cpu_count()} cores, {platform.machine()}, Linux {platform.release()}",
         }
         text = render(sdks, self.results, self.errors, self.stream_live, meta)
@@ -387,6 +396,30 @@ def runtime_baselines():
     return out
 
 
+def startup_costs():
+    """Wall time (ms) of a fresh process that loads the SDK, beside the bare runtime's: the median
+    of STARTUP_N runs each, alternated."""
+    node_dir = os.path.join(HERE, "node")
+    probes = [
+        ("python3 -c pass (bare)", [PY, "-c", "pass"], HERE),
+        ("python3 -c 'import colonykit'", [PY, "-c", "import colonykit"], HERE),
+        ("python3 -c 'import pycolonies'", [PY, "-c", "import pycolonies"], HERE),
+        ("node -e '' (bare)", ["node", "-e", ""], node_dir),
+        ("node -e \"require('colonykit')\"", ["node", "-e", "require('colonykit')"], node_dir),
+    ]
+    times = {name: [] for name, _, _ in probes}
+    for _ in range(STARTUP_N):
+        for name, cmd, cwd in probes:
+            began = time.perf_counter()
+            try:
+                r = subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=60)
+            except (OSError, subprocess.TimeoutExpired):
+                continue
+            if r.returncode == 0:
+                times[name].append((time.perf_counter() - began) * 1e3)
+    return {name: statistics.median(t) for name, t in times.items() if t}
+
+
 def git_commit():
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
@@ -415,6 +448,8 @@ COLUMNS = [
     ("rt_flight_per_s", "round trips/s 16 in flight", "{:.0f}", "high"),
     ("peak_rss_kb", "client peak RSS MB", "mb", None),
     ("stream_growth_kb", "RSS growth, 10k backlog MB", "mb", None),
+    ("first_call_ms", "first call ms (fresh client)", "{:.2f}", "low"),
+    ("idle_sub_kb", f"kB per idle subscription ({IDLE_SUBS:,} open)", "{:.1f}", None),
 ]
 
 TARGETS = [
@@ -437,6 +472,20 @@ TARGETS = [
     ("ck-rust", "live_growth_kb", "mb<=", 5, "RSS growth over 10,000 streamed entries (live) ≤ 5 MB"),
     ("ck-python", "live_growth_kb", "mb<=", 5, "RSS growth over 10,000 streamed entries (live) ≤ 5 MB"),
     ("ck-node", "live_growth_kb", "mb<=", 5, "RSS growth over 10,000 streamed entries (live) ≤ 5 MB"),
+    ("ck-rust", "cpu_per_append_us", "ratio<=", 1.2, "client CPU per sequential append ≤ 1.2× floor"),
+    ("ck-rust-tls", "cpu_per_append_us", "ratio<=", 1.2, "client CPU per sequential append ≤ 1.2× floor"),
+    ("ck-python", "cpu_per_append_us", "ratio<=", 1.6, "client CPU per sequential append ≤ 1.6× floor"),
+    ("ck-python-sync", "cpu_per_append_us", "ratio<=", 1.6, "client CPU per sequential append ≤ 1.6× floor"),
+    ("ck-python-tls", "cpu_per_append_us", "ratio<=", 1.6, "client CPU per sequential append ≤ 1.6× floor"),
+    ("ck-node", "cpu_per_append_us", "ratio<=", 1.8, "client CPU per sequential append ≤ 1.8× floor"),
+    ("ck-node-tls", "cpu_per_append_us", "ratio<=", 1.8, "client CPU per sequential append ≤ 1.8× floor"),
+    *[(key, "switches_per_append", "value<=", 2, "context switches per sequential append ≤ 2")
+      for key in ("ck-rust", "ck-rust-ct", "ck-python", "ck-python-sync", "ck-node")],
+    *[(key, "first_call_ms", "ratio<=", 1.2, "time to first call on a fresh client ≤ 1.2× floor")
+      for key in ("ck-rust", "ck-python", "ck-python-sync", "ck-node")],
+    ("ck-rust", "idle_sub_kb", "kb<=", 12, f"memory per idle subscription ({IDLE_SUBS:,} open) ≤ 12 kB"),
+    ("ck-python", "idle_sub_kb", "kb<=", 16, f"memory per idle subscription ({IDLE_SUBS:,} open) ≤ 16 kB"),
+    ("ck-node", "idle_sub_kb", "kb<=", 20, f"memory per idle subscription ({IDLE_SUBS:,} open) ≤ 20 kB"),
 ]
 
 
@@ -499,9 +548,15 @@ def render(sdks, results, errors, stream_live, meta):
             ratio = v / f
             ok = ratio <= limit if kind == "ratio<=" else ratio >= limit
             measured = f"{ratio:.2f}× ({v:.2f} vs {f:.2f})"
-        elif kind == "value<=":
+        elif kind == "value<=" and metric == "sign_ab_ratio":
             ok = v <= limit
             measured = f"{v:.2f}×"
+        elif kind == "value<=":
+            ok = v <= limit
+            measured = f"{v:.1f}"
+        elif kind == "kb<=":
+            ok = v <= limit
+            measured = f"{v:.1f} kB"
         else:
             ok = v / 1024 <= limit
             measured = f"{v / 1024:.1f} MB"
@@ -541,6 +596,20 @@ def render(sdks, results, errors, stream_live, meta):
         lines.append(
             f"- **RSS growth, live** (one sample per SDK, while the channel was being filled at the server's "
             f"100 appends/s; baseline after the first entry): {parts}.")
+    lines += [
+        f"- **first call ms (fresh client)**: a client made just before its first call (new connection: "
+        f"connect, then the request; over TLS also the handshake) appends once to the sequential appends' "
+        f"process, after them; median of 5 fresh clients per run. The floor opens a new keep-alive connection.",
+        f"- **kB per idle subscription**: {IDLE_SUBS:,} subscriptions to one channel opened at once by one "
+        "client, each reading one entry (so that each is connected); RSS growth (VmRSS after − before) divided by "
+        f"{IDLE_SUBS:,}. Async clients only (Rust, Python asyncio, Node).",
+    ]
+    startup = meta.get("startup") or {}
+    if startup:
+        lines += ["", "## Start-up cost in a fresh process", "",
+                  f"Wall time of a process that only loads the SDK (median of {STARTUP_N}, alternated), beside the "
+                  "bare interpreter's.", "", "| process | ms |", "|---|---|"]
+        lines += [f"| `{name}` | {ms:.0f} |" for name, ms in startup.items()]
     if NOTES:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in NOTES]
     errs = [(k, e) for k, es in errors.items() for e in es]

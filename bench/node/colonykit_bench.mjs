@@ -8,6 +8,7 @@ import colonykit from 'colonykit'
 const { Client } = colonykit
 const CHANNEL = 'bench'
 const ENTRY_BYTES = 100
+const FIRST_CALLS = 5
 
 function die(message) {
   process.stderr.write(`bench: ${message}\n`)
@@ -87,9 +88,9 @@ class Roles {
   constructor(setup) {
     this.setup = setup
     // Over TLS the driver gives the TLS address and the CA to trust.
-    const server = setup.server_url ?? `http://${setup.host}:${setup.port}`
-    const tls = setup.ca_file ? { caFile: setup.ca_file } : {}
-    this.user = new Client({ server, prvkey: setup.user_key, ...tls })
+    this.server = setup.server_url ?? `http://${setup.host}:${setup.port}`
+    this.tls = setup.ca_file ? { caFile: setup.ca_file } : {}
+    this.user = new Client({ server: this.server, prvkey: setup.user_key, ...this.tls })
     this.exec = this.user.withKey(setup.exec_key)
   }
   spec(channels) {
@@ -147,6 +148,15 @@ async function work(a) {
   report.append_p50_ms = percentile(samples, 50)
   report.append_p99_ms = percentile(samples, 99)
   report.hwm_after_seq_kb = statusKb('VmHWM')
+  // Time to first call: a fresh client (its own connections) appends once; the median of 5.
+  const firsts = []
+  for (let i = 1; i <= FIRST_CALLS; i++) {
+    const t = perf()
+    const fresh = new Client({ server: roles.server, prvkey: a.setup.exec_key, ...roles.tls })
+    await fresh.append(pid, CHANNEL, nSeq + i, stampedPayload(wallNs()))
+    firsts.push(perf() - t)
+  }
+  report.first_call_ms = percentile(firsts, 50)
   await roles.exec.close(pid, [])
 
   pid = await roles.running()
@@ -234,7 +244,26 @@ async function stream(a) {
   printReport(report)
 }
 
-const modes = { work, pub: publish, sub: subscribe, stream }
+// Memory per idle channel subscription: `n` open (each has read one entry, so each is
+// connected), RSS growth divided by `n`.
+async function idleSubs(a) {
+  const roles = new Roles(a.setup)
+  const pid = a.get('pid', ''), n = a.get('n', 1000)
+  await roles.user.getProcess(pid) // warm the client up
+  const base = statusKb('VmRSS')
+  const subs = Array.from({ length: n }, () => roles.user.subscribeChannel(pid, CHANNEL))
+  // Every subscription reads from the start, so the entry reaches the late ones too.
+  const reads = subs.map(async (sub) => {
+    const { done } = await sub.next()
+    if (done) die('subscription ended early')
+  })
+  await Promise.all([roles.append(pid, 1), ...reads])
+  const grown = statusKb('VmRSS') - base
+  printReport({ idle_sub_kb: grown / n, idle_subs: n })
+  for (const sub of subs) sub.close()
+}
+
+const modes = { work, pub: publish, sub: subscribe, stream, 'idle-subs': idleSubs }
 const a = parseArgs()
 if (!modes[a.mode]) die(`unknown mode ${a.mode}`)
 modes[a.mode](a).catch((e) => die(`${e?.code ?? ''} ${e?.stack ?? e}`))

@@ -14,6 +14,7 @@ from colonykit import Client, FunctionSpec  # noqa: E402
 
 from common import (  # noqa: E402
     CHANNEL,
+    FIRST_CALLS,
     Args,
     Report,
     Setup,
@@ -23,6 +24,7 @@ from common import (  # noqa: E402
     die,
     now_ns,
     payload_stamp,
+    percentile,
     say_ready,
     sign_sample,
     stamped_payload,
@@ -34,8 +36,8 @@ from common import (  # noqa: E402
 class Roles:
     def __init__(self, path):
         self.setup = Setup(path)
-        tls = {"ca_file": self.setup.ca_file} if self.setup.ca_file else {}
-        self.user = Client(self.setup.server, self.setup.user_key, **tls)
+        self.tls = {"ca_file": self.setup.ca_file} if self.setup.ca_file else {}
+        self.user = Client(self.setup.server, self.setup.user_key, **self.tls)
         self.exec = self.user.with_key(self.setup.exec_key)
 
     def spec(self, channels):
@@ -96,6 +98,13 @@ async def work(a: Args):
     report["switches_per_append"] = (context_switches() - switches) / n_seq
     report.latencies("append", samples)
     report["hwm_after_seq_kb"] = status_kb("VmHWM")
+    firsts = []
+    for i in range(1, FIRST_CALLS + 1):
+        t = time.perf_counter()
+        fresh = Client(roles.setup.server, roles.setup.exec_key, **roles.tls)
+        await fresh.append(pid, CHANNEL, n_seq + i, stamped_payload(now_ns()))
+        firsts.append((time.perf_counter() - t) * 1e3)
+    report["first_call_ms"] = percentile(firsts, 50)
     await roles.exec.close(pid, [])
 
     pid = await roles.running()
@@ -172,9 +181,29 @@ async def stream(a: Args):
     meter.report()
 
 
+async def idle_subs(a: Args):
+    """Memory per idle channel subscription: `n` open (each has read one entry, so each is
+    connected), RSS growth divided by `n`."""
+    roles = Roles(a.setup)
+    pid, n = a.str("pid"), a.get("n", 1000)
+    await roles.user.get_process(pid)  # warm the client up
+    base = status_kb("VmRSS")
+    subs = [roles.user.subscribe_channel(pid, CHANNEL) for _ in range(n)]
+
+    async def first(sub):
+        await asyncio.wait_for(sub.__anext__(), 120)
+
+    # Every subscription reads from the start, so the entry reaches the late ones too.
+    await asyncio.gather(roles.append(pid, 1), *(first(sub) for sub in subs))
+    grown = status_kb("VmRSS") - base
+    Report(idle_sub_kb=grown / n, idle_subs=n).print()
+    for sub in subs:
+        await sub.aclose()
+
+
 def main():
     a = Args()
-    modes = {"work": work, "pub": publish, "sub": subscribe, "stream": stream}
+    modes = {"work": work, "pub": publish, "sub": subscribe, "stream": stream, "idle-subs": idle_subs}
     if a.mode not in modes:
         die(f"unknown mode {a.mode}")
     asyncio.run(modes[a.mode](a))

@@ -54,6 +54,12 @@ class Roles:
     def close(self, pid):
         self.exec.close(pid, [])
 
+    def fresh_append(self, pid, sequence):
+        """One append by a fresh client (its own connections): the time to first call."""
+        SyncClient(self.setup.server, self.setup.exec_key).append(
+            pid, CHANNEL, sequence, stamped_payload(now_ns())
+        )
+
     def round_trip(self):
         self.user.submit(self.spec(False))
         self.close(self.assign())

@@ -52,6 +52,11 @@ class Args:
         return self.params[key]
 
 
+# Fresh clients timed for the time to first call (each appends once after the sequential
+# appends; the cell is their median).
+FIRST_CALLS = 5
+
+
 def die(message: str):
     print(f"bench: {message}", file=sys.stderr, flush=True)
     sys.exit(2)
@@ -195,6 +200,13 @@ def blocking_work(roles, a: Args, report: Report):
     report["switches_per_append"] = (context_switches() - switches) / n_seq
     report.latencies("append", samples)
     report["hwm_after_seq_kb"] = status_kb("VmHWM")
+    if hasattr(roles, "fresh_append"):
+        firsts = []
+        for i in range(1, FIRST_CALLS + 1):
+            t = time.perf_counter()
+            roles.fresh_append(pid, n_seq + i)
+            firsts.append((time.perf_counter() - t) * 1e3)
+        report["first_call_ms"] = percentile(firsts, 50)
     roles.close(pid)
 
     pid = roles.running()

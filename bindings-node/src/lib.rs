@@ -27,7 +27,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use futures::FutureExt;
-use napi::bindgen_prelude::{Buffer, PromiseRaw, ToNapiValue};
+use napi::bindgen_prelude::{Buffer, JsValue, PromiseRaw, ToNapiValue};
 use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
@@ -45,11 +45,13 @@ use crate::error::{aborted, from_panic, IntoNapi};
 use crate::json::{from_json, to_json};
 use crate::subscription::NativeSubscription;
 
-/// Runs `future` on the shared runtime and returns its promise.
+/// Runs `future` and returns its promise.
 ///
-/// The future is guarded against panics (a panic rejects the promise) and, with a `cancel`
-/// token, is dropped as soon as the token is cancelled (which closes whatever it was waiting
-/// on) and the promise rejects with the `Aborted` kind.
+/// The future is polled once on the JS thread (it signs and writes its request there), then runs
+/// on the shared runtime from its first wake-up on, without a thread woken for the hand-over
+/// (`colonykit::inline`); one that is done at once settles its promise here. It is guarded against panics (a panic rejects the promise) and, with a
+/// `cancel` token, is dropped as soon as the token is cancelled (which closes whatever it was
+/// waiting on) and the promise rejects with the `Aborted` kind.
 fn promise<'env, T, F>(
     env: &'env Env,
     cancel: Option<&CancelToken>,
@@ -60,7 +62,7 @@ where
     F: Future<Output = napi::Result<T>> + Send + 'static,
 {
     let token = cancel.map(|c| c.token.clone());
-    env.spawn_future(async move {
+    let outcome = async move {
         let guarded = async {
             match AssertUnwindSafe(future).catch_unwind().await {
                 Ok(result) => result,
@@ -75,8 +77,36 @@ where
                 result = guarded => result,
             },
         }
-    })
+    };
+    let Some(handle) = runtime::handle() else {
+        return env.spawn_future(outcome);
+    };
+    match colonykit::inline::poll_first(handle, outcome) {
+        // Done at once (an item a stream had buffered): settled here, no thread crossed.
+        Ok(Ok(value)) if colonykit::inline::may_settle_at_once() => PromiseRaw::resolve(env, value),
+        Ok(Err(error)) if colonykit::inline::may_settle_at_once() => PromiseRaw::reject(env, error),
+        // Now and then through the event loop, so that timers and I/O get a turn.
+        Ok(outcome) => {
+            let (deferred, promise) = env.create_deferred::<T, Settle<T>>()?;
+            match outcome {
+                Ok(value) => deferred.resolve(Box::new(move |_| Ok(value))),
+                Err(error) => deferred.reject(error),
+            }
+            Ok(PromiseRaw::new(env.raw(), promise.raw()))
+        }
+        Err(parked) => {
+            let (deferred, promise) = env.create_deferred::<T, Settle<T>>()?;
+            parked.then(move |outcome| match outcome {
+                Ok(value) => deferred.resolve(Box::new(move |_| Ok(value))),
+                Err(error) => deferred.reject(error),
+            });
+            Ok(PromiseRaw::new(env.raw(), promise.raw()))
+        }
+    }
 }
+
+/// What settles a promise on the JS thread: its value.
+type Settle<T> = Box<dyn FnOnce(Env) -> napi::Result<T> + Send>;
 
 /// Parses a private key; the key never appears in an error.
 fn parse_key(prvkey: &str) -> napi::Result<PrivateKey> {

@@ -1,12 +1,15 @@
 //! Core futures as asyncio awaitables.
 //!
 //! Every async method returns a real coroutine (`colonykit._aio._call`): nothing runs until it
-//! is awaited. When it first runs, it starts the core future on the one shared tokio runtime
-//! (one worker thread, started lazily) and awaits an `asyncio.Future` for its result.
-//! Cancelling the awaiting task cancels that future, which aborts the tokio task: the core future
-//! is dropped and closes whatever it was waiting on.
+//! is awaited. When it first runs, it starts the core future and awaits an `asyncio.Future` for
+//! its result: the future is polled once on the loop's thread (it signs and writes its request
+//! there, with the GIL released), then moves to the one shared tokio runtime (one worker thread,
+//! started lazily) at its first wake-up, without a thread woken for the hand-over
+//! (`colonykit::inline`). Cancelling the awaiting task cancels that future, which aborts the
+//! call: the core future is dropped and closes whatever it was waiting on.
 //!
-//! The outcome comes back through the loop's [`Inbox`]: converted to Python objects on the
+//! The outcome comes back through the loop's [`Inbox`] (a call done in its first poll, such as
+//! an item a stream had buffered, sets its future at once): converted to Python objects on the
 //! loop's thread, errors to `colonykit` exceptions, a panic to a `ColonyError`. Python objects
 //! are only ever touched with the GIL held, and a closed loop is left alone ("Event loop is
 //! closed" never shows).
@@ -22,13 +25,13 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, RwLock};
 
+use futures::future::AbortHandle;
 use futures::FutureExt;
 use pyo3::exceptions::{PyRuntimeError, PyStopAsyncIteration};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyList;
-use tokio::task::AbortHandle;
 
 use crate::errors::{panic_to_pyerr, to_pyerr};
 
@@ -283,7 +286,9 @@ fn set(py: Python<'_>, future: &Bound<'_, PyAny>, outcome: Outcome) -> PyResult<
     Ok(())
 }
 
-/// Aborts the tokio task of a cancelled `asyncio.Future` (its done callback).
+/// Aborts the call of a cancelled `asyncio.Future` (its done callback): the core future is
+/// dropped at once when it waits on the runtime, or at its first wake-up (see
+/// `colonykit::inline`).
 #[pyclass(frozen, module = "colonykit._native", name = "_Abort")]
 pub struct Abort {
     task: AbortHandle,
@@ -322,15 +327,29 @@ impl Start {
         let future = event_loop.call_method0(intern!(py, "create_future"))?;
         let inbox = helper(py, &INBOX, "_inbox")?.call1((event_loop,))?;
         let inbox = Arc::clone(&inbox.cast::<Inbox>()?.get().shared);
-        let future_ref = future.clone().unbind();
-        let task = runtime().spawn(async move {
-            let outcome = AssertUnwindSafe(call).catch_unwind().await;
-            inbox.deliver(future_ref, outcome);
-        });
-        let abort = Abort {
-            task: task.abort_handle(),
-        };
-        future.call_method1(intern!(py, "add_done_callback"), (abort,))?;
+        let (call, abort) = futures::future::abortable(AssertUnwindSafe(call).catch_unwind());
+        // The GIL is released while the call signs and writes its request here: a worker may
+        // need it (logging) while holding what the call waits for.
+        let handle = runtime().handle();
+        match py.detach(|| colonykit::inline::poll_first(handle, call)) {
+            // Done at once (an item a stream had buffered): no thread crossed, no loop woken.
+            Ok(Ok(outcome)) if colonykit::inline::may_settle_at_once() => {
+                set(py, &future, outcome)?
+            }
+            // Now and then through the inbox, so that the loop's other tasks get a turn.
+            Ok(Ok(outcome)) => inbox.deliver(future.clone().unbind(), outcome),
+            Ok(Err(_aborted)) => {}
+            Err(parked) => {
+                let future_ref = future.clone().unbind();
+                parked.then(move |outcome| {
+                    // Aborted: the future was cancelled, and nothing waits for the outcome.
+                    if let Ok(outcome) = outcome {
+                        inbox.deliver(future_ref, outcome);
+                    }
+                });
+                future.call_method1(intern!(py, "add_done_callback"), (Abort { task: abort },))?;
+            }
+        }
         Ok(future)
     }
 }

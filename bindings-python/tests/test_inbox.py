@@ -99,3 +99,32 @@ def test_an_unknown_wake_is_refused():
             _aio._new_inbox(loop, "proactor")
     finally:
         loop.close()
+
+
+async def test_a_stream_read_from_its_buffer_gives_the_loop_turns(colony):
+    """Entries a stream had buffered settle at once, but never more than 32 in a row: the
+    loop's other tasks still run while a consumer reads a full buffer."""
+    process = await colony.running("out")
+    total = 300
+    for sequence in range(1, total + 1):
+        await colony.executor.append(process.processid, "out", sequence, b"x")
+    read = 0
+    gaps = []
+    stop = asyncio.Event()
+
+    async def other_task():
+        last = 0
+        while not stop.is_set():
+            gaps.append(read - last)
+            last = read
+            await asyncio.sleep(0)
+
+    other = asyncio.create_task(other_task())
+    async for _entry in colony.user.subscribe_channel(process.processid, "out"):
+        read += 1
+        if read == total:
+            break
+    stop.set()
+    await other
+    assert read == total
+    assert max(gaps) <= 32, f"{max(gaps)} entries read without the loop taking a turn"

@@ -231,10 +231,13 @@ impl ChannelReader {
     /// One websocket connection, renewing the server-side subscription as often as needed.
     async fn connection(&mut self, feed: &Feed<ChannelEntry>) -> Result<(), Ended> {
         // In a cluster: the node that holds the channel, once the process has an executor.
+        // The big futures (finding it, connecting, HTTP calls) are boxed while they run, so that
+        // an idle subscription's task is small (they would size its state for as long as it
+        // lives).
         let deadline = self.idle_timeout.map(|idle| self.last_entry_at + idle);
-        let home = self.client.channel_home(&self.processid, deadline).await?;
+        let home = Box::pin(self.client.channel_home(&self.processid, deadline)).await?;
         let settings = home.map_or(self.client.settings(), |home| home.settings(&self.client));
-        let mut socket = ws::connect(settings).await.map_err(|e| {
+        let mut socket = Box::pin(ws::connect(settings)).await.map_err(|e| {
             self.client
                 .explain_home_error(home, &self.processid, &self.channel, e)
         })?;
@@ -247,7 +250,7 @@ impl ChannelReader {
         self.ever_connected = true;
         let mut empty_rounds = Backoff::default();
         loop {
-            if let Flow::Finished = self.catch_up(feed).await? {
+            if let Flow::Finished = Box::pin(self.catch_up(feed)).await? {
                 return Ok(());
             }
             let subscribe = SubscribeChannel {
@@ -282,7 +285,7 @@ impl ChannelReader {
             let payload = match ws::receive(socket, self.quiet_wait()).await {
                 Ok(Incoming::Payload(payload)) => payload,
                 Ok(Incoming::Idle) => {
-                    self.check_still_open().await?;
+                    Box::pin(self.check_still_open()).await?;
                     continue;
                 }
                 Ok(Incoming::Closed) => {
@@ -291,7 +294,7 @@ impl ChannelReader {
                     )))
                 }
                 Err(error) if error.kind() == ErrorKind::NotFound => {
-                    return Err(self.explain_not_found(error).await.into())
+                    return Err(Box::pin(self.explain_not_found(error)).await.into())
                 }
                 Err(error) => return Err(error.into()),
             };

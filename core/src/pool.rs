@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 use crate::http1::{self, Replies, Reply, Requests};
+use crate::pace::Pacer;
 use crate::tls;
 use crate::transport::{self, Settings};
 
@@ -28,6 +29,8 @@ const IDLE_LIFETIME: Duration = Duration::from_secs(60);
 #[derive(Default)]
 pub(crate) struct Pool {
     idle: Mutex<Idle>,
+    /// Keeps the runtime's timer from being woken by every call's timeout.
+    pacer: Pacer,
 }
 
 /// The idle connections and the process that opened them.
@@ -91,6 +94,7 @@ impl Pool {
     /// timeout. A failure says whether the request may have reached the server.
     pub(crate) async fn post(&self, settings: &Settings, body: &str) -> Result<Reply, Unanswered> {
         let mut sent = false;
+        self.pacer.call_started();
         if let Some(mut connection) = self.take() {
             // A server may close an idle connection just as the request goes out: the request
             // went nowhere, so it is sent again on a new connection. (A server that read a

@@ -21,20 +21,25 @@ pub(crate) const BUFFER: usize = 64;
 /// A stream of `T` from the server. Ends with `None`; a failure is yielded once as `Err`, then
 /// the stream ends.
 pub struct Subscription<T> {
-    items: mpsc::Receiver<Result<T>>,
+    items: mpsc::Receiver<Boxed<T>>,
     closed: Pin<Box<WaitForCancellationFutureOwned>>,
     token: CancellationToken,
     finished: bool,
 }
 
+/// An item as it waits in the buffer: boxed, because tokio's channel allocates its slots 32 at a
+/// time when it is made, and 32 unboxed channel entries (≈ 150 bytes each) would be ≈ 5 kB per
+/// idle subscription.
+type Boxed<T> = Box<Result<T>>;
+
 /// Where the background task puts what it read.
-pub(crate) struct Feed<T>(mpsc::Sender<Result<T>>);
+pub(crate) struct Feed<T>(mpsc::Sender<Boxed<T>>);
 
 impl<T> Feed<T> {
     /// Hands `item` to the consumer, waiting while the buffer is full. `false` when the consumer
     /// is gone.
     pub(crate) async fn send(&self, item: Result<T>) -> bool {
-        self.0.send(item).await.is_ok()
+        self.0.send(Box::new(item)).await.is_ok()
     }
 }
 
@@ -108,7 +113,7 @@ impl<T> Stream for Subscription<T> {
             return Poll::Ready(None);
         }
         match this.items.poll_recv(cx) {
-            Poll::Ready(Some(item)) => Poll::Ready(Some(item)),
+            Poll::Ready(Some(item)) => Poll::Ready(Some(*item)),
             Poll::Ready(None) => {
                 this.finished = true;
                 Poll::Ready(None)

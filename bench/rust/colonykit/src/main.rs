@@ -87,6 +87,7 @@ async fn run() {
         "stream" => stream(&args).await,
         "stream-paged" => stream_paged(&args).await,
         "rss-probe" => rss_probe(&args).await,
+        "idle-subs" => idle_subs(&args).await,
         "encode-cost" => encode_cost(&args),
         "sign-ab" => sign_ab(&args),
         other => die(&format!("unknown mode {other}")),
@@ -125,6 +126,19 @@ async fn work(args: &Args) {
     report.set("switches_per_append", context_switches().saturating_sub(switches) as f64 / n_seq as f64);
     report.latencies("append", &samples);
     report.set("hwm_after_seq_kb", status_kb("VmHWM"));
+    // Time to first call: a fresh client (new pool: connect, then the request) appends once.
+    let exec_key = PrivateKey::from_hex(&roles.setup.exec_key).unwrap_or_else(|e| die(&e.to_string()));
+    let mut firsts = Vec::with_capacity(FIRST_CALLS as usize);
+    for i in 1..=FIRST_CALLS {
+        let t = Instant::now();
+        let fresh = client(&roles.setup, exec_key.clone()).unwrap_or_else(|e| die(&e.to_string()));
+        fresh
+            .append(&pid, CHANNEL, NewEntry::data(n_seq + i, stamped_payload(now_ns())))
+            .await
+            .unwrap_or_else(|e| die(&format!("first call: {e}")));
+        firsts.push(ms(t.elapsed()));
+    }
+    report.set("first_call_ms", percentile(&firsts, 50.0));
     roles.exec.close(&pid, vec![]).await.unwrap_or_else(|e| die(&e.to_string()));
 
     let pid = Arc::new(roles.running().await);
@@ -393,4 +407,46 @@ fn sign_ab(args: &Args) {
     report.set("core_runs", core);
     report.set("floor_runs", floor);
     report.print();
+}
+
+/// `idle-subs <setup> pid= n=`: memory per idle channel subscription. `n` subscriptions to the
+/// process's channel are opened (the user), one entry is appended (the executor) and read by
+/// every one of them (so each is connected), then RSS is read again: the growth per subscription.
+async fn idle_subs(args: &Args) {
+    let roles = Roles::load(&args.setup);
+    let pid = args.str("pid");
+    let n: usize = args.get("n", 1000);
+    roles.user.get_process(&pid).await.unwrap_or_else(|e| die(&format!("get_process: {e}")));
+    let base = status_kb("VmRSS");
+    let mut subs = Vec::with_capacity(n);
+    for _ in 0..n {
+        subs.push(
+            roles
+                .user
+                .subscribe_channel(&pid, CHANNEL)
+                .unwrap_or_else(|e| die(&format!("subscribe: {e}"))),
+        );
+    }
+    let reads: Vec<_> = subs
+        .iter_mut()
+        .map(|sub| async move {
+            match tokio::time::timeout(Duration::from_secs(120), sub.next()).await {
+                Ok(Some(Ok(_entry))) => {}
+                Ok(Some(Err(e))) => die(&format!("subscription: {e}")),
+                Ok(None) => die("subscription ended early"),
+                Err(_) => die("subscription timed out"),
+            }
+        })
+        .collect();
+    let append = async {
+        // Every subscription reads from the start, so the entry reaches the late ones too.
+        roles.append(&pid, 1).await;
+    };
+    let ((), _) = futures::join!(append, futures::future::join_all(reads));
+    let grown = status_kb("VmRSS").saturating_sub(base);
+    let mut report = Report::default();
+    report.set("idle_sub_kb", grown as f64 / n as f64);
+    report.set("idle_subs", n as f64);
+    report.print();
+    drop(subs);
 }

@@ -16,6 +16,9 @@ use serde_json::{json, Map, Value};
 pub const CHANNEL: &str = "bench";
 /// Bytes in one benchmark entry.
 pub const ENTRY_BYTES: usize = 100;
+/// Fresh clients timed for the time to first call (each appends once after the sequential
+/// appends; the cell is their median).
+pub const FIRST_CALLS: i64 = 5;
 
 /// A fresh colony made for one run: its name, keys and the executor's and user's names.
 #[derive(Debug, Clone)]

@@ -384,6 +384,15 @@ fn work(args: &Args) {
     report.set("cpu_per_append_us", cpu_ns().saturating_sub(cpu) as f64 / 1e3 / n_seq as f64);
     report.set("switches_per_append", context_switches().saturating_sub(switches) as f64 / n_seq as f64);
     report.latencies("append", &samples);
+    // Time to first call: a fresh connection, then one append.
+    let mut firsts = Vec::with_capacity(FIRST_CALLS as usize);
+    for i in 1..=FIRST_CALLS {
+        let t = Instant::now();
+        let mut fresh = Conn::open(&roles.setup);
+        roles.append(&mut fresh, &pid, n_seq + i, &stamped_payload(now_ns())).expect("append");
+        firsts.push(ms(t.elapsed()));
+    }
+    report.set("first_call_ms", percentile(&firsts, 50.0));
     roles.close(&mut conn, &pid).expect("close");
 
     // Appends with `inflight` in flight: one connection per request in flight.
