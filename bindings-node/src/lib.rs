@@ -16,6 +16,7 @@ mod api;
 mod convert;
 mod error;
 mod executor;
+mod inbox;
 mod json;
 mod logging;
 mod output;
@@ -27,7 +28,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use futures::FutureExt;
-use napi::bindgen_prelude::{Buffer, JsValue, PromiseRaw, ToNapiValue};
+use napi::bindgen_prelude::{Buffer, PromiseRaw, ToNapiValue};
 use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
@@ -87,26 +88,17 @@ where
         Ok(Err(error)) if colonykit::inline::may_settle_at_once() => PromiseRaw::reject(env, error),
         // Now and then through the event loop, so that timers and I/O get a turn.
         Ok(outcome) => {
-            let (deferred, promise) = env.create_deferred::<T, Settle<T>>()?;
-            match outcome {
-                Ok(value) => deferred.resolve(Box::new(move |_| Ok(value))),
-                Err(error) => deferred.reject(error),
-            }
-            Ok(PromiseRaw::new(env.raw(), promise.raw()))
+            let (promise, settle) = inbox::promise(env)?;
+            settle(outcome);
+            Ok(promise)
         }
         Err(parked) => {
-            let (deferred, promise) = env.create_deferred::<T, Settle<T>>()?;
-            parked.then(move |outcome| match outcome {
-                Ok(value) => deferred.resolve(Box::new(move |_| Ok(value))),
-                Err(error) => deferred.reject(error),
-            });
-            Ok(PromiseRaw::new(env.raw(), promise.raw()))
+            let (promise, settle) = inbox::promise(env)?;
+            parked.then(settle);
+            Ok(promise)
         }
     }
 }
-
-/// What settles a promise on the JS thread: its value.
-type Settle<T> = Box<dyn FnOnce(Env) -> napi::Result<T> + Send>;
 
 /// Parses a private key; the key never appears in an error.
 fn parse_key(prvkey: &str) -> napi::Result<PrivateKey> {
