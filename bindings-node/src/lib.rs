@@ -50,9 +50,10 @@ use crate::subscription::NativeSubscription;
 ///
 /// The future is polled once on the JS thread (it signs and writes its request there), then runs
 /// on the shared runtime from its first wake-up on, without a thread woken for the hand-over
-/// (`colonykit::inline`); one that is done at once settles its promise here. It is guarded against panics (a panic rejects the promise) and, with a
-/// `cancel` token, is dropped as soon as the token is cancelled (which closes whatever it was
-/// waiting on) and the promise rejects with the `Aborted` kind.
+/// (`colonykit::inline`); one that is done at once settles its promise here, any other through
+/// this JS thread's [`inbox`]. It is guarded against panics (a panic rejects the promise) and,
+/// with a `cancel` token, is dropped as soon as the token is cancelled (which closes whatever it
+/// was waiting on) and the promise rejects with the `Aborted` kind.
 fn promise<'env, T, F>(
     env: &'env Env,
     cancel: Option<&CancelToken>,
