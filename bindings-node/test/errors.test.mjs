@@ -79,8 +79,9 @@ test('require and import give the same package', () => {
   assert.equal(cjs.NotFoundError, NotFoundError)
   assert.equal(colonykit.default.Client, Client)
   const expected = [
-    'ChannelSubscription', 'ChannelWriter', 'Client', 'ColonyError', 'ConflictError', 'ConnectionError', 'ExecutorState',
-    'InvalidArgumentError', 'InvalidRequestError', 'NotFoundError', 'ProcessClosedError', 'ProcessState',
+    'ChannelLostError', 'ChannelSubscription', 'ChannelWriter', 'Client', 'ColonyError', 'ConflictError',
+    'ConnectionError', 'ExecutorState', 'InvalidArgumentError', 'InvalidRequestError', 'NotFoundError',
+    'OutcomeUnknownError', 'ProcessClosedError', 'ProcessState',
     'ProcessSubscription', 'ProtocolError', 'RateLimitedError', 'ServerError', 'Subscription', 'TimeoutError',
     'TlsError', 'UnauthorizedError', 'generateKey', 'keyId', 'version',
   ]
