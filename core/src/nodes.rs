@@ -127,6 +127,10 @@ impl Nodes {
     /// those in `tried` and, while another is available, `avoid`. When none is available, the
     /// one whose pause ends first (a call must go somewhere).
     pub(crate) fn pick(&self, tried: &[usize], avoid: Option<usize>) -> usize {
+        // One server: nothing to choose (and nothing to allocate on every call).
+        if !self.is_cluster() {
+            return 0;
+        }
         let now = Instant::now();
         let count = self.nodes.len();
         let start = self.next.fetch_add(1, Ordering::Relaxed);
@@ -182,6 +186,10 @@ impl Nodes {
 
     /// The node answered: it is available again.
     pub(crate) fn answered(&self, index: usize) {
+        // With one server, health is never read: no lock on every call.
+        if !self.is_cluster() {
+            return;
+        }
         let mut health = self.get(index).health();
         if health.retry_at.is_some() {
             tracing::info!(node = %self.get(index).name, "the node answers again");
@@ -191,6 +199,9 @@ impl Nodes {
 
     /// The node did not answer: set it aside for a while, longer each time in a row.
     pub(crate) fn failed(&self, index: usize) {
+        if !self.is_cluster() {
+            return;
+        }
         let node = self.get(index);
         let mut health = node.health();
         let pause = health
@@ -198,9 +209,7 @@ impl Nodes {
             .get_or_insert_with(|| Backoff::new(FIRST_PAUSE, LONGEST_PAUSE))
             .next();
         health.retry_at = Some(Instant::now() + pause);
-        if self.is_cluster() {
-            tracing::warn!(node = %node.name, "the node does not answer: set aside for {pause:?}");
-        }
+        tracing::warn!(node = %node.name, "the node does not answer: set aside for {pause:?}");
     }
 }
 
