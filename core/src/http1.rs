@@ -8,7 +8,9 @@
 use std::sync::Arc;
 
 use futures::FutureExt;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, ReadHalf, WriteHalf};
+use tokio::io::{
+    AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, ReadHalf, WriteHalf,
+};
 
 use crate::error::{Error, Result};
 use crate::tls;
@@ -49,11 +51,7 @@ pub(crate) struct Reply {
 pub(crate) async fn open(settings: &Settings) -> Result<(Requests, Replies)> {
     let url = &settings.api_url;
     let io = transport::connect(settings, url, |io| async { Ok(io) }).await?;
-    let host = match (url.host_str(), url.port()) {
-        (Some(host), Some(port)) => format!("{host}:{port}"),
-        (Some(host), None) => host.to_string(),
-        (None, _) => return Err(Error::invalid_argument("the server address has no host")),
-    };
+    let host = host_header(url)?;
     let head = format!(
         "POST {} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n",
         url.path()
@@ -73,13 +71,22 @@ pub(crate) async fn open(settings: &Settings) -> Result<(Requests, Replies)> {
     ))
 }
 
+/// The `Host` header's value for requests to `url`.
+pub(crate) fn host_header(url: &url::Url) -> Result<String> {
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => Ok(format!("{host}:{port}")),
+        (Some(host), None) => Ok(host.to_string()),
+        (None, _) => Err(Error::invalid_argument("the server address has no host")),
+    }
+}
+
 fn broken(what: &str) -> Error {
     Error::connection(format!("the connection to the server failed: {what}"))
 }
 
 /// A failed read or write: a TLS failure said as one (TLS 1.3 reports a refused client
 /// certificate only after the handshake, on the first read), anything else as a lost connection.
-fn failed(url: &str, error: &std::io::Error) -> Error {
+pub(crate) fn failed(url: &str, error: &std::io::Error) -> Error {
     tls::io_error(url, error).unwrap_or_else(|| broken(&error.to_string()))
 }
 
@@ -110,18 +117,9 @@ impl Replies {
 
     /// The next reply.
     pub(crate) async fn next(&mut self) -> Result<Reply> {
-        let head = self.head().await?;
+        let head = read_head(&mut self.io, &self.url).await?;
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut response = httparse::Response::new(&mut headers);
-        match response.parse(&head) {
-            Ok(httparse::Status::Complete(_)) => {}
-            Ok(httparse::Status::Partial) | Err(_) => {
-                return Err(Error::protocol(format!(
-                    "malformed reply head {:?}",
-                    String::from_utf8_lossy(&head[..head.len().min(200)])
-                )))
-            }
-        }
+        let response = parse_head(&head, &mut headers)?;
         let status = response.code.unwrap_or_default();
         let mut length = None;
         let mut chunked = false;
@@ -152,41 +150,9 @@ impl Replies {
         })
     }
 
-    /// The reply head, up to and including the empty line; at most [`MAX_HEAD`] bytes.
-    async fn head(&mut self) -> Result<Vec<u8>> {
-        let mut head = Vec::new();
-        loop {
-            let start = head.len();
-            self.line_into(&mut head, MAX_HEAD - start).await?;
-            if matches!(&head[start..], b"\r\n" | b"\n") && start > 0 {
-                return Ok(head);
-            }
-        }
-    }
-
     /// Appends one line (with its end) to `buffer`, reading at most `room` bytes.
     async fn line_into(&mut self, buffer: &mut Vec<u8>, room: usize) -> Result<()> {
-        let too_long = || {
-            Error::protocol(format!(
-                "a line of the reply's head or chunk framing is cut off, or the head is longer \
-                 than {MAX_HEAD} bytes"
-            ))
-        };
-        if room == 0 {
-            return Err(too_long());
-        }
-        let read = (&mut self.io)
-            .take(room as u64)
-            .read_until(b'\n', buffer)
-            .await
-            .map_err(|e| failed(&self.url, &e))?;
-        if read == 0 {
-            return Err(broken("the server closed the connection"));
-        }
-        if buffer.last() != Some(&b'\n') {
-            return Err(too_long());
-        }
-        Ok(())
+        read_line(&mut self.io, &self.url, buffer, room).await
     }
 
     async fn exact(&mut self, length: usize) -> Result<Vec<u8>> {
@@ -244,6 +210,64 @@ impl Replies {
             }
         }
     }
+}
+
+/// Reads a reply head from `io`, up to and including the empty line; at most [`MAX_HEAD`]
+/// bytes. What follows the head stays in `io`'s buffer.
+pub(crate) async fn read_head<R: AsyncBufRead + Unpin>(io: &mut R, url: &str) -> Result<Vec<u8>> {
+    let mut head = Vec::new();
+    loop {
+        let start = head.len();
+        read_line(io, url, &mut head, MAX_HEAD - start).await?;
+        if matches!(&head[start..], b"\r\n" | b"\n") && start > 0 {
+            return Ok(head);
+        }
+    }
+}
+
+/// Parses a head read by [`read_head`] into `headers`.
+pub(crate) fn parse_head<'h, 'b>(
+    head: &'b [u8],
+    headers: &'h mut [httparse::Header<'b>],
+) -> Result<httparse::Response<'h, 'b>> {
+    let mut response = httparse::Response::new(headers);
+    match response.parse(head) {
+        Ok(httparse::Status::Complete(_)) => Ok(response),
+        Ok(httparse::Status::Partial) | Err(_) => Err(Error::protocol(format!(
+            "malformed reply head {:?}",
+            String::from_utf8_lossy(&head[..head.len().min(200)])
+        ))),
+    }
+}
+
+/// Appends one line (with its end) from `io` to `buffer`, reading at most `room` bytes.
+async fn read_line<R: AsyncBufRead + Unpin>(
+    io: &mut R,
+    url: &str,
+    buffer: &mut Vec<u8>,
+    room: usize,
+) -> Result<()> {
+    let too_long = || {
+        Error::protocol(format!(
+            "a line of the reply's head or chunk framing is cut off, or the head is longer than \
+             {MAX_HEAD} bytes"
+        ))
+    };
+    if room == 0 {
+        return Err(too_long());
+    }
+    let read = io
+        .take(room as u64)
+        .read_until(b'\n', buffer)
+        .await
+        .map_err(|e| failed(url, &e))?;
+    if read == 0 {
+        return Err(broken("the server closed the connection"));
+    }
+    if buffer.last() != Some(&b'\n') {
+        return Err(too_long());
+    }
+    Ok(())
 }
 
 fn too_large(length: usize) -> Error {

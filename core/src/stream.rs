@@ -58,7 +58,7 @@ impl<T: Send + 'static> Subscription<T> {
     /// Starts `produce` on the current tokio runtime, feeding a new subscription.
     pub(crate) fn spawn<F, Fut>(produce: F) -> Result<Self>
     where
-        F: FnOnce(Feed<T>) -> Fut,
+        F: FnOnce(Feed<T>) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
@@ -66,12 +66,15 @@ impl<T: Send + 'static> Subscription<T> {
         })?;
         let (sender, items) = mpsc::channel(BUFFER);
         let token = CancellationToken::new();
-        let task = produce(Feed(sender));
         let stop = token.clone();
+        let feed = Feed(sender);
         runtime.spawn(async move {
+            // `produce` is called in here, not outside: a future moved into an async block is
+            // kept twice in the task's state (as the block's capture and inside `select!`), and
+            // the task lives as long as the subscription.
             tokio::select! {
                 () = stop.cancelled() => {}
-                () = task => {}
+                () = produce(feed) => {}
             }
         });
         Ok(Subscription {

@@ -245,7 +245,7 @@ async fn socket(node: &Node) -> Socket {
 
 async fn send<M: Message>(socket: &mut Socket, message: &M, key: &PrivateKey) {
     let text = rpc::encode(message, Some(key)).unwrap();
-    socket.send(Frame::Text(text)).await.unwrap();
+    socket.send(Frame::Text(text.into())).await.unwrap();
 }
 
 /// One reply frame: whether it is an error, and its decoded payload.

@@ -76,7 +76,7 @@ async fn websocket(socket: TcpStream, behaviour: Behaviour, requests: Arc<Atomic
         requests.fetch_add(1, Ordering::SeqCst);
         if let Behaviour::EmptyFrames = behaviour {
             let reply = envelope("subscribechannelmsg", "[]");
-            if socket.send(Frame::Text(reply)).await.is_err() {
+            if socket.send(Frame::Text(reply.into())).await.is_err() {
                 return;
             }
         }

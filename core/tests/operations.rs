@@ -367,6 +367,31 @@ async fn subscription_yields_backlog_then_live_entries_then_ends() {
 }
 
 #[tokio::test]
+async fn a_live_entry_far_larger_than_the_read_buffer_arrives_whole() {
+    // A subscription reads its socket 1 kB at a time; a frame announced as larger must still
+    // arrive whole.
+    let colony = TestColony::new().await;
+    let process = colony.running(&["big"]).await;
+    let pid = process.processid.clone();
+    let executor = &colony.executor;
+    executor
+        .append(&pid, "big", NewEntry::data(1, "small"))
+        .await
+        .unwrap();
+    let mut stream = colony.user.subscribe_channel(&pid, "big").unwrap();
+    let first = tokio::time::timeout(SHORT, stream.next()).await.unwrap();
+    assert_eq!(first.unwrap().unwrap().payload, b"small");
+    // Appended after the backlog was read: it comes over the websocket.
+    let large: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    executor
+        .append(&pid, "big", NewEntry::data(2, large.clone()))
+        .await
+        .unwrap();
+    let second = tokio::time::timeout(SHORT, stream.next()).await.unwrap();
+    assert_eq!(second.unwrap().unwrap().payload, large);
+}
+
+#[tokio::test]
 async fn subscription_can_start_after_a_position() {
     let colony = TestColony::new().await;
     let process = colony.running(&["c"]).await;

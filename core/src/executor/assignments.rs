@@ -22,7 +22,7 @@ impl Client {
         crate::rpc::whole_seconds(poll, "poll timeout")?;
         let client = self.clone();
         let colonyname = colonyname.to_string();
-        Subscription::spawn(|feed| async move {
+        Subscription::spawn(move |feed| async move {
             let mut failures = 0;
             loop {
                 match client.assign(&colonyname, poll).await {
