@@ -261,6 +261,10 @@ class Bench:
             # between two programs' runs.
             ab = run(sdk.cmd + ["sign-ab", setup, "n=3000", "rounds=6"], 300)
             metrics["sign_ab_ratio"] = ab["core_sign_us"] / ab["floor_sign_us"]
+            # The sequential appends again, from a spawned task instead of the main future.
+            spawned = run(sdk.cmd + ["seq-spawned", setup, f"n_seq={WORK_PARAMS['n_seq']}"], 300)
+            metrics["spawned_cpu_us"] = spawned["cpu_per_append_us"]
+            metrics["spawned_switches"] = spawned["switches_per_append"]
         # Delivery: this SDK appends (as the executor), this SDK subscribes (as the user) in
         # another process; entries carry their append start time.
         pid = self.mkproc(setup)
@@ -585,6 +589,16 @@ def render(sdks, results, errors, stream_live, meta):
         "growth = peak RSS while reading (VmHWM, reset just before) − RSS before subscribing (client warmed up "
         "with one call). (Subscribed without a catch-up, the server would send the whole backlog as one WebSocket frame; the core reads it in pages over HTTP first since commit 450ea77: before that, this growth was 20.1 MB in Rust, 20.4 MB in Python and 26.3 MB in Node, run of 09:44 UTC.)",
     ]
+    spawned = median(results.get("ck-rust", []), "spawned_cpu_us")
+    floor_cpu = floor.get("cpu_per_append_us")
+    if spawned is not None and floor_cpu:
+        switches = median(results["ck-rust"], "spawned_switches")
+        lines.append(
+            f"- **Experiment, not an SDK figure**: the Rust row's sequential appends made from a spawned task "
+            f"instead of the program's main future (`block_on`), same runtime (bench/rust/colonykit "
+            f"`seq-spawned`): client CPU {spawned:.0f} µs per append ({spawned / floor_cpu:.2f}× the floor), "
+            f"{switches:.1f} context switches (medians). A reply awaited in `block_on` wakes the worker that "
+            f"owns the reactor, which wakes the main thread; in a task the woken worker runs the call itself.")
     paged = median(results.get("ck-rust", []), "paged_growth_kb")
     if paged is not None:
         lines.append(

@@ -82,6 +82,7 @@ async fn run() {
     let args = Args::parse();
     match args.mode.as_str() {
         "work" => work(&args).await,
+        "seq-spawned" => seq_spawned(&args).await,
         "pub" => publish(&args).await,
         "sub" => subscribe(&args).await,
         "stream" => stream(&args).await,
@@ -92,6 +93,31 @@ async fn run() {
         "sign-ab" => sign_ab(&args),
         other => die(&format!("unknown mode {other}")),
     }
+}
+
+/// Experiment, not an SDK figure: the sequential appends of `work`, run inside a spawned task
+/// instead of the program's main future (`block_on` on the main thread). On tokio's
+/// multi-thread runtime a worker thread owns the reactor: a reply to a call awaited in
+/// `block_on` wakes that worker, which wakes the main thread; in a task the worker that is woken
+/// runs the call itself.
+async fn seq_spawned(args: &Args) {
+    let roles = Arc::new(Roles::load(&args.setup));
+    let n_seq: i64 = args.get("n_seq", 450);
+    let pid = roles.running().await;
+    roles.append(&pid, 1).await; // warm-up: the connection is open
+    let (cpu, switches) = tokio::spawn(async move {
+        let (cpu, switches) = (cpu_ns(), context_switches());
+        for sequence in 2..=n_seq + 1 {
+            roles.append(&pid, sequence).await;
+        }
+        (cpu_ns().saturating_sub(cpu), context_switches().saturating_sub(switches))
+    })
+    .await
+    .unwrap_or_else(|e| die(&format!("task: {e}")));
+    let mut report = Report::default();
+    report.set("cpu_per_append_us", cpu as f64 / 1e3 / n_seq as f64);
+    report.set("switches_per_append", switches as f64 / n_seq as f64);
+    report.print();
 }
 
 async fn work(args: &Args) {
