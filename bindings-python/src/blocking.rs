@@ -5,11 +5,14 @@
 //! blocking twin, where the alias `Run` names [`Async`] or [`Blocking`]. `Run::call(py, future)`
 //! then returns a coroutine, or the future's result.
 //!
-//! Blocking runs the future on the calling thread, inside the shared runtime (whose worker does
-//! the I/O), with the GIL released: other Python threads run meanwhile, many threads may share
-//! one client, and no event loop is involved (so it works where a loop is already running, as in
-//! a notebook). It waits in slices and checks for signals between them, so Ctrl-C interrupts a
-//! wait within a slice: the future is dropped, which closes whatever it was waiting on.
+//! Blocking runs the future on the calling thread with the GIL released: other Python threads
+//! run meanwhile, many threads may share one client, and no event loop is involved (so it works
+//! where a loop is already running, as in a notebook). A method's call runs on the thread's own
+//! runtime, whose reactor the thread runs while it waits (`colonykit::direct`: one thread woken
+//! per reply, not two). A call that starts tasks which must go on after it (making a writer)
+//! waits inside the shared runtime instead, where streams and writers run between calls. It
+//! waits in slices and checks for signals between them, so Ctrl-C interrupts a wait within a
+//! slice: the future is dropped, which closes whatever it was waiting on.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -31,6 +34,13 @@ pub trait Mode {
     where
         T: ToPython,
         F: Future<Output = colonykit::Result<T>> + Send + 'static;
+
+    /// As [`Mode::call`], for a future that starts tasks which must go on after it (a writer's):
+    /// blocking, it waits inside the shared runtime, where they are started.
+    fn call_on_shared_runtime<'py, T, F>(py: Python<'py>, future: F) -> PyResult<Bound<'py, PyAny>>
+    where
+        T: ToPython,
+        F: Future<Output = colonykit::Result<T>> + Send + 'static;
 }
 
 /// Methods return coroutines (`colonykit.Client`).
@@ -49,6 +59,14 @@ impl Mode for Async {
     {
         awaitable(py, future)
     }
+
+    fn call_on_shared_runtime<'py, T, F>(py: Python<'py>, future: F) -> PyResult<Bound<'py, PyAny>>
+    where
+        T: ToPython,
+        F: Future<Output = colonykit::Result<T>> + Send + 'static,
+    {
+        awaitable(py, future)
+    }
 }
 
 impl Mode for Blocking {
@@ -59,17 +77,33 @@ impl Mode for Blocking {
         T: ToPython,
         F: Future<Output = colonykit::Result<T>> + Send + 'static,
     {
-        block(py, future)
+        wait(py, future, Where::Here)
+    }
+
+    fn call_on_shared_runtime<'py, T, F>(py: Python<'py>, future: F) -> PyResult<Bound<'py, PyAny>>
+    where
+        T: ToPython,
+        F: Future<Output = colonykit::Result<T>> + Send + 'static,
+    {
+        wait(py, future, Where::Shared)
     }
 }
 
 /// How long a blocking call waits before it checks for signals (Ctrl-C).
 const SIGNAL_SLICE: Duration = Duration::from_millis(50);
 
+/// Which runtime a blocking call waits in.
+enum Where {
+    /// The shared runtime (its worker does the I/O).
+    Shared,
+    /// This thread's own (`colonykit::direct`).
+    Here,
+}
+
 /// Runs `future` to its end on this thread with the GIL released; its value as a Python object,
 /// or the matching `colonykit` exception. A pending signal whose handler raises (Ctrl-C:
 /// `KeyboardInterrupt`) ends the wait and drops the future.
-pub fn block<'py, T, F>(py: Python<'py>, future: F) -> PyResult<Bound<'py, PyAny>>
+fn wait<'py, T, F>(py: Python<'py>, future: F, place: Where) -> PyResult<Bound<'py, PyAny>>
 where
     T: ToPython,
     F: Future<Output = colonykit::Result<T>> + Send + 'static,
@@ -79,8 +113,13 @@ where
     let mut future = Box::pin(AssertUnwindSafe(future).catch_unwind());
     loop {
         let slice = py.detach(|| {
-            runtime.block_on(async { tokio::time::timeout(SIGNAL_SLICE, &mut future).await })
+            let slice = async { tokio::time::timeout(SIGNAL_SLICE, &mut future).await };
+            match place {
+                Where::Shared => Ok(runtime.block_on(slice)),
+                Where::Here => colonykit::direct::block_on(slice),
+            }
         });
+        let slice = slice.map_err(|error| to_pyerr(py, &error))?;
         match slice {
             Ok(Ok(Ok(value))) => return value.to_python(py),
             Ok(Ok(Err(error))) => return Err(to_pyerr(py, &error)),

@@ -432,7 +432,7 @@ impl PyClient, PySyncClient {
             max_in_flight,
             reconnect_deadline: optional_seconds(py, reconnect_deadline, "reconnect_deadline")?,
         };
-        Run::call(py, async move {
+        Run::call_on_shared_runtime(py, async move {
             let writer = client
                 .channel_writer_with(&processid, &channel, options)
                 .await?;

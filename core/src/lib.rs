@@ -25,6 +25,7 @@ mod api;
 pub mod channel;
 mod client;
 pub mod crypto;
+pub mod direct;
 mod error;
 pub mod executor;
 mod home;

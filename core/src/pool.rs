@@ -4,15 +4,22 @@
 //! A call runs its request on its own task's connection: no background task per connection and
 //! no extra hand-over between threads, which is most of what a call costs the client.
 //!
+//! A call made through [`crate::direct::block_on`] runs on its thread's own runtime: the
+//! connections it opens are registered with that runtime's reactor, which only that thread
+//! drives, so they are kept apart and reused by that thread only.
+//!
 //! The pool is fork-aware: a child made by `fork` (a Python `multiprocessing` worker, say) that
 //! uses a client of its parent never takes the parent's idle connections (they would interleave
 //! with the parent's requests on the same socket). It leaves them alone, without closing them
 //! either: their sockets stay registered with the parent's reactor, which the child must not
 //! touch. The child opens connections of its own.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
+use crate::direct;
 use crate::error::{Error, Result};
 use crate::http1::{self, Replies, Reply, Requests};
 use crate::pace::Pacer;
@@ -37,6 +44,9 @@ pub(crate) struct Pool {
 struct Idle {
     pid: u32,
     connections: Vec<Connection>,
+    /// Those opened by calls in [`direct::block_on`], by thread (each thread's runtime reads
+    /// its own).
+    direct: HashMap<ThreadId, Vec<Connection>>,
 }
 
 impl Default for Idle {
@@ -44,20 +54,26 @@ impl Default for Idle {
         Idle {
             pid: std::process::id(),
             connections: Vec::new(),
+            direct: HashMap::new(),
         }
     }
 }
 
 impl Idle {
-    /// The connections, after forgetting those of another process (this one is a forked child
-    /// of the one that opened them).
+    /// The connections the current call may use, after forgetting those of another process
+    /// (this one is a forked child of the one that opened them).
     fn of_this_process(&mut self) -> &mut Vec<Connection> {
         let pid = std::process::id();
         if self.pid != pid {
             std::mem::forget(std::mem::take(&mut self.connections));
+            std::mem::forget(std::mem::take(&mut self.direct));
             self.pid = pid;
         }
-        &mut self.connections
+        if direct::active() {
+            self.direct.entry(std::thread::current().id()).or_default()
+        } else {
+            &mut self.connections
+        }
     }
 }
 
@@ -94,7 +110,10 @@ impl Pool {
     /// timeout. A failure says whether the request may have reached the server.
     pub(crate) async fn post(&self, settings: &Settings, body: &str) -> Result<Reply, Unanswered> {
         let mut sent = false;
-        self.pacer.call_started();
+        // A direct call's runtime is driven by its own thread: no other thread to spare a wake.
+        if !direct::active() {
+            self.pacer.call_started();
+        }
         if let Some(mut connection) = self.take() {
             // A server may close an idle connection just as the request goes out: the request
             // went nowhere, so it is sent again on a new connection. (A server that read a
@@ -283,6 +302,36 @@ mod tests {
         assert_eq!(connections.load(Ordering::SeqCst), 2);
         pool.post(client.settings(), "{}").await.unwrap();
         assert_eq!(connections.load(Ordering::SeqCst), 2);
+    }
+
+    /// Connections of direct calls (`crate::direct::block_on`) are kept apart, by thread: each
+    /// is read by its own thread's runtime only.
+    #[test]
+    fn direct_calls_keep_their_connections_apart() {
+        let server = tokio::runtime::Runtime::new().unwrap();
+        let (address, connections) = server.block_on(stand_in(After::KeepAlive));
+        let client = Client::builder(address).build().unwrap();
+        let pool = std::sync::Arc::new(super::Pool::default());
+        let direct_call = |pool: &super::Pool| {
+            crate::direct::block_on(pool.post(client.settings(), "{}"))
+                .unwrap()
+                .unwrap();
+        };
+        direct_call(&pool);
+        direct_call(&pool);
+        assert_eq!(connections.load(Ordering::SeqCst), 1);
+        // A call on the shared runtime opens one of its own, and reuses it.
+        for _ in 0..2 {
+            server.block_on(pool.post(client.settings(), "{}")).unwrap();
+        }
+        assert_eq!(connections.load(Ordering::SeqCst), 2);
+        // Another thread: one of its own.
+        std::thread::scope(|scope| {
+            scope.spawn(|| direct_call(&pool));
+        });
+        assert_eq!(connections.load(Ordering::SeqCst), 3);
+        direct_call(&pool);
+        assert_eq!(connections.load(Ordering::SeqCst), 3);
     }
 
     /// Connections opened for three calls: one while the server keeps it; a new one each time

@@ -107,6 +107,14 @@ impl Client {
         options: WriterOptions,
     ) -> Result<ChannelWriter> {
         self.signing_key()?;
+        if crate::direct::active() {
+            // Its task and connection would belong to the caller's thread, and stall between
+            // that thread's calls.
+            return Err(Error::invalid_argument(
+                "a channel writer cannot be made inside colonykit::direct::block_on: make it \
+                 inside a runtime that keeps running between calls",
+            ));
+        }
         if options.max_in_flight == 0 || options.step == 0 {
             return Err(Error::invalid_argument(
                 "max_in_flight and step must not be zero",
