@@ -7,16 +7,11 @@ use std::time::Duration;
 use colonykit::{direct, ErrorKind, NewEntry};
 use common::TestColony;
 
-/// A colony made on a runtime of its own; the test itself runs outside any runtime.
-fn colony() -> (tokio::runtime::Runtime, TestColony) {
+/// A colony made on a runtime of its own (the test itself runs outside any runtime), and a
+/// RUNNING process with a channel `c`, submitted and assigned through direct calls.
+fn colony_and_process() -> (tokio::runtime::Runtime, TestColony, String) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let colony = runtime.block_on(TestColony::new());
-    (runtime, colony)
-}
-
-#[test]
-fn calls_run_on_the_calling_thread_and_streams_made_elsewhere_go_on() {
-    let (runtime, colony) = colony();
     let process = direct::block_on(async {
         colony.user.submit(&colony.spec("work", &["c"])).await?;
         colony
@@ -27,7 +22,12 @@ fn calls_run_on_the_calling_thread_and_streams_made_elsewhere_go_on() {
     .unwrap()
     .unwrap()
     .expect("assigned");
-    let pid = process.processid.clone();
+    (runtime, colony, process.processid)
+}
+
+#[test]
+fn calls_run_on_the_calling_thread_and_streams_made_elsewhere_go_on() {
+    let (runtime, colony, pid) = colony_and_process();
     // A stream made on the shared runtime, read from synchronous code between direct calls.
     let mut stream = {
         let _entered = runtime.enter();
@@ -68,18 +68,8 @@ fn calls_run_on_the_calling_thread_and_streams_made_elsewhere_go_on() {
 
 #[test]
 fn a_writer_cannot_be_made_in_a_direct_call() {
-    let (_runtime, colony) = colony();
-    let process = direct::block_on(async {
-        colony.user.submit(&colony.spec("work", &["c"])).await?;
-        colony
-            .executor
-            .assign(&colony.name, Duration::from_secs(5))
-            .await
-    })
-    .unwrap()
-    .unwrap()
-    .expect("assigned");
-    let error = direct::block_on(colony.executor.channel_writer(&process.processid, "c"))
+    let (_runtime, colony, pid) = colony_and_process();
+    let error = direct::block_on(colony.executor.channel_writer(&pid, "c"))
         .unwrap()
         .err()
         .expect("refused");
