@@ -69,10 +69,9 @@ fn calls_run_on_the_calling_thread_and_streams_made_elsewhere_go_on() {
 #[test]
 fn a_writer_cannot_be_made_in_a_direct_call() {
     let (_runtime, colony, pid) = colony_and_process();
-    let error = direct::block_on(colony.executor.channel_writer(&pid, "c"))
-        .unwrap()
-        .err()
-        .expect("refused");
+    let Err(error) = direct::block_on(colony.executor.channel_writer(&pid, "c")).unwrap() else {
+        panic!("a writer was made in a direct call");
+    };
     assert_eq!(error.kind(), ErrorKind::InvalidArgument, "{error}");
 }
 
@@ -81,8 +80,7 @@ fn block_on_inside_an_async_context_is_an_error_not_a_panic() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let error = runtime
         .block_on(async { direct::block_on(async {}) })
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert_eq!(error.kind(), ErrorKind::InvalidArgument, "{error}");
     let nested = direct::block_on(async { direct::block_on(async {}).err() }).unwrap();
     assert_eq!(nested.map(|e| e.kind()), Some(ErrorKind::InvalidArgument));
