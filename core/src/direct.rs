@@ -15,6 +15,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
+use std::sync::{Arc, Weak};
 
 use crate::error::{Error, Result};
 
@@ -23,11 +24,14 @@ thread_local! {
     static RUNTIME: RefCell<Option<(u32, tokio::runtime::Runtime)>> = const { RefCell::new(None) };
     /// Whether [`block_on`] runs on this thread now.
     static ACTIVE: Cell<bool> = const { Cell::new(false) };
+    /// Dropped when this thread ends: what the pool keeps for it can go then.
+    static ALIVE: Arc<()> = Arc::new(());
 }
 
 /// Runs `future` to its end on this thread (see the module's documentation). Fails only when
-/// the runtime cannot be made, or when called from inside [`block_on`] or an async context
-/// (a runtime cannot wait on another one).
+/// the runtime cannot be made, or when this thread is in a tokio runtime's context already (a
+/// task, a runtime's `block_on`, its blocking pool, `Runtime::enter`, or this function): a
+/// runtime cannot wait inside another one.
 pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
     if ACTIVE.get() || tokio::runtime::Handle::try_current().is_ok() {
         return Err(Error::invalid_argument(
@@ -66,6 +70,11 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
 /// Whether the current call runs in [`block_on`] on this thread.
 pub(crate) fn active() -> bool {
     ACTIVE.get()
+}
+
+/// A handle that stops upgrading once this thread has ended.
+pub(crate) fn this_thread() -> Weak<()> {
+    ALIVE.with(Arc::downgrade)
 }
 
 /// Clears [`ACTIVE`] when the call ends, also by a panic.

@@ -15,7 +15,7 @@
 //! touch. The child opens connections of its own.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, Weak};
 use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
@@ -45,8 +45,8 @@ struct Idle {
     pid: u32,
     connections: Vec<Connection>,
     /// Those opened by calls in [`direct::block_on`], by thread (each thread's runtime reads
-    /// its own).
-    direct: HashMap<ThreadId, Vec<Connection>>,
+    /// its own), with a handle telling whether that thread still runs.
+    direct: HashMap<ThreadId, (Weak<()>, Vec<Connection>)>,
 }
 
 impl Default for Idle {
@@ -70,7 +70,14 @@ impl Idle {
             self.pid = pid;
         }
         if direct::active() {
-            self.direct.entry(std::thread::current().id()).or_default()
+            // Threads that have ended take no more calls: their connections are closed.
+            self.direct
+                .retain(|_, (thread, _)| thread.strong_count() > 0);
+            &mut self
+                .direct
+                .entry(std::thread::current().id())
+                .or_insert_with(|| (direct::this_thread(), Vec::new()))
+                .1
         } else {
             &mut self.connections
         }
@@ -311,27 +318,32 @@ mod tests {
         let server = tokio::runtime::Runtime::new().unwrap();
         let (address, connections) = server.block_on(stand_in(After::KeepAlive));
         let client = Client::builder(address).build().unwrap();
-        let pool = std::sync::Arc::new(super::Pool::default());
-        let direct_call = |pool: &super::Pool| {
+        let pool = Arc::new(super::Pool::default());
+        let direct_call = |pool: &super::Pool, client: &Client| {
             crate::direct::block_on(pool.post(client.settings(), "{}"))
                 .unwrap()
                 .unwrap();
         };
-        direct_call(&pool);
-        direct_call(&pool);
+        direct_call(&pool, &client);
+        direct_call(&pool, &client);
         assert_eq!(connections.load(Ordering::SeqCst), 1);
         // A call on the shared runtime opens one of its own, and reuses it.
         for _ in 0..2 {
             server.block_on(pool.post(client.settings(), "{}")).unwrap();
         }
         assert_eq!(connections.load(Ordering::SeqCst), 2);
-        // Another thread: one of its own.
-        std::thread::scope(|scope| {
-            scope.spawn(|| direct_call(&pool));
-        });
+        // Another thread: one of its own. (`join` returns once the thread has ended, its
+        // thread-locals dropped.)
+        let (there, client_there) = (Arc::clone(&pool), client.clone());
+        std::thread::spawn(move || direct_call(&there, &client_there))
+            .join()
+            .unwrap();
         assert_eq!(connections.load(Ordering::SeqCst), 3);
-        direct_call(&pool);
+        assert_eq!(pool.idle.lock().unwrap().direct.len(), 2);
+        direct_call(&pool, &client);
         assert_eq!(connections.load(Ordering::SeqCst), 3);
+        // The other thread has ended: what the pool kept for it is gone.
+        assert_eq!(pool.idle.lock().unwrap().direct.len(), 1);
     }
 
     /// Connections opened for three calls: one while the server keeps it; a new one each time
