@@ -53,15 +53,18 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
             }
         };
         let output = {
+            // Set while anything runs on this runtime: its tasks' calls also use this thread's
+            // connections.
             ACTIVE.set(true);
             let _reset = Reset;
-            runtime.block_on(future)
+            let output = runtime.block_on(future);
+            // A task the call started and left behind (a stream it dropped, say) ends now
+            // rather than at this thread's next call.
+            if runtime.metrics().num_alive_tasks() > 0 {
+                runtime.block_on(tokio::task::yield_now());
+            }
+            output
         };
-        // A task the call started and left behind (a stream it dropped, say) ends now rather
-        // than at this thread's next call.
-        if runtime.metrics().num_alive_tasks() > 0 {
-            runtime.block_on(tokio::task::yield_now());
-        }
         *cell.borrow_mut() = Some((pid, runtime));
         Ok(output)
     })

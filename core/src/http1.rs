@@ -19,7 +19,7 @@ use crate::transport::{self, Io, Settings};
 /// The longest reply head (status line and headers) accepted; the server's are ~150 bytes.
 const MAX_HEAD: usize = 16 * 1024;
 /// The most header lines accepted.
-const MAX_HEADERS: usize = 32;
+pub(crate) const MAX_HEADERS: usize = 32;
 /// The largest reply body accepted: the largest legal entry (10 MiB) is ~18 MiB in a reply
 /// (base64 twice); this leaves room for a few, and refuses a runaway or hostile reply before it
 /// is read (a body announced larger is not read at all).

@@ -57,7 +57,7 @@ async fn upgrade(url: &Url, mut io: Box<dyn Io>) -> Result<Socket> {
     // The reply head is ~130 bytes; what the server sends after it stays in the buffer.
     let mut reader = BufReader::with_capacity(512, io);
     let head = http1::read_head(&mut reader, url.as_str()).await?;
-    let mut headers = [httparse::EMPTY_HEADER; 16];
+    let mut headers = [httparse::EMPTY_HEADER; http1::MAX_HEADERS];
     let reply = http1::parse_head(&head, &mut headers)?;
     let refused = |why: String| {
         Error::connection(format!(
