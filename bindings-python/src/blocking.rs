@@ -22,7 +22,7 @@ use futures::FutureExt;
 use pyo3::prelude::*;
 
 use crate::errors::{panic_to_pyerr, to_pyerr};
-use crate::runtime::{awaitable, runtime, ToPython};
+use crate::runtime::{awaitable, driven_awaitable, runtime, ToPython};
 
 /// How a method hands back the outcome of a core future.
 pub trait Mode {
@@ -57,7 +57,7 @@ impl Mode for Async {
         T: ToPython,
         F: Future<Output = colonykit::Result<T>> + Send + 'static,
     {
-        awaitable(py, future)
+        driven_awaitable(py, future)
     }
 
     fn call_on_shared_runtime<'py, T, F>(py: Python<'py>, future: F) -> PyResult<Bound<'py, PyAny>>

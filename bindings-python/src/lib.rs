@@ -20,6 +20,7 @@ mod api;
 mod blocking;
 mod client;
 mod convert;
+mod driven;
 mod errors;
 mod executor;
 mod fields;
@@ -88,6 +89,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<runtime::Start>()?;
     m.add_class::<runtime::Abort>()?;
     m.add_class::<runtime::Inbox>()?;
+    m.add_class::<driven::Cancel>()?;
     m.add_class::<stream::Iteration>()?;
     m.add_function(wrap_pyfunction!(generate_key, m)?)?;
     m.add_function(wrap_pyfunction!(key_id, m)?)?;

@@ -33,6 +33,9 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyList;
 
+use colonykit::direct::Wait;
+
+use crate::driven::{self, Driver, Task};
 use crate::errors::{panic_to_pyerr, to_pyerr};
 
 /// A core value that has a Python form.
@@ -79,7 +82,7 @@ impl<T: ToPython> ToPython for Next<T> {
 }
 
 /// A core value whose type is erased, converted to Python once the GIL is held.
-trait Erased: Send {
+pub trait Erased: Send {
     fn into_python(self: Box<Self>, py: Python<'_>) -> PyResult<Bound<'_, PyAny>>;
 }
 
@@ -92,10 +95,10 @@ impl<T: ToPython> Erased for T {
 type Convert = Box<dyn Erased>;
 
 /// A core future whose value type is erased.
-type Call = Pin<Box<dyn Future<Output = colonykit::Result<Convert>> + Send>>;
+pub type Call = Pin<Box<dyn Future<Output = colonykit::Result<Convert>> + Send>>;
 
 /// What a core future ended with: a value, a core error, or a panic.
-type Outcome = std::thread::Result<colonykit::Result<Convert>>;
+pub type Outcome = std::thread::Result<colonykit::Result<Convert>>;
 
 /// The outcome as a Python value, or the exception to raise.
 fn outcome_to_python(py: Python<'_>, outcome: Outcome) -> PyResult<Bound<'_, PyAny>> {
@@ -113,7 +116,7 @@ fn outcome_to_python(py: Python<'_>, outcome: Outcome) -> PyResult<Bound<'_, PyA
 /// are queued per wake. `colonykit._aio` chooses the wake for each loop (see [`Wake`]).
 #[pyclass(frozen, weakref, module = "colonykit._native", name = "_Inbox")]
 pub struct Inbox {
-    shared: Arc<InboxShared>,
+    pub(crate) shared: Arc<InboxShared>,
     /// The end the loop watches (`loop.add_reader`), for the socket wake.
     #[cfg(unix)]
     wakes: Option<UnixStream>,
@@ -136,17 +139,36 @@ enum Wake {
 /// taking the GIL would crash.
 static THREADSAFE_WAKES: RwLock<bool> = RwLock::new(true);
 
-struct InboxShared {
-    queue: Mutex<Vec<(Py<PyAny>, Outcome)>>,
+pub struct InboxShared {
+    queue: Mutex<Vec<Delivery>>,
     wake: Wake,
+    /// The calls the loop drives itself.
+    pub(crate) driver: Driver,
+}
+
+/// What waits in an inbox for its loop.
+enum Delivery {
+    /// The outcome of a call, for its `asyncio.Future`.
+    Settle(Py<PyAny>, Outcome),
+    /// A driven call woken from elsewhere than its loop's step, to poll again.
+    Step(Arc<Task>),
 }
 
 impl InboxShared {
     /// Queues `outcome` for `future` and wakes the loop if it was not woken already.
-    fn deliver(&self, future: Py<PyAny>, outcome: Outcome) {
+    pub fn deliver(&self, future: Py<PyAny>, outcome: Outcome) {
+        self.queue_up(Delivery::Settle(future, outcome));
+    }
+
+    /// Queues `task` to be polled on its loop, and wakes the loop if it was not woken already.
+    pub fn step_later(&self, task: Arc<Task>) {
+        self.queue_up(Delivery::Step(task));
+    }
+
+    fn queue_up(&self, delivery: Delivery) {
         let first = {
             let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-            queue.push((future, outcome));
+            queue.push(delivery);
             queue.len() == 1
         };
         // The lock is released first: the threadsafe wake waits for the GIL, which the loop's
@@ -179,13 +201,19 @@ impl InboxShared {
         }
     }
 
-    /// Takes every queued outcome and sets its future.
+    /// Takes every queued delivery: sets the futures of the outcomes, polls the driven calls.
     fn drain(&self, py: Python<'_>) {
         let queued = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|p| p.into_inner()));
-        for (future, outcome) in queued {
-            // One future that cannot be set must not strand the others: report it and go on.
-            if let Err(error) = set(py, future.bind(py), outcome) {
-                error.write_unraisable(py, Some(future.bind(py)));
+        for delivery in queued {
+            match delivery {
+                Delivery::Settle(future, outcome) => {
+                    // One future that cannot be set must not strand the others: report it and
+                    // go on.
+                    if let Err(error) = set(py, future.bind(py), outcome) {
+                        error.write_unraisable(py, Some(future.bind(py)));
+                    }
+                }
+                Delivery::Step(task) => task.step(py),
             }
         }
     }
@@ -203,6 +231,7 @@ impl Inbox {
                 shared: Arc::new(InboxShared {
                     queue: Mutex::new(Vec::new()),
                     wake: Wake::Threadsafe(schedule),
+                    driver: Driver::default(),
                 }),
                 #[cfg(unix)]
                 wakes: None,
@@ -238,20 +267,41 @@ impl Inbox {
         ))
     }
 
-    /// Sets the futures of every queued outcome (on the loop's thread).
-    fn drain(&self, py: Python<'_>) {
+    /// Sets the futures of every queued outcome, and polls the driven calls woken from
+    /// elsewhere (on the loop's thread).
+    fn drain(slf: &Bound<'_, Self>) -> PyResult<()> {
+        let inbox = slf.get();
         // Empty the socket before taking the queue: an outcome queued after the take then
         // writes a byte this drain has not consumed, and wakes the loop again.
         #[cfg(unix)]
-        if let Some(wakes) = &self.wakes {
+        if let Some(wakes) = &inbox.wakes {
             let mut bytes = [0u8; 256];
             while matches!((&*wakes).read(&mut bytes), Ok(n) if n > 0) {}
         }
-        self.shared.drain(py);
+        inbox.shared.drain(slf.py());
+        driven::finish_step(slf.py(), slf)
+    }
+
+    /// A socket a driven call waits on is ready (the loop's callback).
+    fn ready(slf: &Bound<'_, Self>, descriptor: i64, write: bool) -> PyResult<()> {
+        driven::ready(slf.py(), slf, Wait { descriptor, write })
+    }
+
+    /// Fires the due timers of driven calls (scheduled with `loop.call_later`).
+    fn tick(slf: &Bound<'_, Self>) -> PyResult<()> {
+        driven::tick(slf.py(), slf)
     }
 }
 
 impl Inbox {
+    /// Whether its loop watches sockets (`add_reader`): the socket wake's does.
+    fn watches_sockets(&self) -> bool {
+        #[cfg(unix)]
+        return self.wakes.is_some();
+        #[cfg(not(unix))]
+        return false;
+    }
+
     #[cfg(unix)]
     fn with_socket() -> PyResult<Self> {
         let (wake, wakes) = UnixStream::pair()?;
@@ -261,6 +311,7 @@ impl Inbox {
             shared: Arc::new(InboxShared {
                 queue: Mutex::new(Vec::new()),
                 wake: Wake::Socket(wake),
+                driver: Driver::default(),
             }),
             wakes: Some(wakes),
         })
@@ -275,7 +326,7 @@ impl Inbox {
 }
 
 /// Sets `future`'s result or exception, unless it is done already (cancelled).
-fn set(py: Python<'_>, future: &Bound<'_, PyAny>, outcome: Outcome) -> PyResult<()> {
+pub fn set(py: Python<'_>, future: &Bound<'_, PyAny>, outcome: Outcome) -> PyResult<()> {
     if future.call_method0(intern!(py, "done"))?.is_truthy()? {
         return Ok(());
     }
@@ -311,6 +362,9 @@ impl Abort {
 #[pyclass(frozen, module = "colonykit._native", name = "_Start")]
 pub struct Start {
     call: Mutex<Option<Call>>,
+    /// Whether the loop may drive the call itself (`crate::driven`): a call that starts nothing
+    /// that must go on after it.
+    driven: bool,
 }
 
 #[pymethods]
@@ -326,7 +380,12 @@ impl Start {
         let event_loop = pyo3_async_runtimes::get_running_loop(py)?;
         let future = event_loop.call_method0(intern!(py, "create_future"))?;
         let inbox = helper(py, &INBOX, "_inbox")?.call1((event_loop,))?;
-        let inbox = Arc::clone(&inbox.cast::<Inbox>()?.get().shared);
+        let inbox = inbox.cast::<Inbox>()?;
+        if self.driven && inbox.get().watches_sockets() {
+            driven::start(py, inbox, &future, call)?;
+            return Ok(future);
+        }
+        let inbox = Arc::clone(&inbox.get().shared);
         let (call, abort) = futures::future::abortable(AssertUnwindSafe(call).catch_unwind());
         // The GIL is released while the call signs and writes its request here: a worker may
         // need it (logging) while holding what the call waits for.
@@ -377,9 +436,29 @@ where
     T: ToPython,
     F: Future<Output = colonykit::Result<T>> + Send + 'static,
 {
+    coroutine(py, future, false)
+}
+
+/// As [`awaitable`], for a call that starts nothing that must go on after it (tasks it starts
+/// end with it): where the loop can watch sockets, it drives the call itself, on its thread
+/// (`crate::driven`).
+pub fn driven_awaitable<'py, T, F>(py: Python<'py>, future: F) -> PyResult<Bound<'py, PyAny>>
+where
+    T: ToPython,
+    F: Future<Output = colonykit::Result<T>> + Send + 'static,
+{
+    coroutine(py, future, true)
+}
+
+fn coroutine<'py, T, F>(py: Python<'py>, future: F, driven: bool) -> PyResult<Bound<'py, PyAny>>
+where
+    T: ToPython,
+    F: Future<Output = colonykit::Result<T>> + Send + 'static,
+{
     let call: Call = Box::pin(async move { future.await.map(|value| Box::new(value) as Convert) });
     let start = Start {
         call: Mutex::new(Some(call)),
+        driven,
     };
     helper(py, &CALL, "_call")?.call1((start,))
 }

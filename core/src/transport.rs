@@ -5,9 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use url::Url;
 
+use crate::direct;
 use crate::error::{quoted, Error, ErrorKind, Result};
 use crate::tls::{self, TlsOptions};
 
@@ -138,11 +139,12 @@ where
         .port_or_known_default()
         .ok_or_else(|| unreachable("no port".into()))?;
     let open = async {
-        let tcp = TcpStream::connect((host.as_str(), port))
+        let tcp = open_tcp(&host, port)
             .await
             .map_err(|e| unreachable(e.to_string()))?;
         tcp.set_nodelay(true)
             .map_err(|e| unreachable(e.to_string()))?;
+        let tcp = direct::Watched::new(tcp);
         let io: Box<dyn Io> = match &settings.tls {
             None => Box::new(tcp),
             Some(config) => {
@@ -166,4 +168,26 @@ where
                 settings.connect_timeout
             ))
         })?
+}
+
+/// A TCP connection to the first address of `host` that takes one, as `TcpStream::connect`
+/// makes, with its waits watched ([`direct::poll`] reports them).
+async fn open_tcp(host: &str, port: u16) -> std::io::Result<TcpStream> {
+    let mut failure = None;
+    for address in tokio::net::lookup_host((host, port)).await? {
+        let socket = match address {
+            std::net::SocketAddr::V4(_) => TcpSocket::new_v4()?,
+            std::net::SocketAddr::V6(_) => TcpSocket::new_v6()?,
+        };
+        match direct::connect(socket, address).await {
+            Ok(tcp) => return Ok(tcp),
+            Err(error) => failure = Some(error),
+        }
+    }
+    Err(failure.unwrap_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the host name has no address",
+        )
+    }))
 }

@@ -43,7 +43,11 @@ class _Inbox:
     def fd(self) -> int:
         """The descriptor the loop watches (socket wake only)."""
     def drain(self) -> None:
-        """Sets the futures of the finished calls (on the loop's thread)."""
+        """Sets the futures of the finished calls, polls the driven calls woken elsewhere."""
+    def ready(self, descriptor: int, write: bool) -> None:
+        """A socket a driven call waits on is ready (the loop's reader or writer callback)."""
+    def tick(self) -> None:
+        """Fires the due timers of driven calls (scheduled with ``loop.call_later``)."""
     @staticmethod
     def close_wakes() -> None:
         """Stops the threadsafe wakes for good (at interpreter exit)."""
