@@ -22,7 +22,8 @@ use futures::FutureExt;
 use pyo3::prelude::*;
 
 use crate::errors::{panic_to_pyerr, to_pyerr};
-use crate::runtime::{awaitable, driven_awaitable, runtime, ToPython};
+use crate::outcome::ToPython;
+use crate::runtime::{awaitable, driven_awaitable, runtime};
 
 /// How a method hands back the outcome of a core future.
 pub trait Mode {

@@ -14,7 +14,8 @@ use pyo3::types::PyDict;
 use crate::client::PyClient;
 use crate::convert::{json_list_to_py, json_to_py, payload, py_to_json_list, seconds};
 use crate::errors::{invalid_argument, to_pyerr};
-use crate::runtime::{awaitable, ToPython};
+use crate::outcome::ToPython;
+use crate::runtime::awaitable;
 
 fn reason_name(reason: CancelReason) -> &'static str {
     match reason {

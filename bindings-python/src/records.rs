@@ -26,7 +26,7 @@ use serde::Serialize;
 use crate::convert::{json_to_py, py_to_json};
 use crate::errors::{invalid_argument, to_pyerr, wrong_type};
 use crate::fields::{FromPy, Object, ToPy};
-use crate::runtime::ToPython;
+use crate::outcome::ToPython;
 
 /// How a record reads and assigns one of its fields.
 pub trait Conv<T> {

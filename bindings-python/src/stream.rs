@@ -23,7 +23,8 @@ use pyo3::types::{PyString, PyTuple};
 use tokio::sync::Mutex;
 
 use crate::blocking::{twins, Async, Blocking, Mode};
-use crate::runtime::{ready, Next, ToPython};
+use crate::outcome::{Next, ToPython};
+use crate::runtime::ready;
 
 /// What the Python object and its pending `next` calls share.
 struct Shared<T> {

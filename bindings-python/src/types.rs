@@ -14,8 +14,8 @@ use crate::convert::{
 };
 use crate::errors::wrong_type;
 use crate::fields::{executor_state, fields, process_state, FromPy, Object, ToPy};
+use crate::outcome::ToPython;
 use crate::records::{self, data_methods, Fields};
-use crate::runtime::ToPython;
 
 fn text<'py>(py: Python<'py>, value: &str) -> Bound<'py, PyAny> {
     PyString::new(py, value).into_any()

@@ -11,7 +11,8 @@ use tokio::sync::Mutex;
 
 use crate::blocking::{twins, Blocking, Mode};
 use crate::convert::payload;
-use crate::runtime::{awaitable, ready, ToPython};
+use crate::outcome::ToPython;
+use crate::runtime::{awaitable, ready};
 
 /// What the writer methods share: the core writer until it is finished.
 type Slot = Arc<Mutex<Option<ChannelWriter>>>;

@@ -164,7 +164,7 @@ async def test_break_closes_the_socket_at_once(colony):
     await colony.executor.append(process.processid, "c", 2, "two")
     # A first subscription leaves the connection of its catch-up read in the shared pool (the
     # calls above ran on the loop thread's own connections).
-    async for entry in colony.user.subscribe_channel(process.processid, "c"):
+    async for _entry in colony.user.subscribe_channel(process.processid, "c"):
         break
     await asyncio.sleep(0.1)
     before = open_sockets()

@@ -9,11 +9,11 @@
 //! blocking socket has.
 //!
 //! An event loop (asyncio's, say) cannot block: it waits on descriptors of its own. It drives its
-//! calls here with [`poll`] and [`turn`]. After each, [`changes`] says which sockets the calls
-//! (and the tasks they started) now wait on, and which they no longer wait on; the loop watches
-//! the first, and when one is ready it calls [`turn`], which takes in what is ready and wakes the
-//! calls waiting for it, and polls the woken calls again. Timers (a call's timeout) fire at a
-//! turn once they are due, so a loop also turns now and then while calls wait.
+//! calls here with [`poll`] and [`turn`], and watches [`descriptor`]: it becomes readable when a
+//! socket that a driven call (or a task it started) waits on may be ready. The loop then calls
+//! [`turn`], which takes in what is ready and wakes the calls waiting for it, and polls the woken
+//! calls again. Timers (a call's timeout) fire at a turn once they are due, so a loop also turns
+//! now and then while calls wait.
 //!
 //! A connection is registered with the reactor of the runtime that opened it, and only that
 //! runtime reads it: the connection pool keeps the connections opened here apart, for this
@@ -41,8 +41,9 @@ thread_local! {
     static ALIVE: Arc<()> = Arc::new(());
     /// Whether an event loop drives the call that runs here now ([`poll`], [`turn`], [`run`]).
     static DRIVEN: Cell<bool> = const { Cell::new(false) };
-    /// What the sockets of driven calls did since [`changes`] was last called.
-    static CHANGES: RefCell<Vec<Change>> = const { RefCell::new(Vec::new()) };
+    /// The sockets driven calls wait on, for [`descriptor`], and the process that made it.
+    #[cfg(unix)]
+    static POLLER: RefCell<Option<(u32, Poller)>> = const { RefCell::new(None) };
 }
 
 /// Runs `future` to its end on this thread (see the module's documentation). Fails only when
@@ -59,23 +60,6 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
         }
         output
     })
-}
-
-/// A socket and a direction: reading from it, or writing to it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Wait {
-    /// A Unix file descriptor, or a Windows socket.
-    pub descriptor: i64,
-    /// Whether this is about writing to the socket rather than reading from it.
-    pub write: bool,
-}
-
-/// A change in what a driven call (or a task it started) waits on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Change {
-    pub wait: Wait,
-    /// It waits now (the socket was not ready), or no longer does (it was, or it was closed).
-    pub waiting: bool,
 }
 
 /// Polls `future` once on this thread's runtime, for an event loop that drives it, with `waker`,
@@ -97,27 +81,92 @@ pub fn poll<F: Future + ?Sized>(future: Pin<&mut F>, waker: &Waker) -> Result<Po
 
 /// Takes in what this thread's runtime has ready, without waiting, for an event loop that drives
 /// its calls: sockets that became ready and timers that are due wake the calls that wait for
-/// them (through their wakers), and the tasks that calls started run. Fails as [`block_on`] does.
+/// them (through their wakers), and the tasks that calls started run; [`descriptor`] is no longer
+/// readable for what was ready before. Fails as [`block_on`] does.
 pub fn turn() -> Result<()> {
+    #[cfg(unix)]
+    with_poller(Poller::clear)?;
     // The runtime's scheduler looks at its reactor without waiting when a task yields.
     driven(|runtime| runtime.block_on(tokio::task::yield_now()))
 }
 
-/// Runs `run` as [`poll`] polls a call: dropping a call its loop gave up on, say, so that the
-/// sockets it closes show in [`changes`]. Fails as [`block_on`] does.
+/// The descriptor an event loop that drives calls on this thread watches for reading: it is
+/// readable when a socket that one of them waits on may be ready (then the loop calls [`turn`]).
+/// Fails where there is none to watch (outside Unix).
+pub fn descriptor() -> Result<i64> {
+    #[cfg(unix)]
+    return with_poller(|poller| {
+        use std::os::unix::io::AsRawFd;
+        i64::from(poller.poll.as_raw_fd())
+    });
+    #[cfg(not(unix))]
+    return Err(Error::invalid_argument(
+        "colonykit::direct::descriptor needs Unix",
+    ));
+}
+
+/// What [`descriptor`] watches: every socket a driven call on this thread has waited on, until
+/// it is closed (closing takes it out).
+#[cfg(unix)]
+struct Poller {
+    poll: mio::Poll,
+    events: mio::Events,
+}
+
+#[cfg(unix)]
+impl Poller {
+    /// Takes in the readiness it holds, so that its descriptor is readable again only for what
+    /// comes next (the runtime's own reactor learns of the same readiness).
+    fn clear(&mut self) {
+        // Nothing to do on failure: the loop wakes again, and a tick turns anyway.
+        let _ = self
+            .poll
+            .poll(&mut self.events, Some(std::time::Duration::ZERO));
+    }
+
+    /// Watches `descriptor` from now on (until it is closed).
+    fn watch(&mut self, descriptor: i32) {
+        use mio::{unix::SourceFd, Interest, Token};
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        // Watched already (a socket that waited to connect, then to read) is fine; any other
+        // failure leaves the wake-ups of this socket to the loop's ticks.
+        let _ = self
+            .poll
+            .registry()
+            .register(&mut SourceFd(&descriptor), Token(0), interest);
+    }
+}
+
+/// Runs `run` with this thread's poller, made on first use.
+#[cfg(unix)]
+fn with_poller<T>(run: impl FnOnce(&mut Poller) -> T) -> Result<T> {
+    POLLER.with_borrow_mut(|slot| {
+        let pid = crate::fork::process_id();
+        if !matches!(slot, Some((owner, _)) if *owner == pid) {
+            // A child made by `fork` leaves its parent's poller alone (it shares its interest
+            // list): a new one, for the sockets the child opens.
+            let poll = mio::Poll::new()
+                .map_err(|e| Error::connection(format!("cannot make a poller: {e}")))?;
+            let poller = Poller {
+                poll,
+                events: mio::Events::with_capacity(64),
+            };
+            std::mem::forget(slot.replace((pid, poller)));
+        }
+        match slot {
+            Some((_, poller)) => Ok(run(poller)),
+            None => Err(Error::connection("cannot make a poller")),
+        }
+    })
+}
+
+/// Runs `run` as [`poll`] polls a call: dropping a call its loop gave up on, say, whose parts
+/// may start tasks to close what they held. Fails as [`block_on`] does.
 pub fn run<T>(run: impl FnOnce() -> T) -> Result<T> {
     driven(|runtime| {
         let _entered = runtime.enter();
         run()
     })
-}
-
-/// What the sockets of driven calls did since the last call, in order. An event loop that drives
-/// calls takes them after each [`poll`], [`turn`] and [`run`], and watches the sockets waited on
-/// until they are no longer (or until they are ready: a wait it was told of ends at the next
-/// `turn` after the socket was ready, when it is told again if the call still waits).
-pub fn changes() -> Vec<Change> {
-    CHANGES.with_borrow_mut(std::mem::take)
 }
 
 /// Runs `run` on this thread's runtime for a driven call.
@@ -138,7 +187,7 @@ fn on_this_runtime<T>(run: impl FnOnce(&tokio::runtime::Runtime) -> T) -> Result
         ));
     }
     RUNTIME.with(|cell| {
-        let pid = std::process::id();
+        let pid = crate::fork::process_id();
         let runtime = match cell.borrow_mut().take() {
             Some((owner, runtime)) if owner == pid => runtime,
             parents => {
@@ -180,83 +229,59 @@ impl Drop for Reset {
     }
 }
 
-/// The descriptor of a socket, as [`Wait`] gives it.
+/// The descriptor of a socket, where [`descriptor`] can watch it (Unix).
 pub(crate) trait Descriptor {
-    fn descriptor(&self) -> i64;
+    fn raw_descriptor(&self) -> Option<i32>;
 }
 
 #[cfg(unix)]
 impl<T: std::os::unix::io::AsRawFd> Descriptor for T {
-    fn descriptor(&self) -> i64 {
-        i64::from(self.as_raw_fd())
+    fn raw_descriptor(&self) -> Option<i32> {
+        Some(self.as_raw_fd())
     }
 }
 
-#[cfg(windows)]
-impl<T: std::os::windows::io::AsRawSocket> Descriptor for T {
-    fn descriptor(&self) -> i64 {
-        // Socket handles are small numbers; one that is not cannot be watched by a loop anyway.
-        i64::try_from(self.as_raw_socket()).unwrap_or(-1)
+#[cfg(not(unix))]
+impl<T> Descriptor for T {
+    fn raw_descriptor(&self) -> Option<i32> {
+        None
     }
 }
 
-/// Notes a change for [`changes`] (only while a driven call runs here).
-fn note(descriptor: i64, write: bool, waiting: bool) {
-    if DRIVEN.get() {
-        let wait = Wait { descriptor, write };
-        CHANGES.with_borrow_mut(|changes| changes.push(Change { wait, waiting }));
-    }
-}
-
-/// A socket whose waits show in [`changes`].
+/// A socket that [`descriptor`] watches once a driven call has waited on it.
 pub(crate) struct Watched<S> {
     socket: S,
-    waits: Waits,
+    watch: Watch,
 }
 
 impl<S: Descriptor> Watched<S> {
     pub(crate) fn new(socket: S) -> Self {
-        let waits = Waits::new(socket.descriptor());
-        Watched { socket, waits }
+        let watch = Watch::new(socket.raw_descriptor());
+        Watched { socket, watch }
     }
 }
 
-/// The waits on one socket, noted for [`changes`]; their end is noted when it is dropped.
-struct Waits {
-    descriptor: i64,
-    /// Whether a wait to read, and one to write, was noted and has not ended yet.
-    noted: [bool; 2],
+/// Has [`descriptor`] watch a socket from the first time a driven call waits on it.
+struct Watch {
+    /// The socket's descriptor, until it is watched.
+    descriptor: Option<i32>,
 }
 
-impl Waits {
-    fn new(descriptor: i64) -> Self {
-        Waits {
-            descriptor,
-            noted: [false; 2],
-        }
+impl Watch {
+    fn new(descriptor: Option<i32>) -> Self {
+        Watch { descriptor }
     }
 
-    /// `result` of an operation in direction `write`, after noting whether it waits: every
-    /// time it does (the loop may have stopped watching at a wake-up), and when it no longer
-    /// does.
-    fn watch<T>(&mut self, result: Poll<T>, write: bool) -> Poll<T> {
-        let waiting = result.is_pending();
-        let noted = &mut self.noted[usize::from(write)];
-        if (waiting || *noted) && DRIVEN.get() {
-            *noted = waiting;
-            note(self.descriptor, write, waiting);
-        }
-        result
-    }
-}
-
-impl Drop for Waits {
-    fn drop(&mut self) {
-        for write in [false, true] {
-            if self.noted[usize::from(write)] {
-                note(self.descriptor, write, false);
+    /// `result` of an operation on the socket, after watching it if the operation waits.
+    fn see<T>(&mut self, result: Poll<T>) -> Poll<T> {
+        if result.is_pending() && DRIVEN.get() {
+            #[cfg(unix)]
+            if let Some(descriptor) = self.descriptor.take() {
+                // Only fails when no poller can be made: the loop's ticks still turn.
+                let _ = with_poller(|poller| poller.watch(descriptor));
             }
         }
+        result
     }
 }
 
@@ -267,7 +292,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let result = Pin::new(&mut self.socket).poll_read(cx, buf);
-        self.waits.watch(result, false)
+        self.watch.see(result)
     }
 }
 
@@ -278,7 +303,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let result = Pin::new(&mut self.socket).poll_write(cx, buf);
-        self.waits.watch(result, true)
+        self.watch.see(result)
     }
 
     fn poll_write_vectored(
@@ -287,7 +312,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let result = Pin::new(&mut self.socket).poll_write_vectored(cx, bufs);
-        self.waits.watch(result, true)
+        self.watch.see(result)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -296,21 +321,21 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let result = Pin::new(&mut self.socket).poll_flush(cx);
-        self.waits.watch(result, true)
+        self.watch.see(result)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let result = Pin::new(&mut self.socket).poll_shutdown(cx);
-        self.waits.watch(result, true)
+        self.watch.see(result)
     }
 }
 
-/// Connects `socket` to `address`, noting a wait on it while the connection is under way.
+/// Connects `socket` to `address`, watched as a [`Watched`] socket is.
 pub(crate) async fn connect(
     socket: tokio::net::TcpSocket,
     address: std::net::SocketAddr,
 ) -> io::Result<tokio::net::TcpStream> {
-    let mut waits = Waits::new(socket.descriptor());
+    let mut watch = Watch::new(socket.raw_descriptor());
     let mut connecting = std::pin::pin!(socket.connect(address));
-    std::future::poll_fn(|cx| waits.watch(connecting.as_mut().poll(cx), true)).await
+    std::future::poll_fn(|cx| watch.see(connecting.as_mut().poll(cx))).await
 }

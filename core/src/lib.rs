@@ -28,6 +28,7 @@ pub mod crypto;
 pub mod direct;
 mod error;
 pub mod executor;
+pub mod fork;
 mod home;
 mod http1;
 pub mod inline;

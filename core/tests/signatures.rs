@@ -562,9 +562,11 @@ fn the_rust_methods_take_the_rows_arguments_in_order() {
 /// Each module of `bindings-python/src` and its layer: a module may use only modules of its own
 /// layer or below, and none of its own layer uses it back.
 const PYTHON_LAYERS: &[(&str, u8)] = &[
-    ("errors", 1),
+    ("outcome", 0),
+    ("errors", 0),
     ("convert", 1),
     ("fields", 1),
+    ("inbox", 1),
     ("runtime", 1),
     ("blocking", 1),
     ("records", 2),

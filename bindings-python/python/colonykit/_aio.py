@@ -22,16 +22,19 @@ import asyncio
 import atexit
 import os
 import weakref
-from collections.abc import Awaitable
-from typing import Callable, TypeVar
+from typing import TypeVar
 
-from colonykit._native import _Inbox
+from colonykit._native import _Inbox, _Start
 
 T = TypeVar("T")
 
 
-async def _call(start: Callable[[], Awaitable[T]]) -> T:
-    return await start()
+async def _call(start: _Start) -> T:
+    try:
+        return await start()
+    except BaseException:  # cancelled, or closed unfinished: the native call is given up
+        start.abort()
+        raise
 
 
 async def _ready(value: T) -> T:

@@ -1,5 +1,6 @@
 """Type stubs of colonykit's native module (the Rust core, through pyo3)."""
 
+import asyncio
 from collections.abc import Coroutine, Mapping, Sequence
 from os import PathLike
 from types import TracebackType
@@ -34,6 +35,14 @@ def _panic(in_coroutine: bool) -> Any:
     """Test hook: a Rust panic, which reaches Python as ``ColonyError`` of kind "Internal"."""
 
 @final
+class _Start:
+    """A native call, started when its coroutine first runs (see ``colonykit._aio``)."""
+
+    def __call__(self) -> asyncio.Future[Any]: ...
+    def abort(self) -> None:
+        """Gives the call up if it still waits."""
+
+@final
 class _Inbox:
     """Where finished native calls wait for their event loop (see ``colonykit._aio``)."""
 
@@ -44,8 +53,8 @@ class _Inbox:
         """The descriptor the loop watches (socket wake only)."""
     def drain(self) -> None:
         """Sets the futures of the finished calls, polls the driven calls woken elsewhere."""
-    def ready(self, descriptor: int, write: bool) -> None:
-        """A socket a driven call waits on is ready (the loop's reader or writer callback)."""
+    def ready(self) -> None:
+        """A socket a driven call waits on may be ready (the loop's reader callback)."""
     def tick(self) -> None:
         """Fires the due timers of driven calls (scheduled with ``loop.call_later``)."""
     @staticmethod
