@@ -2,16 +2,21 @@
 //!
 //! Every async method returns a real coroutine (`colonykit._aio._call`): nothing runs until it
 //! is awaited. When it first runs, it starts the core future and awaits an `asyncio.Future` for
-//! its result: the future is polled once on the loop's thread (it signs and writes its request
-//! there, with the GIL released), then moves to the one shared tokio runtime (one worker thread,
-//! started lazily) at its first wake-up, without a thread woken for the hand-over
-//! (`colonykit::inline`). Cancelling the awaiting task cancels that future, which aborts the
-//! call: the core future is dropped and closes whatever it was waiting on.
+//! its result, in one of two ways:
 //!
-//! The outcome comes back through the loop's inbox (`crate::inbox`; a call done in its first
-//! poll, such as an item a stream had buffered, sets its future at once). Python objects are only
-//! ever touched with the GIL held, and a closed loop is left alone ("Event loop is closed" never
-//! shows).
+//! - driven by the loop (`crate::inbox`), for the client's calls where the loop can watch a
+//!   descriptor (`add_reader`): the call runs on the loop thread's own runtime, and the loop
+//!   reads its reply when it comes; one thread is woken per reply;
+//! - on the one shared tokio runtime (one worker thread, started lazily), for streams and
+//!   writers, which go on between calls, and on loops without `add_reader`: the future is polled
+//!   once on the loop's thread (it signs and writes its request there, with the GIL released),
+//!   then moves to the runtime at its first wake-up, without a thread woken for the hand-over
+//!   (`colonykit::inline`), and its outcome comes back through the loop's inbox.
+//!
+//! A call done in its first poll (an item a stream had buffered) sets its future at once.
+//! Cancelling the awaiting task gives the call up (`_Start.abort`): the core future is dropped
+//! and closes whatever it was waiting on. Python objects are only ever touched with the GIL
+//! held, and a closed loop is left alone ("Event loop is closed" never shows).
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;

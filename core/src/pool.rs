@@ -4,9 +4,9 @@
 //! A call runs its request on its own task's connection: no background task per connection and
 //! no extra hand-over between threads, which is most of what a call costs the client.
 //!
-//! A call made through [`crate::direct::block_on`] runs on its thread's own runtime: the
-//! connections it opens are registered with that runtime's reactor, which only that thread
-//! drives, so they are kept apart and reused by that thread only.
+//! A call made through [`crate::direct`] (`block_on`, or driven by an event loop) runs on its
+//! thread's own runtime: the connections it opens are registered with that runtime's reactor,
+//! which only that thread drives, so they are kept apart and reused by that thread only.
 //!
 //! The pool is fork-aware: a child made by `fork` (a Python `multiprocessing` worker, say) that
 //! uses a client of its parent never takes the parent's idle connections (they would interleave

@@ -1,19 +1,27 @@
 """Coroutines around the native calls, so every async method returns a real coroutine.
 
 A native method returns ``_call(start)``: nothing runs until the coroutine is awaited (or made a
-task), then ``start()`` starts the Rust future on the shared runtime and returns an
-``asyncio.Future`` for its result. Cancelling the awaiting task cancels that future, which drops
-the Rust future and closes whatever it was waiting on. Results come back through the loop's
-``_Inbox`` (``_inbox``): the native side queues them and wakes the loop, which then sets the
-futures on its own thread. Two wakes exist, chosen per loop:
+task), then ``start()`` starts the Rust future and returns an ``asyncio.Future`` for its result.
+Cancelling the awaiting task (or closing the coroutine unfinished) gives the call up
+(``start.abort()``): the Rust future is dropped, which closes whatever it was waiting on.
 
-- ``reader``: a byte on a socket pair the loop watches with ``loop.add_reader`` (Unix selector
-  loops: the default on Linux and macOS). The Rust worker never takes the GIL.
+Where the loop has ``add_reader`` (Unix selector loops: the default on Linux and macOS), a
+client's calls are driven by the loop itself, on its thread: the loop watches one descriptor of
+the native side, readable when a reply may have come, and the reply is read and its future set
+right there (one thread woken per reply). Streams and writers, which go on between calls, run on
+the shared runtime's worker; their results come back through the loop's ``_Inbox`` (``_inbox``):
+the native side queues them and wakes the loop, which then sets the futures on its own thread.
+Two wakes exist, chosen per loop:
+
+- ``reader``: a byte on a socket pair the loop watches with ``loop.add_reader``. The Rust worker
+  never takes the GIL.
 - ``threadsafe``: the worker takes the GIL and calls ``loop.call_soon_threadsafe(drain)``; for
-  loops without ``add_reader``, such as Windows' default proactor loop.
+  loops without ``add_reader``, such as Windows' default proactor loop, where every call runs on
+  the shared runtime.
 
 ``reader`` is used where the loop has it, ``threadsafe`` elsewhere; the environment variable
-``COLONYKIT_INBOX=reader|threadsafe`` forces one (read when a loop makes its first call).
+``COLONYKIT_INBOX=reader|threadsafe`` forces one (read when a loop makes its first call;
+``threadsafe`` also runs every call on the shared runtime).
 """
 
 from __future__ import annotations
