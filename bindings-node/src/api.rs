@@ -17,7 +17,7 @@ use crate::convert::{count_u32, process_state};
 use crate::error::{invalid_argument, IntoNapi};
 use crate::json::{from_json, to_json};
 use crate::output::Output;
-use crate::{promise, NativeClient};
+use crate::{call_promise, NativeClient};
 
 /// An argument of the table, from the JSON text the JS layer made of it.
 trait FromArg: Sized {
@@ -121,7 +121,7 @@ impl NativeClient {
         args: Vec<String>,
     ) -> napi::Result<PromiseRaw<'env, String>> {
         let client = self.inner.clone();
-        promise(env, None, async move {
+        call_promise(env, None, async move {
             to_json(&dispatch(client, name, args).await?)
         })
     }

@@ -21,7 +21,7 @@ use napi::{check_status, sys, Env, JsError};
 type Settle = Box<dyn FnOnce(sys::napi_env) + Send>;
 
 /// A promise's resolver, handed to the worker and used back on the JS thread only.
-struct Deferred(sys::napi_deferred);
+pub struct Deferred(pub sys::napi_deferred);
 
 // SAFETY: the pointer is only dereferenced by napi on the JS thread that made it (in
 // `settle`, run by the inbox's callback there); the worker only moves it.
@@ -171,7 +171,7 @@ where
 }
 
 /// Resolves or rejects `deferred` with `outcome` (on its JS thread).
-fn settle_now<T: ToNapiValue>(
+pub fn settle_now<T: ToNapiValue>(
     env: sys::napi_env,
     deferred: sys::napi_deferred,
     outcome: napi::Result<T>,

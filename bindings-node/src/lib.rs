@@ -14,6 +14,8 @@
 
 mod api;
 mod convert;
+#[cfg(unix)]
+mod driven;
 mod error;
 mod executor;
 mod inbox;
@@ -63,8 +65,41 @@ where
     T: ToNapiValue + Send + 'static,
     F: Future<Output = napi::Result<T>> + Send + 'static,
 {
+    on_shared_runtime(env, guarded(cancel, future))
+}
+
+/// As [`promise`], for a call that starts nothing that must go on after it (tasks it starts end
+/// with it): on Unix, Node's event loop drives it on the JS thread ([`driven`]), which reads its
+/// reply (one thread woken per call instead of two).
+fn call_promise<'env, T, F>(
+    env: &'env Env,
+    cancel: Option<&CancelToken>,
+    future: F,
+) -> napi::Result<PromiseRaw<'env, T>>
+where
+    T: ToNapiValue + Send + 'static,
+    F: Future<Output = napi::Result<T>> + Send + 'static,
+{
+    let outcome = guarded(cancel, future);
+    #[cfg(unix)]
+    let outcome = match driven::promise(env, outcome)? {
+        Ok(promise) => return Ok(promise),
+        Err(outcome) => outcome,
+    };
+    on_shared_runtime(env, outcome)
+}
+
+/// `future` guarded against panics and, with a `cancel` token, ended by it.
+fn guarded<T, F>(
+    cancel: Option<&CancelToken>,
+    future: F,
+) -> impl Future<Output = napi::Result<T>> + Send + 'static
+where
+    T: Send + 'static,
+    F: Future<Output = napi::Result<T>> + Send + 'static,
+{
     let token = cancel.map(|c| c.token.clone());
-    let outcome = async move {
+    async move {
         let guarded = async {
             match AssertUnwindSafe(future).catch_unwind().await {
                 Ok(result) => result,
@@ -79,7 +114,15 @@ where
                 result = guarded => result,
             },
         }
-    };
+    }
+}
+
+/// Runs `outcome` on the shared runtime (see [`promise`]).
+fn on_shared_runtime<'env, T, F>(env: &'env Env, outcome: F) -> napi::Result<PromiseRaw<'env, T>>
+where
+    T: ToNapiValue + Send + 'static,
+    F: Future<Output = napi::Result<T>> + Send + 'static,
+{
     let Some(handle) = runtime::handle() else {
         return env.spawn_future(outcome);
     };
@@ -315,7 +358,7 @@ impl NativeClient {
         user: JsUser,
     ) -> napi::Result<PromiseRaw<'env, JsUser>> {
         let client = self.inner.clone();
-        promise(env, None, async move {
+        call_promise(env, None, async move {
             client.add_user(&user.into()).await.map(Into::into).napi()
         })
     }
@@ -329,7 +372,7 @@ impl NativeClient {
         executor: JsNewExecutor,
     ) -> napi::Result<PromiseRaw<'env, String>> {
         let client = self.inner.clone();
-        promise(env, None, async move {
+        call_promise(env, None, async move {
             client
                 .add_executor(&executor.into())
                 .await
@@ -351,7 +394,7 @@ impl NativeClient {
     ) -> napi::Result<PromiseRaw<'env, Option<String>>> {
         let client = self.inner.clone();
         let timeout = millis(timeout_ms, "timeoutMs")?;
-        promise(env, cancel, async move {
+        call_promise(env, cancel, async move {
             client
                 .assign(&colonyname, timeout)
                 .await
@@ -374,7 +417,7 @@ impl NativeClient {
         let client = self.inner.clone();
         let state = process_state(&state)?;
         let timeout = millis(timeout_ms, "timeoutMs")?;
-        promise(env, cancel, async move {
+        call_promise(env, cancel, async move {
             client
                 .wait_for_state(&processid, state, timeout)
                 .await
@@ -404,7 +447,7 @@ impl NativeClient {
             kind: EntryKind::from(kind),
             inreplyto,
         };
-        promise(env, None, async move {
+        call_promise(env, None, async move {
             client.append(&processid, &channel, entry).await.napi()
         })
     }
@@ -421,7 +464,7 @@ impl NativeClient {
         let client = self.inner.clone();
         let after = count_u64(after, "after")?;
         let limit = count_u32(limit, "limit")?;
-        promise(env, None, async move {
+        call_promise(env, None, async move {
             client
                 .read_channel(&processid, &channel, after, limit)
                 .await
@@ -503,7 +546,7 @@ impl NativeClient {
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let client = self.inner.clone();
         let timeout = millis(timeout_ms, "timeoutMs")?;
-        promise(env, cancel, async move {
+        call_promise(env, cancel, async move {
             client
                 .wait_for_ack(&processid, &sync_channel, timeout)
                 .await
@@ -524,7 +567,7 @@ impl NativeClient {
         let client = self.inner.clone();
         let output: Vec<Value> = from_json(&output, "output")?;
         let timeout = millis(timeout_ms, "timeoutMs")?;
-        promise(env, cancel, async move {
+        call_promise(env, cancel, async move {
             client
                 .close_after_ack(&processid, &sync_channel, output, timeout)
                 .await

@@ -21,6 +21,7 @@ fn init() {
     crate::logging::init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
+        .thread_name("colonykit")
         .enable_all()
         .build();
     if let Ok(runtime) = runtime {

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
+import threading
+import time
 
+import colonykit
 import pytest
 from colonykit import Client, _aio
 
@@ -128,3 +132,48 @@ async def test_a_stream_read_from_its_buffer_gives_the_loop_turns(colony):
     await other
     assert read == total
     assert max(gaps) <= 32, f"{max(gaps)} entries read without the loop taking a turn"
+
+
+def other_threads_cpu_ns() -> int:
+    """CPU time of this process's threads but the calling one (Linux, /proc)."""
+    here = str(threading.get_native_id())
+    total = 0
+    for task in os.listdir("/proc/self/task"):
+        if task != here:
+            try:
+                with open(f"/proc/self/task/{task}/schedstat") as f:
+                    total += int(f.read().split()[0])
+            except OSError:  # the thread ended meanwhile
+                pass
+    return total
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs /proc")
+async def test_calls_are_driven_by_the_loop_on_its_own_thread(colony):
+    """With the reader wake, a call's reply is read on the loop's thread: no other thread
+    works for sequential calls (on the shared runtime, its worker would read each reply)."""
+    if wake_of(_aio._inbox(asyncio.get_running_loop())) != "reader":
+        pytest.skip("loops without add_reader run their calls on the shared runtime")
+    process = await colony.running("c")
+    before = other_threads_cpu_ns()
+    for sequence in range(1, 201):
+        await colony.executor.append(process.processid, "c", sequence, b"x")
+    # The worker would take 30-60 µs per reply (6-12 ms here); wake-ups of idle threads, far less.
+    assert other_threads_cpu_ns() - before < 2_000_000
+
+
+async def test_a_driven_call_times_out_on_time(server_url):
+    """Timers of driven calls fire at the loop's ticks: a call to a server that never answers
+    fails with the client's timeout, not later."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    port = silent.getsockname()[1]
+    try:
+        async with Client(f"http://127.0.0.1:{port}", timeout=0.3) as client:
+            started = time.monotonic()
+            with pytest.raises(colonykit.TimeoutError):
+                await client.server_info()
+            assert time.monotonic() - started < 1.5
+    finally:
+        silent.close()
