@@ -20,26 +20,22 @@
 
 use std::cell::{Cell, RefCell};
 use std::ffi::{c_int, c_void};
-use std::future::Future;
-use std::pin::Pin;
 use std::ptr;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
-use std::task::{Poll, Waker};
 
 use colonykit::direct;
+use colonykit::driven::{Driven, Started};
 use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
 use napi::{check_status, sys, Env};
 
+use crate::error::IntoNapi;
 use crate::inbox::{settle_now, Deferred};
+use crate::Outcome;
 
 /// How often, in milliseconds, the loop turns the runtime while driven calls wait: their timers
 /// (timeouts) fire that much late at most.
 const TICK_MS: u64 = 10;
-
-/// How many times in a row the calls woken by a poll are polled at once; calls woken more often
-/// wait for the loop's next callback, so that its timers and I/O get a turn.
-const ROUNDS: usize = 8;
 
 /// libuv's functions and constants used here (`uv.h`).
 mod uv {
@@ -81,83 +77,40 @@ mod uv {
 /// What settles a finished call's promise on the JS thread.
 type Settle = Box<dyn FnOnce(sys::napi_env) + Send>;
 
-/// A call's future, which ends with how to settle its promise.
-type Running = Pin<Box<dyn Future<Output = Settle> + Send>>;
+/// The async handle that wakes the JS thread for a step, null once the environment is gone.
+struct Wake(*mut c_void);
 
-/// Calls woken on other threads, and the handle that wakes the JS thread for them (null once
-/// the environment is gone).
-struct Remote {
-    woken: Vec<Arc<Task>>,
-    wake: *mut c_void,
-}
-
-// SAFETY: `wake` is a `uv_async_t`, which `uv_async_send` may be called on from any thread; it is
-// only used under the lock, which teardown takes to set it to null before closing the handle.
-unsafe impl Send for Remote {}
-
-/// A driven call: its future until it ends.
-struct Task {
-    call: Mutex<Option<Running>>,
-    remote: Arc<Mutex<Remote>>,
-}
+// SAFETY: a `uv_async_t`, which `uv_async_send` may be called on from any thread; it is only used
+// under its lock, which teardown takes to set it to null before closing the handle.
+unsafe impl Send for Wake {}
 
 thread_local! {
     /// This JS thread's environment and its driver, made at its first driven call (`None` if it
     /// could not be made: its calls run on the shared runtime).
     static DRIVER: RefCell<Option<(sys::napi_env, Option<Rc<Driver>>)>> =
         const { RefCell::new(None) };
-    /// Whether this thread polls driven calls now: a call woken then is polled before the step
-    /// ends, not through the async handle.
-    static STEPPING: Cell<bool> = const { Cell::new(false) };
-    /// The calls woken during this step.
-    static READY: RefCell<Vec<Arc<Task>>> = const { RefCell::new(Vec::new()) };
-}
-
-impl std::task::Wake for Task {
-    fn wake(self: Arc<Self>) {
-        if STEPPING.get() {
-            READY.with_borrow_mut(|ready| {
-                if !ready.iter().any(|task| Arc::ptr_eq(task, &self)) {
-                    ready.push(self);
-                }
-            });
-            return;
-        }
-        let remote = Arc::clone(&self.remote);
-        let mut remote = remote.lock().unwrap_or_else(|p| p.into_inner());
-        if remote.wake.is_null() {
-            return; // the environment is gone
-        }
-        remote.woken.push(self);
-        // SAFETY: a live async handle (see `Remote`).
-        unsafe { uv::uv_async_send(remote.wake) };
-    }
 }
 
 /// The driven calls of one JS thread and the libuv handles that drive them.
 struct Driver {
     env: sys::napi_env,
+    calls: Driven<Settle>,
     poll: *mut c_void,
     timer: *mut c_void,
-    wake: *mut c_void,
-    remote: Arc<Mutex<Remote>>,
+    wake: Arc<Mutex<Wake>>,
     /// The object and async context that the callbacks' callback scopes belong to.
     resource: sys::napi_ref,
     context: sys::napi_async_context,
-    /// Calls not ended yet: the tick's timer runs (and keeps the loop alive) while there are any.
-    pending: Cell<usize>,
+    /// Whether the tick's timer runs (it keeps the loop alive: only while calls wait).
+    ticking: Cell<bool>,
 }
 
 /// Runs `future` driven by this thread's event loop and returns its promise, or gives the future
 /// back where it cannot be driven here (the caller runs it on the shared runtime then).
-pub fn promise<'env, T, F>(
+pub fn promise<'env, T: ToNapiValue + Send + 'static, F: Outcome<T>>(
     env: &'env Env,
     future: F,
-) -> napi::Result<Result<PromiseRaw<'env, T>, F>>
-where
-    T: ToNapiValue + Send + 'static,
-    F: Future<Output = napi::Result<T>> + Send + 'static,
-{
+) -> napi::Result<Result<PromiseRaw<'env, T>, F>> {
     let Some(driver) = driver(env) else {
         return Ok(Err(future));
     };
@@ -166,25 +119,23 @@ where
     // SAFETY: on the JS thread, with a live env.
     check_status!(unsafe { sys::napi_create_promise(env.raw(), &mut deferred, &mut promise) })?;
     let deferred = Deferred(deferred);
-    let running: Running = Box::pin(async move {
+    let running = async move {
         let outcome = future.await;
         Box::new(move |env: sys::napi_env| {
             let deferred = deferred;
             settle_now(env, deferred.0, outcome);
         }) as Settle
-    });
-    let task = Arc::new(Task {
-        call: Mutex::new(Some(running)),
-        remote: Arc::clone(&driver.remote),
-    });
-    driver.started();
-    // Inside a JS call already: the settled promise's reactions run when it returns.
-    let mut settles = Vec::new();
-    settles.extend(driver.advance(&task));
-    settles.extend(driver.run_ready());
-    for settle in settles {
+    };
+    // Inside a JS call already: the settled promises' reactions run when it returns. (Starting
+    // fails only inside a tokio runtime's context, which the JS thread never is.)
+    let (started, others) = driver.calls.start(running).napi()?;
+    if let Started::Done(settle) = started {
         settle(env.raw());
     }
+    for settle in others {
+        settle(env.raw());
+    }
+    driver.tick_while_waiting();
     Ok(Ok(PromiseRaw::new(env.raw(), promise)))
 }
 
@@ -312,18 +263,23 @@ impl Driver {
             }
             return Err(napi::Error::from_reason("cannot watch the descriptor"));
         };
+        let wake = Arc::new(Mutex::new(Wake(wake)));
+        let asks = Arc::clone(&wake);
         let driver = Driver {
             env: raw,
+            calls: Driven::new(move || {
+                let wake = asks.lock().unwrap_or_else(|p| p.into_inner());
+                if !wake.0.is_null() {
+                    // SAFETY: a live async handle (see `Wake`).
+                    unsafe { uv::uv_async_send(wake.0) };
+                }
+            }),
             poll,
             timer,
             wake,
-            remote: Arc::new(Mutex::new(Remote {
-                woken: Vec::new(),
-                wake,
-            })),
             resource,
             context,
-            pending: Cell::new(0),
+            ticking: Cell::new(false),
         };
         // SAFETY: the hook runs on this thread when the environment goes away.
         let hooked =
@@ -337,79 +293,29 @@ impl Driver {
         Ok(driver)
     }
 
-    /// A call started: the tick runs while calls wait.
-    fn started(&self) {
-        let pending = self.pending.get();
-        self.pending.set(pending + 1);
-        if pending == 0 {
+    /// Runs the tick's timer while calls wait, and only then.
+    fn tick_while_waiting(&self) {
+        let waiting = self.calls.pending() > 0;
+        if waiting != self.ticking.get() {
+            self.ticking.set(waiting);
             // SAFETY: a live timer handle of this thread.
-            unsafe { uv::uv_timer_start(self.timer, on_tick, TICK_MS, TICK_MS) };
-        }
-    }
-
-    /// A call ended.
-    fn ended(&self) {
-        let pending = self.pending.get().saturating_sub(1);
-        self.pending.set(pending);
-        if pending == 0 {
-            // SAFETY: a live timer handle of this thread.
-            unsafe { uv::uv_timer_stop(self.timer) };
-        }
-    }
-
-    /// Polls `task` once: how to settle its promise if it has ended.
-    fn advance(&self, task: &Arc<Task>) -> Option<Settle> {
-        let mut call = task.call.lock().unwrap_or_else(|p| p.into_inner());
-        let running = call.as_mut()?;
-        let waker = Waker::from(Arc::clone(task));
-        let settle = match stepping(|| direct::poll(running.as_mut(), &waker)) {
-            Ok(Poll::Pending) => return None,
-            Ok(Poll::Ready(settle)) => settle,
-            Err(_) => return None, // only inside a tokio runtime, which the JS thread is not
-        };
-        *call = None;
-        self.ended();
-        Some(settle)
-    }
-
-    /// Polls the calls woken so far (at most [`ROUNDS`] times in a row; the rest through the
-    /// async handle): how to settle those that ended.
-    fn run_ready(&self) -> Vec<Settle> {
-        let mut settles = Vec::new();
-        for _ in 0..ROUNDS {
-            let ready = READY.with_borrow_mut(std::mem::take);
-            if ready.is_empty() {
-                return settles;
-            }
-            for task in ready {
-                settles.extend(self.advance(&task));
-            }
-        }
-        for task in READY.with_borrow_mut(std::mem::take) {
-            std::task::Wake::wake(task);
-        }
-        settles
-    }
-
-    /// A callback's work: turns the runtime, polls the woken calls (those woken elsewhere too)
-    /// and settles the promises of those that ended, in a callback scope.
-    fn step(&self) {
-        let woken = {
-            let mut remote = self.remote.lock().unwrap_or_else(|p| p.into_inner());
-            std::mem::take(&mut remote.woken)
-        };
-        let _ = stepping(direct::turn);
-        READY.with_borrow_mut(|ready| {
-            for task in woken {
-                if !ready.iter().any(|t| Arc::ptr_eq(t, &task)) {
-                    ready.push(task);
+            unsafe {
+                match waiting {
+                    true => uv::uv_timer_start(self.timer, on_tick, TICK_MS, TICK_MS),
+                    false => uv::uv_timer_stop(self.timer),
                 }
-            }
-        });
-        let settles = self.run_ready();
-        if !settles.is_empty() {
-            self.settle_in_scope(settles);
+            };
         }
+    }
+
+    /// A callback's work: a step of the calls, whose ended ones settle in a callback scope.
+    fn step(&self) {
+        if let Ok(settles) = self.calls.step() {
+            if !settles.is_empty() {
+                self.settle_in_scope(settles);
+            }
+        }
+        self.tick_while_waiting();
     }
 
     /// Runs `settles` in a handle scope and a callback scope, whose end runs the promises'
@@ -446,35 +352,20 @@ impl Driver {
 
     /// Stops and closes the handles; calls still pending never settle (the environment is gone).
     fn close(&self) {
-        let woken = {
-            let mut remote = self.remote.lock().unwrap_or_else(|p| p.into_inner());
-            remote.wake = ptr::null_mut();
-            std::mem::take(&mut remote.woken)
-        };
-        drop(woken);
+        let wake = std::mem::replace(
+            &mut self.wake.lock().unwrap_or_else(|p| p.into_inner()).0,
+            ptr::null_mut(),
+        );
         // SAFETY: handles of this thread, closed once; their memory is freed by `free_handle`.
         // The env is alive (its cleanup hooks run first).
         unsafe {
-            for handle in [self.poll, self.timer, self.wake] {
+            for handle in [self.poll, self.timer, wake] {
                 uv::uv_close(handle, Some(free_handle));
             }
             sys::napi_async_destroy(self.env, self.context);
             sys::napi_delete_reference(self.env, self.resource);
         }
     }
-}
-
-/// Runs `run` as a step: calls woken meanwhile go to [`READY`].
-fn stepping<T>(run: impl FnOnce() -> T) -> T {
-    struct Reset;
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            STEPPING.set(false);
-        }
-    }
-    STEPPING.set(true);
-    let _reset = Reset;
-    run()
 }
 
 /// The driver of this thread, for a libuv callback.

@@ -56,30 +56,22 @@ use crate::subscription::NativeSubscription;
 /// this JS thread's [`inbox`]. It is guarded against panics (a panic rejects the promise) and,
 /// with a `cancel` token, is dropped as soon as the token is cancelled (which closes whatever it
 /// was waiting on) and the promise rejects with the `Aborted` kind.
-fn promise<'env, T, F>(
+fn promise<'env, T: ToNapiValue + Send + 'static>(
     env: &'env Env,
     cancel: Option<&CancelToken>,
-    future: F,
-) -> napi::Result<PromiseRaw<'env, T>>
-where
-    T: ToNapiValue + Send + 'static,
-    F: Future<Output = napi::Result<T>> + Send + 'static,
-{
+    future: impl Outcome<T>,
+) -> napi::Result<PromiseRaw<'env, T>> {
     on_shared_runtime(env, guarded(cancel, future))
 }
 
 /// As [`promise`], for a call that starts nothing that must go on after it (tasks it starts end
 /// with it): on Unix, Node's event loop drives it on the JS thread ([`driven`]), which reads its
 /// reply (one thread woken per call instead of two).
-fn call_promise<'env, T, F>(
+fn call_promise<'env, T: ToNapiValue + Send + 'static>(
     env: &'env Env,
     cancel: Option<&CancelToken>,
-    future: F,
-) -> napi::Result<PromiseRaw<'env, T>>
-where
-    T: ToNapiValue + Send + 'static,
-    F: Future<Output = napi::Result<T>> + Send + 'static,
-{
+    future: impl Outcome<T>,
+) -> napi::Result<PromiseRaw<'env, T>> {
     let outcome = guarded(cancel, future);
     #[cfg(unix)]
     let outcome = match driven::promise(env, outcome)? {
@@ -89,15 +81,16 @@ where
     on_shared_runtime(env, outcome)
 }
 
+/// A future that a promise is made of.
+trait Outcome<T>: Future<Output = napi::Result<T>> + Send + 'static {}
+
+impl<T, F: Future<Output = napi::Result<T>> + Send + 'static> Outcome<T> for F {}
+
 /// `future` guarded against panics and, with a `cancel` token, ended by it.
-fn guarded<T, F>(
+fn guarded<T: Send + 'static>(
     cancel: Option<&CancelToken>,
-    future: F,
-) -> impl Future<Output = napi::Result<T>> + Send + 'static
-where
-    T: Send + 'static,
-    F: Future<Output = napi::Result<T>> + Send + 'static,
-{
+    future: impl Outcome<T>,
+) -> impl Outcome<T> {
     let token = cancel.map(|c| c.token.clone());
     async move {
         let guarded = async {
@@ -118,11 +111,10 @@ where
 }
 
 /// Runs `outcome` on the shared runtime (see [`promise`]).
-fn on_shared_runtime<'env, T, F>(env: &'env Env, outcome: F) -> napi::Result<PromiseRaw<'env, T>>
-where
-    T: ToNapiValue + Send + 'static,
-    F: Future<Output = napi::Result<T>> + Send + 'static,
-{
+fn on_shared_runtime<'env, T: ToNapiValue + Send + 'static>(
+    env: &'env Env,
+    outcome: impl Outcome<T>,
+) -> napi::Result<PromiseRaw<'env, T>> {
     let Some(handle) = runtime::handle() else {
         return env.spawn_future(outcome);
     };

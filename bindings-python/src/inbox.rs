@@ -17,7 +17,6 @@
 //! timeout) fire at a tick, a turn every [`TICK`] while calls wait. Everything here runs on the
 //! loop's thread with the GIL, which is released while Rust code polls.
 
-use std::cell::{Cell, RefCell};
 #[cfg(unix)]
 use std::io::{Read, Write};
 #[cfg(unix)]
@@ -25,13 +24,12 @@ use std::os::unix::io::AsRawFd;
 #[cfg(unix)]
 use std::os::unix::net::UnixStream;
 use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::task::{Poll, Waker};
 
 use colonykit::direct;
-use futures::{Future, FutureExt};
+use colonykit::driven::{Driven, Started};
+use futures::FutureExt;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -47,6 +45,8 @@ use crate::outcome::{set, Call, Outcome};
 #[pyclass(frozen, weakref, module = "colonykit._native", name = "_Inbox")]
 pub struct Inbox {
     pub(crate) shared: Arc<InboxShared>,
+    /// The calls the loop drives itself.
+    driver: Driver,
     /// The end the loop watches (`loop.add_reader`), for the socket wake.
     #[cfg(unix)]
     wakes: Option<UnixStream>,
@@ -70,35 +70,21 @@ enum Wake {
 static THREADSAFE_WAKES: RwLock<bool> = RwLock::new(true);
 
 pub struct InboxShared {
-    queue: Mutex<Vec<Delivery>>,
+    queue: Mutex<Vec<Settled>>,
     wake: Wake,
-    /// The calls the loop drives itself.
-    pub(crate) driver: Driver,
+    /// The driven calls asked for a step (a call was woken elsewhere than in a step).
+    step_asked: AtomicBool,
 }
 
-/// What waits in an inbox for its loop.
-enum Delivery {
-    /// The outcome of a call, for its `asyncio.Future`.
-    Settle(Py<PyAny>, Outcome),
-    /// A driven call woken from elsewhere than its loop's step, to poll again.
-    Step(Arc<Task>),
-}
+/// A call's outcome, for its `asyncio.Future`.
+type Settled = (Py<PyAny>, Outcome);
 
 impl InboxShared {
     /// Queues `outcome` for `future` and wakes the loop if it was not woken already.
     pub fn deliver(&self, future: Py<PyAny>, outcome: Outcome) {
-        self.queue_up(Delivery::Settle(future, outcome));
-    }
-
-    /// Queues `task` to be polled on its loop, and wakes the loop if it was not woken already.
-    pub fn step_later(&self, task: Arc<Task>) {
-        self.queue_up(Delivery::Step(task));
-    }
-
-    fn queue_up(&self, delivery: Delivery) {
         let first = {
             let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-            queue.push(delivery);
+            queue.push((future, outcome));
             queue.len() == 1
         };
         // The lock is released first: the threadsafe wake waits for the GIL, which the loop's
@@ -131,21 +117,17 @@ impl InboxShared {
         }
     }
 
-    /// Takes every queued delivery: sets the futures of the outcomes, polls the driven calls.
+    /// Wakes the loop for a step of its driven calls, unless one was asked for already.
+    fn ask_step(&self) {
+        if !self.step_asked.swap(true, Ordering::SeqCst) {
+            self.wake();
+        }
+    }
+
+    /// Takes every queued outcome and sets its future.
     fn drain(&self, py: Python<'_>) {
         let queued = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|p| p.into_inner()));
-        for delivery in queued {
-            match delivery {
-                Delivery::Settle(future, outcome) => {
-                    // One future that cannot be set must not strand the others: report it and
-                    // go on.
-                    if let Err(error) = set(py, future.bind(py), outcome) {
-                        error.write_unraisable(py, Some(future.bind(py)));
-                    }
-                }
-                Delivery::Step(task) => task.step(py),
-            }
-        }
+        settle_all(py, queued);
     }
 }
 
@@ -156,18 +138,10 @@ impl Inbox {
     #[new]
     #[pyo3(signature = (schedule=None))]
     fn new(schedule: Option<Py<PyAny>>) -> PyResult<Self> {
-        if let Some(schedule) = schedule {
-            return Ok(Inbox {
-                shared: Arc::new(InboxShared {
-                    queue: Mutex::new(Vec::new()),
-                    wake: Wake::Threadsafe(schedule),
-                    driver: Driver::default(),
-                }),
-                #[cfg(unix)]
-                wakes: None,
-            });
+        match schedule {
+            Some(schedule) => Ok(Inbox::woken_by(Wake::Threadsafe(schedule), None)),
+            None => Self::with_socket(),
         }
-        Self::with_socket()
     }
 
     /// Whether this platform has the socket wake (`_Inbox()` without `schedule`).
@@ -209,21 +183,51 @@ impl Inbox {
             while matches!((&*wakes).read(&mut bytes), Ok(n) if n > 0) {}
         }
         inbox.shared.drain(slf.py());
-        finish_step(slf.py(), slf)
+        if inbox.shared.step_asked.swap(false, Ordering::SeqCst) {
+            step(slf.py(), slf)?;
+        }
+        Ok(())
     }
 
     /// A socket a driven call waits on may be ready (the loop's reader callback).
     fn ready(slf: &Bound<'_, Self>) -> PyResult<()> {
-        ready(slf.py(), slf)
+        step(slf.py(), slf)
     }
 
     /// Fires the due timers of driven calls (scheduled with `loop.call_later`).
     fn tick(slf: &Bound<'_, Self>) -> PyResult<()> {
-        tick(slf.py(), slf)
+        slf.get().driver.ticking.store(false, Ordering::Relaxed);
+        step(slf.py(), slf)
     }
 }
 
 impl Inbox {
+    fn woken_by(wake: Wake, #[cfg(unix)] wakes: Option<UnixStream>) -> Self {
+        let shared = Arc::new(InboxShared {
+            queue: Mutex::new(Vec::new()),
+            wake,
+            step_asked: AtomicBool::new(false),
+        });
+        // The inbox wakes the loop for the driven calls' steps too (held weakly: the calls'
+        // set is part of the inbox).
+        let asks = Arc::downgrade(&shared);
+        let driver = Driver {
+            calls: Driven::new(move || {
+                if let Some(shared) = asks.upgrade() {
+                    shared.ask_step();
+                }
+            }),
+            watching: AtomicI64::new(-1),
+            ticking: AtomicBool::new(false),
+        };
+        Inbox {
+            shared,
+            driver,
+            #[cfg(unix)]
+            wakes,
+        }
+    }
+
     /// Whether its loop watches sockets (`add_reader`): the socket wake's does.
     pub fn watches_sockets(&self) -> bool {
         #[cfg(unix)]
@@ -237,14 +241,7 @@ impl Inbox {
         let (wake, wakes) = UnixStream::pair()?;
         wake.set_nonblocking(true)?;
         wakes.set_nonblocking(true)?;
-        Ok(Inbox {
-            shared: Arc::new(InboxShared {
-                queue: Mutex::new(Vec::new()),
-                wake: Wake::Socket(wake),
-                driver: Driver::default(),
-            }),
-            wakes: Some(wakes),
-        })
+        Ok(Inbox::woken_by(Wake::Socket(wake), Some(wakes)))
     }
 
     #[cfg(not(unix))]
@@ -259,160 +256,75 @@ impl Inbox {
 /// calls (timeouts) fire that much late at most.
 const TICK: f64 = 0.01;
 
-/// How many times in a row the calls woken by a poll are polled at once; calls woken more often
-/// wait for the loop's next round, so that its other tasks get a turn.
-const ROUNDS: usize = 8;
-
-thread_local! {
-    /// Whether this thread polls driven calls now: a call woken then is polled at the end of
-    /// the step, not through the inbox.
-    static STEPPING: Cell<bool> = const { Cell::new(false) };
-    /// The calls woken during this step.
-    static READY: RefCell<Vec<Arc<Task>>> = const { RefCell::new(Vec::new()) };
-}
-
-/// What a loop knows of its driven calls.
-pub struct Driver {
+/// What a loop knows of the calls it drives.
+struct Driver {
+    calls: Driven<Settled>,
     /// The poller descriptor the loop watches (`colonykit::direct::descriptor`), or -1.
     watching: AtomicI64,
-    /// How many have not ended.
-    pending: AtomicUsize,
     /// Whether a tick is scheduled.
     ticking: AtomicBool,
 }
 
-impl Default for Driver {
-    fn default() -> Self {
-        Driver {
-            watching: AtomicI64::new(-1),
-            pending: AtomicUsize::new(0),
-            ticking: AtomicBool::new(false),
-        }
-    }
-}
-
-/// A core future whose outcome is caught (a panic too).
-type Running = Pin<Box<dyn Future<Output = Outcome> + Send>>;
-
-/// A driven call: its future until it ends, and the `asyncio.Future` it settles.
-pub struct Task {
-    call: Mutex<Option<Running>>,
-    future: Py<PyAny>,
-    inbox: Arc<InboxShared>,
-}
-
-impl std::task::Wake for Task {
-    fn wake(self: Arc<Self>) {
-        if STEPPING.get() {
-            READY.with_borrow_mut(|ready| {
-                if !ready.iter().any(|task| Arc::ptr_eq(task, &self)) {
-                    ready.push(self);
-                }
-            });
-        } else {
-            let inbox = Arc::clone(&self.inbox);
-            inbox.step_later(self);
-        }
-    }
-}
-
-impl Task {
-    /// Polls the call once: its outcome if it has ended.
-    fn advance(self: &Arc<Self>, py: Python<'_>) -> Option<Outcome> {
-        let mut call = self.call.lock().unwrap_or_else(|p| p.into_inner());
-        let running = call.as_mut()?;
-        let waker = Waker::from(Arc::clone(self));
-        let outcome = match py.detach(|| stepping(|| direct::poll(running.as_mut(), &waker))) {
-            Ok(Poll::Pending) => return None,
-            Ok(Poll::Ready(outcome)) => outcome,
-            Err(error) => Ok(Err(error)),
-        };
-        *call = None;
-        self.inbox.driver.pending.fetch_sub(1, Ordering::Relaxed);
-        Some(outcome)
-    }
-
-    /// Polls the call once, and settles its future if it has ended.
-    pub fn step(self: &Arc<Self>, py: Python<'_>) {
-        if let Some(outcome) = self.advance(py) {
-            self.settle(py, outcome);
-        }
-    }
-
-    fn settle(&self, py: Python<'_>, outcome: Outcome) {
-        let future = self.future.bind(py);
-        if let Err(error) = set(py, future, outcome) {
-            error.write_unraisable(py, Some(future));
-        }
-    }
-}
+/// Gives up a driven call.
+pub type Abort = colonykit::driven::Abort<Settled>;
 
 /// Starts `call` driven by the running loop, whose inbox is `inbox`; it settles `future`. How
-/// to abort it if it waits.
+/// to give it up if it waits.
 pub fn start(
     py: Python<'_>,
     inbox: &Bound<'_, Inbox>,
     future: &Bound<'_, PyAny>,
     call: Call,
 ) -> PyResult<Option<Abort>> {
-    let shared = Arc::clone(&inbox.get().shared);
-    shared.driver.watch(py, inbox)?;
-    shared.driver.pending.fetch_add(1, Ordering::Relaxed);
-    let task = Arc::new(Task {
-        call: Mutex::new(Some(Box::pin(AssertUnwindSafe(call).catch_unwind()))),
-        future: future.clone().unbind(),
-        inbox: shared,
-    });
-    let abort = match task.advance(py) {
+    let driver = &inbox.get().driver;
+    driver.watch(py, inbox)?;
+    let target = future.clone().unbind();
+    let running = async move { (target, AssertUnwindSafe(call).catch_unwind().await) };
+    let (started, others) = py
+        .detach(|| driver.calls.start(running))
+        .map_err(|error| to_pyerr(py, &error))?;
+    settle_all(py, others);
+    let abort = match started {
         // Done at once (an error found before any I/O): settled without a loop round, except
         // now and then (see `colonykit::inline::may_settle_at_once`).
-        Some(outcome) if colonykit::inline::may_settle_at_once() => {
-            task.settle(py, outcome);
+        Started::Done((future, outcome)) if colonykit::inline::may_settle_at_once() => {
+            settle_all(py, vec![(future, outcome)]);
             None
         }
-        Some(outcome) => {
-            task.inbox.deliver(future.clone().unbind(), outcome);
+        Started::Done((future, outcome)) => {
+            inbox.get().shared.deliver(future, outcome);
             None
         }
-        None => Some(Abort {
-            task,
-            inbox: inbox.clone().unbind(),
-        }),
+        Started::Waiting(abort) => Some(abort),
     };
-    finish_step(py, inbox)?;
+    driver.tick_while_waiting(py, inbox)?;
     Ok(abort)
 }
 
-/// Turns this thread's runtime, then finishes the step.
-fn turn(py: Python<'_>, inbox: &Bound<'_, Inbox>) -> PyResult<()> {
-    if let Err(error) = py.detach(|| stepping(direct::turn)) {
-        // Only possible inside a tokio runtime, which a loop's thread is not.
-        return Err(to_pyerr(py, &error));
-    }
-    finish_step(py, inbox)
+/// Gives up a driven call (its coroutine was cancelled or closed).
+pub fn abort(py: Python<'_>, abort: Abort) -> PyResult<()> {
+    py.detach(|| abort.abort())
+        .map_err(|error| to_pyerr(py, &error))
 }
 
-/// Polls the calls woken during this step, then schedules a tick if calls still wait.
-pub fn finish_step(py: Python<'_>, inbox: &Bound<'_, Inbox>) -> PyResult<()> {
-    for _ in 0..ROUNDS {
-        let ready = READY.with_borrow_mut(std::mem::take);
-        if ready.is_empty() {
-            break;
+/// A step of the driven calls: the runtime turns, the calls woken are polled and those that
+/// ended are settled.
+fn step(py: Python<'_>, inbox: &Bound<'_, Inbox>) -> PyResult<()> {
+    let driver = &inbox.get().driver;
+    let ended = py
+        .detach(|| driver.calls.step())
+        .map_err(|error| to_pyerr(py, &error))?;
+    settle_all(py, ended);
+    driver.tick_while_waiting(py, inbox)
+}
+
+/// Sets the futures of `settled`; one that cannot be set is reported and the others still are.
+fn settle_all(py: Python<'_>, settled: Vec<Settled>) {
+    for (future, outcome) in settled {
+        if let Err(error) = set(py, future.bind(py), outcome) {
+            error.write_unraisable(py, Some(future.bind(py)));
         }
-        for task in ready {
-            task.step(py);
-        }
     }
-    for task in READY.with_borrow_mut(std::mem::take) {
-        let inbox = Arc::clone(&task.inbox);
-        inbox.step_later(task);
-    }
-    let driver = &inbox.get().shared.driver;
-    if driver.pending.load(Ordering::Relaxed) > 0 && !driver.ticking.swap(true, Ordering::Relaxed) {
-        let tick = inbox.getattr(intern!(py, "tick"))?;
-        running_loop(py)?.call_method1(intern!(py, "call_later"), (TICK, tick))?;
-    }
-    Ok(())
 }
 
 impl Driver {
@@ -431,60 +343,17 @@ impl Driver {
         }
         Ok(())
     }
-}
 
-/// The poller the loop watches is readable: the runtime turns.
-pub fn ready(py: Python<'_>, inbox: &Bound<'_, Inbox>) -> PyResult<()> {
-    turn(py, inbox)
-}
-
-/// A tick: the runtime turns, so that the timers of waiting calls fire.
-pub fn tick(py: Python<'_>, inbox: &Bound<'_, Inbox>) -> PyResult<()> {
-    inbox
-        .get()
-        .shared
-        .driver
-        .ticking
-        .store(false, Ordering::Relaxed);
-    turn(py, inbox)
+    /// Schedules a tick if calls wait and none is scheduled.
+    fn tick_while_waiting(&self, py: Python<'_>, inbox: &Bound<'_, Inbox>) -> PyResult<()> {
+        if self.calls.pending() > 0 && !self.ticking.swap(true, Ordering::Relaxed) {
+            let tick = inbox.getattr(intern!(py, "tick"))?;
+            running_loop(py)?.call_method1(intern!(py, "call_later"), (TICK, tick))?;
+        }
+        Ok(())
+    }
 }
 
 fn running_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     pyo3_async_runtimes::get_running_loop(py)
-}
-
-/// Runs `run` as a step: calls woken meanwhile go to [`READY`].
-fn stepping<T>(run: impl FnOnce() -> T) -> T {
-    struct Reset;
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            STEPPING.set(false);
-        }
-    }
-    STEPPING.set(true);
-    let _reset = Reset;
-    run()
-}
-
-/// Gives up a driven call.
-pub struct Abort {
-    task: Arc<Task>,
-    inbox: Py<Inbox>,
-}
-
-impl Abort {
-    /// Drops the call if it has not ended: its sockets close.
-    pub fn abort(self, py: Python<'_>) -> PyResult<()> {
-        let Abort { task, inbox } = self;
-        let call = task.call.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(call) = call {
-            task.inbox.driver.pending.fetch_sub(1, Ordering::Relaxed);
-            // Dropped as a driven call runs: what it held may start tasks to close.
-            if let Err(error) = py.detach(|| stepping(|| direct::run(|| drop(call)))) {
-                return Err(to_pyerr(py, &error));
-            }
-            finish_step(py, inbox.bind(py))?;
-        }
-        Ok(())
-    }
 }

@@ -81,7 +81,7 @@ impl Start {
     fn abort(&self, py: Python<'_>) -> PyResult<()> {
         match self.abort.lock().unwrap_or_else(|p| p.into_inner()).take() {
             Some(Abort::Shared(handle)) => handle.abort(),
-            Some(Abort::Driven(task)) => task.abort(py)?,
+            Some(Abort::Driven(call)) => inbox::abort(py, call)?,
             None => {}
         }
         Ok(())

@@ -26,6 +26,7 @@ pub mod channel;
 mod client;
 pub mod crypto;
 pub mod direct;
+pub mod driven;
 mod error;
 pub mod executor;
 pub mod fork;
