@@ -587,7 +587,8 @@ def render(sdks, results, errors, stream_live, meta):
         "- **client peak RSS**: VmHWM of the process that ran all of the above (sign, appends, round trips).",
         f"- **RSS growth, 10k backlog**: a subscriber reads a channel holding {STREAM_N:,} entries from the start; "
         "growth = peak RSS while reading (VmHWM, reset just before) − RSS before subscribing (client warmed up "
-        "with one call). (Subscribed without a catch-up, the server would send the whole backlog as one WebSocket frame; the core reads it in pages over HTTP first since commit 450ea77: before that, this growth was 20.1 MB in Rust, 20.4 MB in Python and 26.3 MB in Node, run of 09:44 UTC.)",
+        "with one call; Python and Node also with a stream left at its first entry, since their calls run on the "
+        "loop's thread and their streams on a runtime thread, which the baseline then holds too). (Subscribed without a catch-up, the server would send the whole backlog as one WebSocket frame; the core reads it in pages over HTTP first since commit 450ea77: before that, this growth was 20.1 MB in Rust, 20.4 MB in Python and 26.3 MB in Node, run of 09:44 UTC.)",
     ]
     spawned = median(results.get("ck-rust", []), "spawned_cpu_us")
     floor_cpu = floor.get("cpu_per_append_us")

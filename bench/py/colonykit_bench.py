@@ -173,7 +173,11 @@ async def subscribe(a: Args):
 async def stream(a: Args):
     roles = Roles(a.setup)
     pid = a.str("pid")
-    await roles.user.get_process(pid)  # warm the client up: the baseline holds all but the stream
+    # Warm the client up, so that the baseline holds all but this stream: a call (on the loop's
+    # thread) and a stream left at its first entry (streams run on the runtime's thread).
+    await roles.user.get_process(pid)
+    async for _entry in roles.user.subscribe_channel(pid, CHANNEL):
+        break
     meter = StreamMeter(a.get("n", 10_000), a.get("live", 0))
     async for _entry in roles.user.subscribe_channel(pid, CHANNEL):
         if not meter.entry():
