@@ -7,15 +7,15 @@
 //!
 //! A call that waits on the shared runtime costs two threads woken per reply: the runtime's
 //! worker, which reads it, then the loop, which the worker wakes. A driven call runs on the loop
-//! thread's own runtime instead, and the loop watches that thread's poller (one descriptor, which
-//! is readable when a socket the calls wait on may be ready) with `add_reader`: when it is, the
-//! loop wakes, turns the runtime and polls the calls it woke. One thread is woken per reply, as
-//! in a pure-Python asyncio client.
+//! thread's own runtime instead (`colonykit::driven`), and the loop watches that thread's poller
+//! (one descriptor, readable when a socket the calls wait on may be ready) with `add_reader`:
+//! when it is, the loop steps its calls (the runtime turns, the woken calls are polled, those
+//! that ended are settled). One thread is woken per reply, as in a pure-Python asyncio client.
 //!
 //! What a driven call waits on besides its sockets also reaches it: a wake from another thread
-//! (a stream fed by the shared runtime) comes through the loop's inbox, and timers (a call's
-//! timeout) fire at a tick, a turn every [`TICK`] while calls wait. Everything here runs on the
-//! loop's thread with the GIL, which is released while Rust code polls.
+//! (a host name resolved on tokio's blocking pool) asks for a step through the loop's inbox, and
+//! timers (a call's timeout) fire at a tick, a step every [`TICK`] while calls wait. Everything
+//! here runs on the loop's thread with the GIL, which is released while Rust code polls.
 
 #[cfg(unix)]
 use std::io::{Read, Write};
