@@ -34,7 +34,7 @@ impl Pacer {
     pub(crate) fn call_started(&self) {
         let state = &self.state;
         state.started.fetch_add(1, Ordering::Relaxed);
-        let pid = crate::fork::process_id();
+        let pid = std::process::id();
         let running = state.running_in.load(Ordering::Acquire);
         if running == pid {
             return;
@@ -87,7 +87,7 @@ mod tests {
         pacer.call_started();
         assert_eq!(
             pacer.state.running_in.load(Ordering::Acquire),
-            crate::fork::process_id()
+            std::process::id()
         );
         for _ in 0..3 {
             tokio::time::sleep(PACE / 2).await;
@@ -95,7 +95,7 @@ mod tests {
         }
         assert_eq!(
             pacer.state.running_in.load(Ordering::Acquire),
-            crate::fork::process_id()
+            std::process::id()
         );
         tokio::time::sleep(PACE * 3).await;
         assert_eq!(
@@ -106,7 +106,7 @@ mod tests {
         pacer.call_started();
         assert_eq!(
             pacer.state.running_in.load(Ordering::Acquire),
-            crate::fork::process_id()
+            std::process::id()
         );
     }
 }
