@@ -28,7 +28,6 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyWeakrefReference;
 
 use crate::inbox::{self, Inbox, InboxShared};
 use crate::outcome::{set, Call, Convert, ToPython};
@@ -121,31 +120,10 @@ fn start_on_shared_runtime(
     Ok(None)
 }
 
-/// The inbox of `event_loop` (`colonykit._aio._inbox`), remembered for the loop this thread
-/// used last.
+/// The inbox of `event_loop` (`colonykit._aio._inbox`).
 fn inbox_of<'py>(event_loop: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Inbox>> {
-    thread_local! {
-        /// The loop this thread used last (a weak reference) and its inbox.
-        static LAST: std::cell::RefCell<Option<(Py<PyWeakrefReference>, Py<Inbox>)>> =
-            const { std::cell::RefCell::new(None) };
-    }
-    let py = event_loop.py();
-    let known = LAST.with_borrow(|last| match last {
-        Some((loop_ref, inbox)) => match loop_ref.bind(py).upgrade() {
-            Some(known) if known.is(event_loop) => Some(inbox.bind(py).clone()),
-            _ => None,
-        },
-        None => None,
-    });
-    if let Some(inbox) = known {
-        return Ok(inbox);
-    }
-    let inbox = helper(py, &INBOX, "_inbox")?
-        .call1((event_loop,))?
-        .cast_into::<Inbox>()?;
-    let loop_ref = PyWeakrefReference::new(event_loop)?.unbind();
-    LAST.with_borrow_mut(|last| *last = Some((loop_ref, inbox.clone().unbind())));
-    Ok(inbox)
+    let inbox = helper(event_loop.py(), &INBOX, "_inbox")?.call1((event_loop,))?;
+    Ok(inbox.cast_into::<Inbox>()?)
 }
 
 static CALL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -213,7 +191,7 @@ pub fn ready<'py>(py: Python<'py>, value: Bound<'py, PyAny>) -> PyResult<Bound<'
 /// fork never happens while the lock below is held.
 pub fn runtime() -> &'static tokio::runtime::Runtime {
     static CURRENT: Mutex<Option<(u32, &'static tokio::runtime::Runtime)>> = Mutex::new(None);
-    let pid = colonykit::fork::process_id();
+    let pid = std::process::id();
     let mut current = CURRENT.lock().unwrap_or_else(|p| p.into_inner());
     match *current {
         Some((owner, runtime)) if owner == pid => runtime,
