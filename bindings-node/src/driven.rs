@@ -8,11 +8,11 @@
 //! it woke, and their promises settle right there. One thread is woken per reply.
 //!
 //! What a driven call waits on besides its sockets also reaches it: a wake from another thread
-//! (a host name resolved on tokio's blocking pool, say) comes through a `uv_async_t`, and timers
-//! (a call's timeout) fire at a tick, a turn every [`TICK_MS`] while calls wait. The tick's
-//! timer is what keeps Node's loop alive while a driven call is pending, and only then. Each
-//! callback settles promises inside a callback scope, so their reactions run when it ends, as
-//! after any other I/O callback.
+//! (a host name resolved on tokio's blocking pool, say) comes through a `uv_async_t`, and a
+//! timer (a call's timeout) fires at a step made when it is due, by a `uv_timer_t` armed as
+//! `Driven::timer` says. The poll handle keeps Node's loop alive while a driven call is pending,
+//! and only then. Each callback settles promises inside a callback scope, so their reactions run
+//! when it ends, as after any other I/O callback.
 //!
 //! napi has no way to watch a descriptor: libuv's own functions are called, which Node exports to
 //! addons (`uv.h`, part of Node's addon API). Each handle is allocated with the size libuv gives
@@ -32,10 +32,6 @@ use napi::{check_status, sys, Env};
 use crate::error::IntoNapi;
 use crate::inbox::{settle_now, Deferred};
 use crate::Outcome;
-
-/// How often, in milliseconds, the loop turns the runtime while driven calls wait: their timers
-/// (timeouts) fire that much late at most.
-const TICK_MS: u64 = 10;
 
 /// libuv's functions and constants used here (`uv.h`).
 mod uv {
@@ -62,13 +58,13 @@ mod uv {
             timeout: u64,
             repeat: u64,
         ) -> c_int;
-        pub fn uv_timer_stop(handle: *mut c_void) -> c_int;
         pub fn uv_async_init(
             event_loop: *mut c_void,
             handle: *mut c_void,
             callback: Callback,
         ) -> c_int;
         pub fn uv_async_send(handle: *mut c_void) -> c_int;
+        pub fn uv_ref(handle: *mut c_void);
         pub fn uv_unref(handle: *mut c_void);
         pub fn uv_close(handle: *mut c_void, callback: Option<Callback>);
     }
@@ -101,8 +97,8 @@ struct Driver {
     /// The object and async context that the callbacks' callback scopes belong to.
     resource: sys::napi_ref,
     context: sys::napi_async_context,
-    /// Whether the tick's timer runs (it keeps the loop alive: only while calls wait).
-    ticking: Cell<bool>,
+    /// Whether the poll handle keeps the loop alive (only while calls wait).
+    holding: Cell<bool>,
 }
 
 /// Runs `future` driven by this thread's event loop and returns its promise, or gives the future
@@ -135,7 +131,7 @@ pub fn promise<'env, T: ToNapiValue + Send + 'static, F: Outcome<T>>(
     for settle in others {
         settle(env.raw());
     }
-    driver.tick_while_waiting();
+    driver.after_calls_moved();
     Ok(Ok(PromiseRaw::new(env.raw(), promise)))
 }
 
@@ -205,8 +201,8 @@ fn async_context(env: sys::napi_env) -> napi::Result<(sys::napi_ref, sys::napi_a
     Ok((resource, context))
 }
 
-/// The poll handle watching `descriptor` (started), the tick's timer (stopped) and the async
-/// handle, on `event_loop`; none of them keeps the loop alive. `None` if one cannot be made (those
+/// The poll handle watching `descriptor` (started), the timer (stopped) and the async handle, on
+/// `event_loop`; none of them keeps the loop alive. `None` if one cannot be made (those
 /// made are closed again).
 fn open_handles(
     event_loop: *mut c_void,
@@ -229,6 +225,7 @@ fn open_handles(
         });
         if ok {
             uv::uv_unref(poll);
+            uv::uv_unref(timer);
             uv::uv_unref(wake);
             return Some((poll, timer, wake));
         }
@@ -279,7 +276,7 @@ impl Driver {
             wake,
             resource,
             context,
-            ticking: Cell::new(false),
+            holding: Cell::new(false),
         };
         // SAFETY: the hook runs on this thread when the environment goes away.
         let hooked =
@@ -293,18 +290,23 @@ impl Driver {
         Ok(driver)
     }
 
-    /// Runs the tick's timer while calls wait, and only then.
-    fn tick_while_waiting(&self) {
+    /// After calls started or stepped: the loop is kept alive while calls wait, and the timer
+    /// armed for the first timer they wait on (in place of the one armed before).
+    fn after_calls_moved(&self) {
         let waiting = self.calls.pending() > 0;
-        if waiting != self.ticking.get() {
-            self.ticking.set(waiting);
-            // SAFETY: a live timer handle of this thread.
-            unsafe {
+        // SAFETY: live handles of this thread.
+        unsafe {
+            if waiting != self.holding.get() {
+                self.holding.set(waiting);
                 match waiting {
-                    true => uv::uv_timer_start(self.timer, on_tick, TICK_MS, TICK_MS),
-                    false => uv::uv_timer_stop(self.timer),
+                    true => uv::uv_ref(self.poll),
+                    false => uv::uv_unref(self.poll),
                 }
-            };
+            }
+            if let Some(wait) = self.calls.timer() {
+                let millis = u64::try_from(wait.as_micros().div_ceil(1000)).unwrap_or(u64::MAX);
+                uv::uv_timer_start(self.timer, on_timer, millis, 0);
+            }
         }
     }
 
@@ -315,7 +317,7 @@ impl Driver {
                 self.settle_in_scope(settles);
             }
         }
-        self.tick_while_waiting();
+        self.after_calls_moved();
     }
 
     /// Runs `settles` in a handle scope and a callback scope, whose end runs the promises'
@@ -379,8 +381,11 @@ unsafe extern "C" fn on_readable(_handle: *mut c_void, _status: c_int, _events: 
     with_driver(Driver::step);
 }
 
-unsafe extern "C" fn on_tick(_handle: *mut c_void) {
-    with_driver(Driver::step);
+unsafe extern "C" fn on_timer(_handle: *mut c_void) {
+    with_driver(|driver| {
+        driver.calls.timer_fired();
+        driver.step();
+    });
 }
 
 unsafe extern "C" fn on_wake(_handle: *mut c_void) {

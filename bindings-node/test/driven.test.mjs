@@ -1,11 +1,14 @@
 // Calls driven by Node's event loop on the JS thread (Unix): the reply is read there, so no
-// other thread works for sequential calls; a driven call's timeout still fires on time; and a
-// program whose calls are done exits by itself.
+// other thread works for sequential calls; a driven call's timeout fires on time, with no wake-up
+// before it; and a pending call keeps the program alive until it ends.
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { promisify } from 'node:util'
 
 import { Client, TimeoutError } from 'colonykit'
 import { freshColony, runningProcess } from './helper.mjs'
@@ -39,15 +42,51 @@ test('sequential calls are read on the JS thread', { skip: !linux }, async (t) =
   assert.ok(used < 2_000_000, `the runtime's threads took ${(used / 1e6).toFixed(1)} ms`)
 })
 
-test('a driven call times out on time', async () => {
-  const silent = createServer(() => {}) // accepts, never answers
+/** A server that accepts connections and never answers, on loopback; its address. */
+async function silentServer(t) {
+  const silent = createServer(() => {})
   await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve))
-  const client = new Client({ server: `http://127.0.0.1:${silent.address().port}`, timeoutMs: 300 })
-  try {
-    const started = Date.now()
-    await assert.rejects(client.serverInfo(), TimeoutError)
-    assert.ok(Date.now() - started < 1500)
-  } finally {
-    silent.close()
-  }
+  t.after(() => silent.close())
+  return `http://127.0.0.1:${silent.address().port}`
+}
+
+/** Context switches of the JS thread so far (Linux, /proc). */
+function jsThreadSwitches() {
+  return readFileSync(`/proc/self/task/${process.pid}/status`, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes('ctxt_switches'))
+    .reduce((sum, line) => sum + Number(line.split(/\s+/)[1]), 0)
+}
+
+test('a driven call times out on time', async (t) => {
+  const client = new Client({ server: await silentServer(t), timeoutMs: 300 })
+  const started = Date.now()
+  await assert.rejects(client.serverInfo(), TimeoutError)
+  assert.ok(Date.now() - started < 1500)
+})
+
+test('the loop sleeps while a driven call waits', { skip: !linux }, async (t) => {
+  const client = new Client({ server: await silentServer(t), timeoutMs: 1500 })
+  const call = assert.rejects(client.serverInfo(), TimeoutError)
+  await sleep(50) // connected, the request sent
+  const before = jsThreadSwitches()
+  await sleep(500)
+  // A tick every 10 ms would be 50 wake-ups.
+  const woken = jsThreadSwitches() - before
+  assert.ok(woken < 10, `the JS thread woke ${woken} times`)
+  await call
+})
+
+test('a pending driven call keeps the program alive until it ends', async (t) => {
+  const server = await silentServer(t)
+  const program = `
+    const { Client, TimeoutError } = require('colonykit')
+    new Client({ server: ${JSON.stringify(server)}, timeoutMs: 300 })
+      .serverInfo()
+      .catch((error) => console.log(error instanceof TimeoutError ? 'timed out' : String(error)))
+  `
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', program], {
+    cwd: new URL('.', import.meta.url),
+  })
+  assert.equal(stdout.trim(), 'timed out')
 })

@@ -14,8 +14,9 @@
 //!
 //! What a driven call waits on besides its sockets also reaches it: a wake from another thread
 //! (a host name resolved on tokio's blocking pool) asks for a step through the loop's inbox, and
-//! timers (a call's timeout) fire at a tick, a step every [`TICK`] while calls wait. Everything
-//! here runs on the loop's thread with the GIL, which is released while Rust code polls.
+//! a timer (a call's timeout) fires at a step the loop makes when it is due (`loop.call_later`,
+//! armed as `Driven::timer` says). Everything here runs on the loop's thread with the GIL,
+//! which is released while Rust code polls.
 
 #[cfg(unix)]
 use std::io::{Read, Write};
@@ -194,9 +195,9 @@ impl Inbox {
         step(slf.py(), slf)
     }
 
-    /// Fires the due timers of driven calls (scheduled with `loop.call_later`).
-    fn tick(slf: &Bound<'_, Self>) -> PyResult<()> {
-        slf.get().driver.ticking.store(false, Ordering::Relaxed);
+    /// Fires the due timers of driven calls (armed with `loop.call_later`).
+    fn timer_fired(slf: &Bound<'_, Self>) -> PyResult<()> {
+        slf.get().driver.calls.timer_fired();
         step(slf.py(), slf)
     }
 }
@@ -218,7 +219,6 @@ impl Inbox {
                 }
             }),
             watching: AtomicI64::new(-1),
-            ticking: AtomicBool::new(false),
         };
         Inbox {
             shared,
@@ -252,17 +252,11 @@ impl Inbox {
     }
 }
 
-/// How often a loop turns its runtime while driven calls wait, in seconds: the timers of its
-/// calls (timeouts) fire that much late at most.
-const TICK: f64 = 0.01;
-
 /// What a loop knows of the calls it drives.
 struct Driver {
     calls: Driven<Settled>,
     /// The poller descriptor the loop watches (`colonykit::direct::descriptor`), or -1.
     watching: AtomicI64,
-    /// Whether a tick is scheduled.
-    ticking: AtomicBool,
 }
 
 /// Gives up a driven call.
@@ -297,7 +291,7 @@ pub fn start(
         }
         Started::Waiting(abort) => Some(abort),
     };
-    driver.tick_while_waiting(py, inbox)?;
+    driver.arm_timer(py, inbox)?;
     Ok(abort)
 }
 
@@ -315,7 +309,7 @@ fn step(py: Python<'_>, inbox: &Bound<'_, Inbox>) -> PyResult<()> {
         .detach(|| driver.calls.step())
         .map_err(|error| to_pyerr(py, &error))?;
     settle_all(py, ended);
-    driver.tick_while_waiting(py, inbox)
+    driver.arm_timer(py, inbox)
 }
 
 /// Sets the futures of `settled`; one that cannot be set is reported and the others still are.
@@ -344,11 +338,14 @@ impl Driver {
         Ok(())
     }
 
-    /// Schedules a tick if calls wait and none is scheduled.
-    fn tick_while_waiting(&self, py: Python<'_>, inbox: &Bound<'_, Inbox>) -> PyResult<()> {
-        if self.calls.pending() > 0 && !self.ticking.swap(true, Ordering::Relaxed) {
-            let tick = inbox.getattr(intern!(py, "tick"))?;
-            running_loop(py)?.call_method1(intern!(py, "call_later"), (TICK, tick))?;
+    /// Arms a loop timer for the first timer the calls wait on, when `Driven::timer` says so.
+    /// One armed before is left to fire for nothing (rare: only a sooner timer arms again);
+    /// keeping its handle to cancel it would keep the loop alive through this inbox.
+    fn arm_timer(&self, py: Python<'_>, inbox: &Bound<'_, Inbox>) -> PyResult<()> {
+        if let Some(wait) = self.calls.timer() {
+            let fired = inbox.getattr(intern!(py, "timer_fired"))?;
+            running_loop(py)?
+                .call_method1(intern!(py, "call_later"), (wait.as_secs_f64(), fired))?;
         }
         Ok(())
     }

@@ -224,7 +224,7 @@ impl ChannelReader {
                 process = %self.processid, channel = %self.channel, position = self.position,
                 "channel stream reconnects in {pause:?}: {error}"
             );
-            tokio::time::sleep(pause).await;
+            crate::timer::sleep(pause).await;
         }
     }
 
@@ -269,7 +269,7 @@ impl ChannelReader {
             // not turn into a busy loop of requests: wait a little longer each time.
             if self.delivered.count == delivered_before {
                 self.check_idle().map_err(Ended::Fatal)?;
-                tokio::time::sleep(self.capped_by_idle(empty_rounds.next())).await;
+                crate::timer::sleep(self.capped_by_idle(empty_rounds.next())).await;
             } else {
                 empty_rounds = Backoff::default();
             }

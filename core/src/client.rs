@@ -444,12 +444,14 @@ impl Client {
                 tracing::info!(node = %node.name(), "{} goes to another node: {error}", M::TYPE);
             }
         };
-        tokio::time::timeout(timeout, exchange).await.map_err(|_| {
-            Error::timeout(format!(
-                "no answer from {} within {timeout:?}",
-                self.servers().join(", ")
-            ))
-        })?
+        crate::timer::timeout(timeout, exchange)
+            .await
+            .map_err(|_| {
+                Error::timeout(format!(
+                    "no answer from {} within {timeout:?}",
+                    self.servers().join(", ")
+                ))
+            })?
     }
 }
 

@@ -12,8 +12,8 @@
 //! calls here with [`poll`] and [`turn`], and watches [`descriptor`]: it becomes readable when a
 //! socket that a driven call (or a task it started) waits on may be ready. The loop then calls
 //! [`turn`], which takes in what is ready and wakes the calls waiting for it, and polls the woken
-//! calls again. Timers (a call's timeout) fire at a turn once they are due, so a loop also turns
-//! now and then while calls wait.
+//! calls again. Timers (a call's timeout) fire at a turn once they are due: the loop also turns
+//! when the first timer a call waits on is due ([`next_timer`]).
 //!
 //! A connection is registered with the reactor of the runtime that opened it, and only that
 //! runtime reads it: the connection pool keeps the connections opened here apart, for this
@@ -22,11 +22,13 @@
 //! (start them inside its context), as they must go on between calls.
 
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll, Waker};
+use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
@@ -44,7 +46,12 @@ thread_local! {
     /// The sockets driven calls wait on, for [`descriptor`], and the process that made it.
     #[cfg(unix)]
     static POLLER: RefCell<Option<(u32, Poller)>> = const { RefCell::new(None) };
+    /// When the timers that driven calls here wait on are due, for [`next_timer`].
+    static TIMERS: Arc<Mutex<Timers>> = Arc::default();
 }
+
+/// How many timers driven calls wait on, by deadline.
+type Timers = BTreeMap<Instant, usize>;
 
 /// Runs `future` to its end on this thread (see the module's documentation). Fails only when
 /// the runtime cannot be made, or when this thread is in a tokio runtime's context already (a
@@ -103,6 +110,46 @@ pub fn descriptor() -> Result<i64> {
     return Err(Error::invalid_argument(
         "colonykit::direct::descriptor needs Unix",
     ));
+}
+
+/// When the first timer that a driven call on this thread (or a task it started) waits on is
+/// due, if one waits: the event loop that drives them calls [`turn`] then (a little after: the
+/// runtime's timers count whole milliseconds), and asks again.
+pub fn next_timer() -> Option<Instant> {
+    TIMERS.with(|timers| lock(timers).keys().next().copied())
+}
+
+/// Counts a timer in [`next_timer`] while it lives, if a driven call waits on it.
+pub(crate) struct Due(Option<(Arc<Mutex<Timers>>, Instant)>);
+
+impl Due {
+    pub(crate) fn new(deadline: tokio::time::Instant) -> Due {
+        if !DRIVEN.get() {
+            return Due(None);
+        }
+        let deadline = deadline.into_std();
+        let timers = TIMERS.with(Arc::clone);
+        *lock(&timers).entry(deadline).or_default() += 1;
+        Due(Some((timers, deadline)))
+    }
+}
+
+impl Drop for Due {
+    fn drop(&mut self) {
+        if let Some((timers, deadline)) = self.0.take() {
+            let mut timers = lock(&timers);
+            if let Some(count) = timers.get_mut(&deadline) {
+                *count -= 1;
+                if *count == 0 {
+                    timers.remove(&deadline);
+                }
+            }
+        }
+    }
+}
+
+fn lock(timers: &Mutex<Timers>) -> std::sync::MutexGuard<'_, Timers> {
+    timers.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// What [`descriptor`] watches: every socket a driven call on this thread has waited on, until

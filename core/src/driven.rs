@@ -2,16 +2,18 @@
 //! share, so that each only adds how its loop watches a descriptor, ticks, and settles a result.
 //!
 //! A [`Driven`] set belongs to one loop, on one thread. [`Driven::start`] polls a new call there;
-//! [`Driven::step`], called by the loop when [`crate::direct::descriptor`] is readable, at a tick,
-//! or when asked to, turns the thread's runtime and polls the calls that were woken. Each gives
-//! back the outputs of the calls that ended. A call woken from another thread (or outside a
-//! step) is queued, and the set asks its loop for a step with the function it was made with.
+//! [`Driven::step`], called by the loop when [`crate::direct::descriptor`] is readable, when its
+//! timer fires ([`Driven::timer`]), or when asked to, turns the thread's runtime and polls the
+//! calls that were woken. Each gives back the outputs of the calls that ended. A call woken from
+//! another thread (or outside a step) is queued, and the set asks its loop for a step with the
+//! function it was made with.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Poll, Wake, Waker};
+use std::time::{Duration, Instant};
 
 use crate::direct;
 use crate::error::Result;
@@ -19,6 +21,10 @@ use crate::error::Result;
 /// How many times in a row one step polls the calls woken meanwhile; calls woken more often
 /// wait for the loop's next step, so that the loop's other work gets a turn.
 const ROUNDS: usize = 8;
+
+/// How long after a timer is due the loop steps for it: the runtime's timers count whole
+/// milliseconds, so a step at the deadline itself may find it not due yet.
+const TIMER_SLACK: Duration = Duration::from_millis(1);
 
 /// The calls one event loop drives, each ending with an output of type `O` (how the binding
 /// settles it).
@@ -35,6 +41,8 @@ struct Shared<O> {
     wake_loop: Box<dyn Fn() + Send + Sync>,
     /// Calls started and not ended.
     pending: AtomicUsize,
+    /// When the loop's timer was last armed to fire ([`Driven::timer`]).
+    armed: Mutex<Option<Instant>>,
 }
 
 type Running<O> = Pin<Box<dyn Future<Output = O> + Send>>;
@@ -83,13 +91,37 @@ impl<O: Send + 'static> Driven<O> {
                 stepping: AtomicBool::new(false),
                 wake_loop: Box::new(wake_loop),
                 pending: AtomicUsize::new(0),
+                armed: Mutex::new(None),
             }),
         }
     }
 
-    /// How many calls have not ended (a loop ticks while there are any, for their timers).
+    /// How many calls have not ended.
     pub fn pending(&self) -> usize {
         self.shared.pending.load(Ordering::Relaxed)
+    }
+
+    /// Whether the loop must arm its timer, and for how long from now, for the first timer its
+    /// calls wait on ([`direct::next_timer`]): then it arms it (in place of the one armed
+    /// before) and, when it fires, calls [`timer_fired`](Self::timer_fired) and steps. `None`
+    /// when no timer waits, or the timer armed before fires in time. Asked after each start and
+    /// step.
+    pub fn timer(&self) -> Option<Duration> {
+        let due = direct::next_timer()? + TIMER_SLACK;
+        let now = Instant::now();
+        let mut armed = self.shared.armed.lock().unwrap_or_else(|p| p.into_inner());
+        if armed.is_some_and(|at| now < at && at <= due) {
+            return None;
+        }
+        let at = due.max(now);
+        *armed = Some(at);
+        Some(at - now)
+    }
+
+    /// The loop's timer fired: none is armed now. (It may fire a little early, by the loop's
+    /// clock: the step then finds no timer due, and the loop is told to arm its timer again.)
+    pub fn timer_fired(&self) {
+        *self.shared.armed.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// Starts `future`, polled once now; also the outputs of other calls that ended meanwhile.
@@ -231,12 +263,29 @@ mod tests {
     #[test]
     fn a_timer_ends_a_call_at_a_later_step_and_abort_drops_one() {
         let driven = Driven::new(|| {});
+        assert_eq!(driven.timer(), None, "no timer waits");
         let Ok((Started::Waiting(_), _)) = driven.start(async {
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            crate::timer::sleep(Duration::from_millis(20)).await;
             1
         }) else {
             panic!("a sleeping call waits");
         };
+        let wait = driven.timer().expect("the loop is told to arm its timer");
+        assert!(wait > Duration::from_millis(15) && wait <= Duration::from_millis(21));
+        assert_eq!(driven.timer(), None, "armed already");
+        driven.timer_fired();
+        assert!(driven.timer().is_some(), "fired early: armed again");
+        let Ok((Started::Waiting(sooner), _)) = driven.start(async {
+            crate::timer::sleep(Duration::from_millis(5)).await;
+            2
+        }) else {
+            panic!("a sleeping call waits");
+        };
+        let wait = driven
+            .timer()
+            .expect("a sooner timer arms the loop's again");
+        assert!(wait <= Duration::from_millis(6));
+        sooner.abort().unwrap();
         let Ok((Started::Waiting(abort), _)) = driven.start(std::future::pending::<u32>()) else {
             panic!("a pending call waits");
         };
@@ -245,5 +294,6 @@ mod tests {
         assert_eq!(driven.pending(), 1);
         std::thread::sleep(Duration::from_millis(30));
         assert_eq!(driven.step().unwrap(), vec![1]);
+        assert_eq!(driven.timer(), None, "the timers ended with their calls");
     }
 }

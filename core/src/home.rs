@@ -145,7 +145,7 @@ impl Client {
                     "process {processid} has no executor yet: in a cluster its channels are used once it is assigned"
                 )));
             }
-            tokio::time::sleep(wait).await;
+            crate::timer::sleep(wait).await;
         };
         let home = self.remember_home(processid, &process.spec.conditions.colonyname);
         Ok(Some(ChannelHome(home)))

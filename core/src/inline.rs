@@ -173,7 +173,7 @@ mod tests {
         let (sender, receiver) = std::sync::mpsc::channel();
         spawn(runtime.handle(), async move {
             let first = std::thread::current().id();
-            tokio::time::sleep(Duration::from_millis(10)).await;
+            crate::timer::sleep(Duration::from_millis(10)).await;
             let after = std::thread::current().id();
             let _ = sender.send((first, after));
         });

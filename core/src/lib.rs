@@ -46,6 +46,7 @@ mod retry;
 pub mod rpc;
 mod stream;
 mod sync;
+mod timer;
 mod tls;
 mod transport;
 mod writer;

@@ -54,7 +54,7 @@ impl Pacer {
 
 async fn pace(state: Arc<State>, pid: u32) {
     loop {
-        tokio::time::sleep(PACE).await;
+        crate::timer::sleep(PACE).await;
         if state.started.swap(0, Ordering::Relaxed) > 0 {
             continue;
         }
@@ -90,14 +90,14 @@ mod tests {
             std::process::id()
         );
         for _ in 0..3 {
-            tokio::time::sleep(PACE / 2).await;
+            crate::timer::sleep(PACE / 2).await;
             pacer.call_started();
         }
         assert_eq!(
             pacer.state.running_in.load(Ordering::Acquire),
             std::process::id()
         );
-        tokio::time::sleep(PACE * 3).await;
+        crate::timer::sleep(PACE * 3).await;
         assert_eq!(
             pacer.state.running_in.load(Ordering::Acquire),
             0,

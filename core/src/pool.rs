@@ -288,7 +288,7 @@ mod tests {
         for _ in 0..3 {
             assert_eq!(client.server_version().await.unwrap().buildversion, "v1");
             // Let a closing server's FIN arrive before the next call.
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            crate::timer::sleep(std::time::Duration::from_millis(20)).await;
         }
         connections.load(Ordering::SeqCst)
     }

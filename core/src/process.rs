@@ -31,7 +31,7 @@ impl Client {
     ) -> Result<Process> {
         whole_seconds(timeout, "wait timeout")?;
         let deadline = Instant::now() + timeout;
-        match tokio::time::timeout_at(deadline, self.wait_until(processid, state)).await {
+        match crate::timer::timeout_at(deadline, self.wait_until(processid, state)).await {
             Ok(result) => result,
             Err(_) => Err(Error::timeout(format!(
                 "process {processid} did not become {state} within {timeout:?}"

@@ -51,7 +51,7 @@ impl Client {
                 format!("channel {sync_channel:?} ended without an acknowledgement"),
             ))
         };
-        tokio::time::timeout(timeout, wait).await.map_err(|_| {
+        crate::timer::timeout(timeout, wait).await.map_err(|_| {
             Error::timeout(format!(
                 "no acknowledgement on channel {sync_channel:?} of process {processid} within {timeout:?}"
             ))

@@ -373,7 +373,7 @@ pub(crate) async fn probe(host: &str, port: u16) -> bool {
         // A TLS record: handshake (22) or alert (21), protocol version 3.x.
         Some(matches!(head, [21 | 22, 3, _]))
     };
-    tokio::time::timeout(std::time::Duration::from_secs(2), attempt)
+    crate::timer::timeout(std::time::Duration::from_secs(2), attempt)
         .await
         .ok()
         .flatten()

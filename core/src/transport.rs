@@ -160,7 +160,7 @@ where
         };
         finish(io).await
     };
-    tokio::time::timeout(settings.connect_timeout, open)
+    crate::timer::timeout(settings.connect_timeout, open)
         .await
         .map_err(|_| {
             Error::timeout(format!(

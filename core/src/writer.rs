@@ -256,7 +256,7 @@ impl Budget {
     async fn wait_for_token(&mut self) {
         let missing = 1.0 - self.refill();
         if missing > 0.0 {
-            tokio::time::sleep(Duration::from_secs_f64(missing / REFILL_PER_SECOND)).await;
+            crate::timer::sleep(Duration::from_secs_f64(missing / REFILL_PER_SECOND)).await;
         }
     }
 
@@ -349,7 +349,7 @@ impl WriterTask {
         loop {
             if self.sent == 0 && !self.rate_limited.is_empty() {
                 // Everything in flight is answered: the rate-limited entries go first, again.
-                tokio::time::sleep(RETRY_PAUSE).await;
+                crate::timer::sleep(RETRY_PAUSE).await;
                 self.stats.retried += self.rate_limited.len() as u64;
                 while let Some(entry) = self.rate_limited.pop_back() {
                     self.pending.push_front(entry);
@@ -408,7 +408,7 @@ impl WriterTask {
     /// Waits for the answer to the oldest entry in flight, within the client's timeout.
     async fn answer(&self, connection: &mut Connection) -> Answer {
         let wait = self.client.settings().timeout;
-        match tokio::time::timeout(wait, connection.answers.recv()).await {
+        match crate::timer::timeout(wait, connection.answers.recv()).await {
             Ok(Some(Ok(()))) => Answer::Accepted,
             Ok(Some(Err(error))) if error.kind() == ErrorKind::RateLimited => Answer::RateLimited,
             Ok(Some(Err(error))) if is_lost_connection(&error) => Answer::Lost(error),
@@ -480,7 +480,7 @@ impl WriterTask {
                 unacknowledged = self.pending.len(),
                 "channel writer reconnects in {pause:?}: {last_error}"
             );
-            tokio::time::sleep(pause).await;
+            crate::timer::sleep(pause).await;
             let settings = self
                 .home
                 .map_or(self.client.settings(), |h| h.settings(&self.client));

@@ -132,7 +132,7 @@ pub(crate) enum Incoming {
 pub(crate) async fn receive(socket: &mut Socket, wait: Duration) -> Result<Incoming> {
     let deadline = tokio::time::Instant::now() + wait;
     loop {
-        let frame = match tokio::time::timeout_at(deadline, socket.next()).await {
+        let frame = match crate::timer::timeout_at(deadline, socket.next()).await {
             Err(_) => return Ok(Incoming::Idle),
             Ok(None) => return Ok(Incoming::Closed),
             Ok(Some(Err(e))) => {

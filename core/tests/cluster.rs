@@ -3,6 +3,7 @@
 //! home node whatever order each side was given the nodes in, and a lost home reported as
 //! `ChannelLost`. The tests stop and start nodes, so they run one at a time; they are ignored
 //! by a plain `cargo test`.
+#![allow(clippy::disallowed_methods)] // tokio's timers: no event loop drives these tests' own waits
 
 mod common;
 

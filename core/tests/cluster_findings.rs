@@ -13,6 +13,7 @@
 //!
 //! Tests that stop a node take the cluster lock for writing (the others take it for reading),
 //! so they run alone, and start the node again when they end, failed or not.
+#![allow(clippy::disallowed_methods)] // tokio's timers: no event loop drives these tests' own waits
 
 mod common;
 

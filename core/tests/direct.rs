@@ -1,4 +1,5 @@
 //! Calls from synchronous code through `colonykit::direct::block_on`, against a real server.
+#![allow(clippy::disallowed_methods)] // tokio's timers: no event loop drives these tests' own waits
 
 mod common;
 

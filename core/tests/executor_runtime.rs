@@ -1,5 +1,6 @@
 //! The executor runtime against a real server: dispatch, results, channels, unknown functions,
 //! concurrency, cancellation, deadlines, registration and shutdown.
+#![allow(clippy::disallowed_methods)] // tokio's timers: no event loop drives these tests' own waits
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Servers that misbehave, faked on loopback (a real server cannot be made to do these):
 //! the client must end every wait within its deadlines and never spin.
+#![allow(clippy::disallowed_methods)] // tokio's timers: no event loop drives these tests' own waits
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

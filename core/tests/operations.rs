@@ -1,4 +1,5 @@
 //! Every operation of the core against a real server.
+#![allow(clippy::disallowed_methods)] // tokio's timers: no event loop drives these tests' own waits
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! executors by ID, functions, locations, ID changes, process history and bulk removal,
 //! pausing, workflows, logs, attributes, crons, generators, blueprints, files, snapshots, and
 //! the process and assignment streams.
+#![allow(clippy::disallowed_methods)] // tokio's timers: no event loop drives these tests' own waits
 
 mod common;
 

@@ -5,6 +5,7 @@
 //!
 //! The tests restart the server of `tests/server/up` (`tests/server/restart`), so they live in a
 //! test binary of their own and run one at a time.
+#![allow(clippy::disallowed_methods)] // tokio's timers: no event loop drives these tests' own waits
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! A channel stream survives dropped connections: it resumes where it stood, losing nothing and
 //! repeating nothing. The drops are made by a TCP proxy on loopback that the test controls.
+#![allow(clippy::disallowed_methods)] // tokio's timers: no event loop drives these tests' own waits
 
 mod common;
 

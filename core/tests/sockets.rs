@@ -1,5 +1,6 @@
 //! Closing or dropping a stream closes its socket at once; a wait that times out leaves none.
 //! (One test in its own binary, so that no other test opens sockets meanwhile.)
+#![allow(clippy::disallowed_methods)] // tokio's timers: no event loop drives these tests' own waits
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! The channel writer: ordered pipelined appends that ride out the server's rate limit.
+#![allow(clippy::disallowed_methods)] // tokio's timers: no event loop drives these tests' own waits
 
 mod common;
 

@@ -55,8 +55,8 @@ class _Inbox:
         """Sets the futures of the finished calls, polls the driven calls woken elsewhere."""
     def ready(self) -> None:
         """A socket a driven call waits on may be ready (the loop's reader callback)."""
-    def tick(self) -> None:
-        """Fires the due timers of driven calls (scheduled with ``loop.call_later``)."""
+    def timer_fired(self) -> None:
+        """Fires the due timers of driven calls (armed with ``loop.call_later``)."""
     @staticmethod
     def close_wakes() -> None:
         """Stops the threadsafe wakes for good (at interpreter exit)."""

@@ -35,7 +35,7 @@ impl Client {
                     Ok(None) => failures = 0,
                     Err(error) if retryable(&error) && failures < MAX_RETRIES => {
                         failures += 1;
-                        tokio::time::sleep(Duration::from_millis(200 << failures)).await;
+                        crate::timer::sleep(Duration::from_millis(200 << failures)).await;
                     }
                     Err(error) => {
                         feed.send(Err(error)).await;

@@ -241,7 +241,7 @@ impl Runtime {
             while tasks.try_recv().is_ok() {}
         }
         let all = u32::try_from(self.shared.options.concurrency).unwrap_or(u32::MAX);
-        let settled = tokio::time::timeout(grace, self.shared.slots.acquire_many(all)).await;
+        let settled = crate::timer::timeout(grace, self.shared.slots.acquire_many(all)).await;
         if settled.is_err() {
             let left: Vec<Arc<TaskInner>> = self
                 .shared
@@ -390,7 +390,7 @@ async fn poll(shared: Arc<Shared>, feed: mpsc::Sender<Result<Task>>) {
             Err(error) if transient(&error) => {
                 drop(slot);
                 tokio::select! {
-                    () = tokio::time::sleep(backoff.next()) => {}
+                    () = crate::timer::sleep(backoff.next()) => {}
                     () = shared.stop.cancelled() => return,
                 }
             }

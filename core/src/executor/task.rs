@@ -500,7 +500,7 @@ where
     loop {
         match call().await {
             Err(error) if super::runtime::transient(&error) && Instant::now() < give_up => {
-                tokio::time::sleep(backoff.next()).await;
+                crate::timer::sleep(backoff.next()).await;
             }
             other => return other,
         }
@@ -516,11 +516,11 @@ async fn watch(inner: Arc<TaskInner>) {
     loop {
         tokio::select! {
             () = inner.done.cancelled() => return,
-            () = tokio::time::sleep_until(deadline) => {
+            () = crate::timer::sleep_until(deadline) => {
                 inner.abort(CancelReason::Deadline).await;
                 return;
             }
-            () = tokio::time::sleep(check) => {}
+            () = crate::timer::sleep(check) => {}
         }
         let Ok(process) = inner
             .runtime

@@ -1,5 +1,5 @@
 //! Test fixtures: a real server (started by `tests/server/up`) and a fresh colony per test.
-
+#![allow(clippy::disallowed_methods)] // tokio's timers: no event loop drives these tests' own waits
 #![allow(dead_code)]
 
 use std::collections::HashMap;
