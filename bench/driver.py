@@ -36,6 +36,7 @@ DELIVERY_INTERVAL_MS = 5
 STREAM_N = 10_000
 IDLE_SUBS = 1_000  # idle channel subscriptions open at once, for the memory per subscription
 STARTUP_N = 9  # fresh processes per start-up probe (the cell is their median)
+LOOP_ROUND_TRIPS = 5_000  # per bench/loopcost program and round
 
 
 class Sdk:
@@ -226,6 +227,7 @@ class Bench:
         self.results = {s.key: [] for s in SDKS}  # per run: dict of metrics
         self.errors = {s.key: [] for s in SDKS}
         self.stream_live = {}
+        self.loop_costs = []  # per run: CPU µs per round trip by "language mode" (bench/loopcost)
 
     def setup(self, name, tls=False):
         path = os.path.join(self.tmp, f"{name}.json")
@@ -348,6 +350,8 @@ class Bench:
                 except Exception as e:  # noqa: BLE001
                     log(f"  failed: {e}")
                     self.errors[sdk.key].append(str(e))
+            log(f"round {r + 1}/{runs}: what an event loop costs per round trip (bench/loopcost)")
+            self.loop_costs.append(loop_costs())
         if stream_pid:
             try:
                 run(self.raw + ["close", stream_setup, f"pid={stream_pid}"], 60)
@@ -365,6 +369,7 @@ class Bench:
             "server": self.settings.get("COLONIES_VERSION", "?"),
             "baselines": runtime_baselines(),
             "startup": startup_costs(),
+            "loop_costs": self.loop_costs,
             "machine": f"{os.cpu_count()} cores, {platform.machine()}, Linux {platform.release()}",
         }
         text = render(sdks, self.results, self.errors, self.stream_live, meta)
@@ -378,6 +383,23 @@ class Bench:
         print(text)
         log(f"written to {os.path.relpath(out, ROOT)}")
         shutil.rmtree(self.tmp, ignore_errors=True)  # the throw-away colonies' keys
+
+
+def loop_costs():
+    """CPU µs per request/reply of a blocking Python socket, asyncio and Node, apart from any SDK
+    (bench/loopcost, an echo peer in another process), by "language mode"; what failed is left out."""
+    here = os.path.join(HERE, "loopcost")
+    out = {}
+    for cmd in ([PY, os.path.join(here, "loop_cost.py"), str(LOOP_ROUND_TRIPS)],
+                ["node", os.path.join(here, "loop_cost.mjs"), str(LOOP_ROUND_TRIPS)]):
+        try:
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=HERE)
+            for line in r.stdout.splitlines():
+                got = json.loads(line)
+                out[f"{got['language']} {got['mode']}"] = got["cpu_us_per_round_trip"]
+        except (OSError, ValueError, KeyError, subprocess.TimeoutExpired) as e:
+            NOTES.append(f"{describe(cmd)}: {e}")
+    return out
 
 
 def runtime_baselines():
@@ -493,6 +515,31 @@ TARGETS = [
 ]
 
 
+def loop_cost_lines(per_run, floor_cpu, labels, results):
+    """The experiment line of bench/loopcost: an event loop's own cost per round trip, and the
+    least client CPU per append it leaves an SDK on that loop (the floor's work plus the loop's)."""
+    blocking, asyncio_, node = (median(per_run, k) for k in ("python blocking", "python asyncio", "node promise"))
+    if blocking is None or asyncio_ is None or not floor_cpu:
+        return []
+    text = (f"- **Experiment, not an SDK figure**: what an event loop costs per request/reply apart from any SDK "
+            f"(bench/loopcost: {LOOP_ROUND_TRIPS:,} round trips of 600/200 bytes with an echo peer in another "
+            f"process, per round, medians): a blocking Python socket {blocking:.0f} µs, asyncio with a Protocol "
+            f"and a Future per reply {asyncio_:.0f} µs")
+    text += f", Node with a `net.Socket` and a Promise per reply {node:.0f} µs" if node is not None else ""
+    least = floor_cpu + asyncio_ - blocking
+    text += (f". asyncio's own share, {asyncio_ - blocking:.0f} µs, added to the floor's work: the least an "
+             f"asyncio client can cost per append is {least:.0f} µs ({least / floor_cpu:.2f}× the floor)")
+    core = median(results.get("ck-rust-ct", []), "cpu_per_append_us")
+    if core is not None:
+        with_core = least + core - floor_cpu
+        text += (f"; with the core's own cost over the floor's ({labels.get('ck-rust-ct', 'current-thread')} "
+                 f"row: {core - floor_cpu:.0f} µs) {with_core:.0f} µs ({with_core / floor_cpu:.2f}×)")
+    if node is not None:
+        text += (f". Node's loop over a blocking Python socket (a lower bound on its own share): "
+                 f"{node - blocking:.0f} µs, so at least {(floor_cpu + node - blocking) / floor_cpu:.2f}× the floor")
+    return [text + "."]
+
+
 def render(sdks, results, errors, stream_live, meta):
     labels = {s.key: s.label for s in sdks}
     med = {s.key: {c[0]: median(results[s.key], c[0]) for c in COLUMNS + [("sign_ab_ratio",)]} for s in sdks}
@@ -600,6 +647,7 @@ def render(sdks, results, errors, stream_live, meta):
             f"`seq-spawned`): client CPU {spawned:.0f} µs per append ({spawned / floor_cpu:.2f}× the floor), "
             f"{switches:.1f} context switches (medians). A reply awaited in `block_on` wakes the worker that "
             f"owns the reactor, which wakes the main thread; in a task the woken worker runs the call itself.")
+    lines += loop_cost_lines(meta.get("loop_costs") or [], floor_cpu, labels, results)
     paged = median(results.get("ck-rust", []), "paged_growth_kb")
     if paged is not None:
         lines.append(
