@@ -63,6 +63,9 @@ SDKS = [
     Sdk("colonyos", "colonyos crate 1.0.5", [os.path.join(RUST, "colonyos")], "other"),
     Sdk("pycolonies", "pycolonies 1.0.25", [PY, os.path.join(HERE, "py", "pycolonies_bench.py")], "other",
         {"sign_n": 100}),
+    # The floor's work over TLS (rustls with the core's settings): what the TLS rows are also
+    # compared with, under the table.
+    Sdk("raw-tls", "raw floor over TLS (+ rustls)", [os.path.join(RUST, "raw")], "floor", tls=True),
     Sdk("ck-rust-tls", "colonykit (Rust) over TLS", [os.path.join(RUST, "colonykit")], "Rust", tls=True),
     Sdk("ck-python-tls", "colonykit (Python) over TLS", [PY, os.path.join(HERE, "py", "colonykit_bench.py")],
         "Python", tls=True),
@@ -540,6 +543,24 @@ def loop_cost_lines(per_run, floor_cpu, labels, results):
     return [text + "."]
 
 
+def tls_floor_lines(results, labels):
+    """The TLS rows against the floor's own work over TLS."""
+    floor = {k: median(results.get("raw-tls", []), k) for k in ("cpu_per_append_us", "first_call_ms")}
+    if floor["cpu_per_append_us"] is None:
+        return []
+    parts = []
+    for key in ("ck-rust-tls", "ck-python-tls", "ck-node-tls"):
+        cpu, first = (median(results.get(key, []), k) for k in ("cpu_per_append_us", "first_call_ms"))
+        if cpu is not None:
+            part = f"{labels[key]} {cpu / floor['cpu_per_append_us']:.2f}×"
+            if first is not None and floor["first_call_ms"]:
+                part += f" (first call {first / floor['first_call_ms']:.2f}×)"
+            parts.append(part)
+    return [f"- **The TLS rows against the raw floor over TLS** (same client work, rustls with the core's settings): "
+            f"client CPU per sequential append {floor['cpu_per_append_us']:.0f} µs, first call "
+            f"{floor['first_call_ms'] or 0:.2f} ms; ratios of client CPU: {', '.join(parts)}."]
+
+
 def render(sdks, results, errors, stream_live, meta):
     labels = {s.key: s.label for s in sdks}
     med = {s.key: {c[0]: median(results[s.key], c[0]) for c in COLUMNS + [("sign_ab_ratio",)]} for s in sdks}
@@ -648,6 +669,7 @@ def render(sdks, results, errors, stream_live, meta):
             f"{switches:.1f} context switches (medians). A reply awaited in `block_on` wakes the worker that "
             f"owns the reactor, which wakes the main thread; in a task the woken worker runs the call itself.")
     lines += loop_cost_lines(meta.get("loop_costs") or [], floor_cpu, labels, results)
+    lines += tls_floor_lines(results, labels)
     paged = median(results.get("ck-rust", []), "paged_growth_kb")
     if paged is not None:
         lines.append(

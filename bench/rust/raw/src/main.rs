@@ -5,6 +5,9 @@
 //! their `"error":false` flag and IDs are cut out of the text. The channel subscriber is a
 //! hand-written WebSocket client (RFC 6455 handshake, masked text frame, frame reader).
 //!
+//! Over TLS (a setup that names a CA, for the TLS instance) the same HTTP/1.1 goes through
+//! rustls with the core's settings (ring, safe default versions): the floor for the TLS rows.
+//!
 //! Also the harness's helper: `setup` makes a colony, `mkproc` a running process with a
 //! channel, `fill` fills a channel past the server's burst (retrying on its rate limit).
 
@@ -109,22 +112,86 @@ fn memfind(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+/// A connection's byte stream: TCP, or TLS over it.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            Stream::Tls(s) => s.flush(),
+        }
+    }
+}
+
+/// The TLS settings for `ca_file`, made once.
+fn tls_config(ca_file: &str) -> Arc<rustls::ClientConfig> {
+    static CONFIG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
+    Arc::clone(CONFIG.get_or_init(|| {
+        use rustls::pki_types::{pem::PemObject, CertificateDer};
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in CertificateDer::pem_file_iter(ca_file).unwrap_or_else(|e| die(&format!("{ca_file}: {e}"))) {
+            roots.add(cert.unwrap_or_else(|e| die(&format!("{ca_file}: {e}")))).unwrap_or_else(|e| die(&e.to_string()));
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap_or_else(|e| die(&e.to_string()))
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Arc::new(config)
+    }))
+}
+
 /// One keep-alive HTTP/1.1 connection.
 struct Conn {
-    reader: BufReader<TcpStream>,
+    reader: BufReader<Stream>,
     head: String,
     out: Vec<u8>,
 }
 
 impl Conn {
     fn open(setup: &Setup) -> Conn {
-        let stream = TcpStream::connect((setup.host.as_str(), setup.port))
-            .unwrap_or_else(|e| die(&format!("connect: {e}")));
-        stream.set_nodelay(true).ok();
-        stream.set_read_timeout(Some(Duration::from_secs(60))).ok();
+        // Over TLS: the address of `server_url`, `https://host:port`.
+        let tls = setup.ca_file.as_deref().map(|ca| {
+            let address = setup.server.trim_start_matches("https://");
+            let (host, port) = address.rsplit_once(':').unwrap_or_else(|| die(&format!("bad server_url {address}")));
+            (ca, host.to_string(), port.parse::<u16>().unwrap_or_else(|_| die(&format!("bad port in {address}"))))
+        });
+        let (host, port) = tls.as_ref().map_or((setup.host.as_str(), setup.port), |(_, h, p)| (h.as_str(), *p));
+        let tcp = TcpStream::connect((host, port)).unwrap_or_else(|e| die(&format!("connect: {e}")));
+        tcp.set_nodelay(true).ok();
+        tcp.set_read_timeout(Some(Duration::from_secs(60))).ok();
+        let stream = match &tls {
+            None => Stream::Plain(tcp),
+            Some((ca, host, _)) => {
+                let name = rustls::pki_types::ServerName::try_from(host.clone()).unwrap_or_else(|e| die(&e.to_string()));
+                let session = rustls::ClientConnection::new(tls_config(ca), name).unwrap_or_else(|e| die(&e.to_string()));
+                Stream::Tls(Box::new(rustls::StreamOwned::new(session, tcp)))
+            }
+        };
         Conn {
             reader: BufReader::with_capacity(16 * 1024, stream),
-            head: format!("POST /api HTTP/1.1\r\nHost: {}:{}\r\nContent-Length: ", setup.host, setup.port),
+            head: format!("POST /api HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Length: "),
             out: Vec::with_capacity(4096),
         }
     }
