@@ -1,5 +1,6 @@
 //! The calls an event loop drives on its own thread (see [`crate::direct`]): what the bindings
-//! share, so that each only adds how its loop watches a descriptor, ticks, and settles a result.
+//! share, so that each only adds how its loop watches a descriptor, arms a timer, and settles a
+//! result.
 //!
 //! A [`Driven`] set belongs to one loop, on one thread. [`Driven::start`] polls a new call there;
 //! [`Driven::step`], called by the loop when [`crate::direct::descriptor`] is readable, when its
