@@ -162,21 +162,24 @@ async def test_calls_are_driven_by_the_loop_on_its_own_thread(colony):
     assert other_threads_cpu_ns() - before < 2_000_000
 
 
-async def test_a_driven_call_times_out_on_time(server_url):
-    """Timers of driven calls fire when due (the loop's timer is armed for them): a call to a
-    server that never answers fails with the client's timeout, not later."""
+@pytest.fixture
+def silent_url():
+    """The address of a server on loopback that accepts connections and never answers."""
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen()
-    port = silent.getsockname()[1]
-    try:
-        async with Client(f"http://127.0.0.1:{port}", timeout=0.3) as client:
-            started = time.monotonic()
-            with pytest.raises(colonykit.TimeoutError):
-                await client.server_info()
-            assert time.monotonic() - started < 1.5
-    finally:
-        silent.close()
+    yield f"http://127.0.0.1:{silent.getsockname()[1]}"
+    silent.close()
+
+
+async def test_a_driven_call_times_out_on_time(silent_url):
+    """Timers of driven calls fire when due (the loop's timer is armed for them): a call to a
+    server that never answers fails with the client's timeout, not later."""
+    async with Client(silent_url, timeout=0.3) as client:
+        started = time.monotonic()
+        with pytest.raises(colonykit.TimeoutError):
+            await client.server_info()
+        assert time.monotonic() - started < 1.5
 
 
 def own_switches():
@@ -185,23 +188,16 @@ def own_switches():
         return sum(int(line.split()[1]) for line in f if "ctxt_switches" in line)
 
 
-async def test_the_loop_sleeps_while_a_driven_call_waits():
+async def test_the_loop_sleeps_while_a_driven_call_waits(silent_url):
     """No periodic wake-up while a call waits: the loop wakes for the reply or the timeout."""
     if wake_of(_aio._inbox(asyncio.get_running_loop())) != "reader":
         pytest.skip("loops without add_reader run their calls on the shared runtime")
-    silent = socket.socket()
-    silent.bind(("127.0.0.1", 0))
-    silent.listen()
-    port = silent.getsockname()[1]
-    try:
-        async with Client(f"http://127.0.0.1:{port}", timeout=1.5) as client:
-            call = asyncio.ensure_future(client.server_info())
-            await asyncio.sleep(0.05)  # connected, the request sent
-            before = own_switches()
-            await asyncio.sleep(0.5)
-            # A tick every 10 ms would be 50 wake-ups.
-            assert own_switches() - before < 10
-            with pytest.raises(colonykit.TimeoutError):
-                await call
-    finally:
-        silent.close()
+    async with Client(silent_url, timeout=1.5) as client:
+        call = asyncio.ensure_future(client.server_info())
+        await asyncio.sleep(0.05)  # connected, the request sent
+        before = own_switches()
+        await asyncio.sleep(0.5)
+        # A tick every 10 ms would be 50 wake-ups.
+        assert own_switches() - before < 10
+        with pytest.raises(colonykit.TimeoutError):
+            await call
