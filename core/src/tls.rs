@@ -366,7 +366,7 @@ pub(crate) async fn probe(host: &str, port: u16) -> bool {
             .ok()?
             .write_tls(&mut hello)
             .ok()?;
-        let mut tcp = tokio::net::TcpStream::connect((host, port)).await.ok()?;
+        let mut tcp = crate::transport::open_tcp(host, port).await.ok()?;
         tcp.write_all(&hello).await.ok()?;
         let mut head = [0u8; 3];
         tcp.read_exact(&mut head).await.ok()?;

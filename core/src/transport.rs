@@ -142,9 +142,6 @@ where
         let tcp = open_tcp(&host, port)
             .await
             .map_err(|e| unreachable(e.to_string()))?;
-        tcp.set_nodelay(true)
-            .map_err(|e| unreachable(e.to_string()))?;
-        let tcp = direct::Watched::new(tcp);
         let io: Box<dyn Io> = match &settings.tls {
             None => Box::new(tcp),
             Some(config) => {
@@ -171,8 +168,9 @@ where
 }
 
 /// A TCP connection to the first address of `host` that takes one, as `TcpStream::connect`
-/// makes, with its waits watched ([`direct::poll`] reports them).
-async fn open_tcp(host: &str, port: u16) -> std::io::Result<TcpStream> {
+/// makes, without Nagle's delay, its waits watched: every socket a call uses is opened here, as
+/// a loop that drives the call wakes only for watched sockets ([`direct::descriptor`]).
+pub(crate) async fn open_tcp(host: &str, port: u16) -> std::io::Result<direct::Watched<TcpStream>> {
     let mut failure = None;
     for address in tokio::net::lookup_host((host, port)).await? {
         let socket = match address {
@@ -180,7 +178,10 @@ async fn open_tcp(host: &str, port: u16) -> std::io::Result<TcpStream> {
             std::net::SocketAddr::V6(_) => TcpSocket::new_v6()?,
         };
         match direct::connect(socket, address).await {
-            Ok(tcp) => return Ok(tcp),
+            Ok(tcp) => {
+                tcp.set_nodelay(true)?;
+                return Ok(direct::Watched::new(tcp));
+            }
             Err(error) => failure = Some(error),
         }
     }
