@@ -61,7 +61,8 @@ export async function freshColony(t) {
   await server.addColony(keyId(colonyKey), colonyname)
   const owner = server.withKey(colonyKey)
 
-  const executortype = 'node-test'
+  // Unique: the server wakes one listener per event for a type across all colonies.
+  const executortype = uniqueName('node-type')
   const executorKey = generateKey()
   const executorname = uniqueName('executor')
   await owner.addExecutor({ executorid: keyId(executorKey), executortype, executorname, colonyname })

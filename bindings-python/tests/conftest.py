@@ -154,7 +154,9 @@ async def colony(server_url: str, server_key: str, tls: dict[str, str]):
     owner = admin.with_key(colony_key)
     executor_key = colonykit.generate_key()
     executorname = unique("executor")
-    executortype = "py-test"
+    # The server wakes one listener per event among all colonies for an executor type, so a
+    # long-poll another test left on the server could take this test's event.
+    executortype = unique("py-type")
     await owner.add_executor(colonykit.key_id(executor_key), executortype, executorname, colonyname)
     await owner.approve_executor(colonyname, executorname)
     user_key = colonykit.generate_key()

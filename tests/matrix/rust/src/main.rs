@@ -343,8 +343,20 @@ async fn run_client(timeouts: Timeouts, scenario: &Scenario, verdict: &mut Value
             scenario.expect.wait_for_success
         ));
     }
-    let done = client.get_process(&pid).await?;
     let expect = &scenario.expect;
+    let mut done = client.get_process(&pid).await?;
+    // Server v1.9.12 stores a failed process's state before its errors (two UPDATEs): a client as
+    // quick as the executor can read FAILED with no errors yet (docs/server-findings.md).
+    for _ in 0..20 {
+        if !(done.state == ProcessState::Failed
+            && done.errors.is_empty()
+            && !expect.errors.is_empty())
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        done = client.get_process(&pid).await?;
+    }
     if done.state.name() != expect.state {
         mismatches.push(format!("state {} instead of {}", done.state, expect.state));
     }
