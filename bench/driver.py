@@ -36,7 +36,21 @@ DELIVERY_INTERVAL_MS = 5
 STREAM_N = 10_000
 IDLE_SUBS = 1_000  # idle channel subscriptions open at once, for the memory per subscription
 STARTUP_N = 9  # fresh processes per start-up probe (the cell is their median)
-LOOP_ROUND_TRIPS = 5_000  # per bench/loopcost program and round
+LOOPCOST = os.path.join(HERE, "loopcost")
+# bench/loopcost: the runtimes that send the floor's appends, signed in advance, by their own
+# sockets (the setup file and the requests file follow each command).
+REPLAYS = {
+    "rust blocking": lambda setup, requests: [os.path.join(RUST, "raw"), "replay", setup, f"requests={requests}"],
+    "tokio multi-thread": lambda setup, requests: [os.path.join(RUST, "colonykit"), "replay", setup,
+                                                   f"requests={requests}"],
+    "tokio current-thread": lambda setup, requests: ["env", "BENCH_TOKIO=current", os.path.join(RUST, "colonykit"),
+                                                     "replay", setup, f"requests={requests}"],
+    "python blocking": lambda setup, requests: [PY, os.path.join(LOOPCOST, "loop_cost.py"), setup, requests,
+                                                "blocking"],
+    "python asyncio": lambda setup, requests: [PY, os.path.join(LOOPCOST, "loop_cost.py"), setup, requests,
+                                               "asyncio"],
+    "node": lambda setup, requests: ["node", os.path.join(LOOPCOST, "loop_cost.mjs"), setup, requests],
+}
 
 
 class Sdk:
@@ -230,7 +244,7 @@ class Bench:
         self.results = {s.key: [] for s in SDKS}  # per run: dict of metrics
         self.errors = {s.key: [] for s in SDKS}
         self.stream_live = {}
-        self.loop_costs = []  # per run: CPU µs per round trip by "language mode" (bench/loopcost)
+        self.loop_costs = []  # per run: {runtime: {cpu_per_request_us, switches_per_request}} (bench/loopcost)
 
     def setup(self, name, tls=False):
         path = os.path.join(self.tmp, f"{name}.json")
@@ -300,6 +314,23 @@ class Bench:
                 metrics["paged_growth_kb"] = got["stream_growth_kb"]
         return metrics
 
+    def replays(self, r):
+        """bench/loopcost: each runtime sends the floor's sequential appends to a fresh process,
+        signed in advance by the floor (`raw presign`); its CPU and switches per request, by
+        runtime. What failed is left out (and noted)."""
+        setup = self.setup(f"replay-{r}")
+        out = {}
+        for runtime, command in REPLAYS.items():
+            requests = os.path.join(self.tmp, f"replay-{r}.jsonl")
+            try:
+                pid = self.mkproc(setup)
+                run(self.raw + ["presign", setup, f"pid={pid}", f"n={WORK_PARAMS['n_seq']}", f"out={requests}"], 60)
+                out[runtime] = run(command(setup, requests), 120)
+                run(self.raw + ["close", setup, f"pid={pid}"], 60)
+            except (RuntimeError, ValueError, subprocess.TimeoutExpired) as e:
+                NOTES.append(f"bench/loopcost, {runtime}: {e}")
+        return out
+
     def fill_stream(self, sdks):
         """One channel filled to 10,000 entries while colonykit subscribers read it live."""
         setup = self.setup("stream")
@@ -353,8 +384,8 @@ class Bench:
                 except Exception as e:  # noqa: BLE001
                     log(f"  failed: {e}")
                     self.errors[sdk.key].append(str(e))
-            log(f"round {r + 1}/{runs}: what an event loop costs per round trip (bench/loopcost)")
-            self.loop_costs.append(loop_costs())
+            log(f"round {r + 1}/{runs}: what each runtime costs per append, apart from any SDK (bench/loopcost)")
+            self.loop_costs.append(self.replays(r))
         if stream_pid:
             try:
                 run(self.raw + ["close", stream_setup, f"pid={stream_pid}"], 60)
@@ -386,23 +417,6 @@ class Bench:
         print(text)
         log(f"written to {os.path.relpath(out, ROOT)}")
         shutil.rmtree(self.tmp, ignore_errors=True)  # the throw-away colonies' keys
-
-
-def loop_costs():
-    """CPU µs per request/reply of a blocking Python socket, asyncio and Node, apart from any SDK
-    (bench/loopcost, an echo peer in another process), by "language mode"; what failed is left out."""
-    here = os.path.join(HERE, "loopcost")
-    out = {}
-    for cmd in ([PY, os.path.join(here, "loop_cost.py"), str(LOOP_ROUND_TRIPS)],
-                ["node", os.path.join(here, "loop_cost.mjs"), str(LOOP_ROUND_TRIPS)]):
-        try:
-            r = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=HERE)
-            for line in r.stdout.splitlines():
-                got = json.loads(line)
-                out[f"{got['language']} {got['mode']}"] = got["cpu_us_per_round_trip"]
-        except (OSError, ValueError, KeyError, subprocess.TimeoutExpired) as e:
-            NOTES.append(f"{describe(cmd)}: {e}")
-    return out
 
 
 def runtime_baselines():
@@ -519,28 +533,45 @@ TARGETS = [
 
 
 def loop_cost_lines(per_run, floor_cpu, labels, results):
-    """The experiment line of bench/loopcost: an event loop's own cost per round trip, and the
-    least client CPU per append it leaves an SDK on that loop (the floor's work plus the loop's)."""
-    blocking, asyncio_, node = (median(per_run, k) for k in ("python blocking", "python asyncio", "node promise"))
-    if blocking is None or asyncio_ is None or not floor_cpu:
+    """The experiment lines of bench/loopcost: what each runtime costs per append apart from any
+    SDK, and the least client CPU per append that it leaves a client on it."""
+    cpu = {k: median([run[k] for run in per_run if k in run], "cpu_per_request_us") for k in REPLAYS}
+    switches = {k: median([run[k] for run in per_run if k in run], "switches_per_request") for k in REPLAYS}
+    if cpu["rust blocking"] is None or not floor_cpu:
         return []
-    text = (f"- **Experiment, not an SDK figure**: what an event loop costs per request/reply apart from any SDK "
-            f"(bench/loopcost: {LOOP_ROUND_TRIPS:,} round trips of 600/200 bytes with an echo peer in another "
-            f"process, per round, medians): a blocking Python socket {blocking:.0f} µs, asyncio with a Protocol "
-            f"and a Future per reply {asyncio_:.0f} µs")
-    text += f", Node with a `net.Socket` and a Promise per reply {node:.0f} µs" if node is not None else ""
-    least = floor_cpu + asyncio_ - blocking
-    text += (f". asyncio's own share, {asyncio_ - blocking:.0f} µs, added to the floor's work: the least an "
-             f"asyncio client can cost per append is {least:.0f} µs ({least / floor_cpu:.2f}× the floor)")
-    core = median(results.get("ck-rust-ct", []), "cpu_per_append_us")
-    if core is not None:
-        with_core = least + core - floor_cpu
-        text += (f"; with the core's own cost over the floor's ({labels.get('ck-rust-ct', 'current-thread')} "
-                 f"row: {core - floor_cpu:.0f} µs) {with_core:.0f} µs ({with_core / floor_cpu:.2f}×)")
-    if node is not None:
-        text += (f". Node's loop over a blocking Python socket (a lower bound on its own share): "
-                 f"{node - blocking:.0f} µs, so at least {(floor_cpu + node - blocking) / floor_cpu:.2f}× the floor")
-    return [text + "."]
+    parts = ", ".join(f"{k} {cpu[k]:.0f} µs ({switches[k]:.1f} switches)" for k in REPLAYS if cpu[k] is not None)
+    lines = [
+        f"- **Experiment, not an SDK figure**: what each runtime costs per append apart from any SDK "
+        f"(bench/loopcost: the floor's {WORK_PARAMS['n_seq']} sequential appends, signed in advance by `raw "
+        f"presign`, sent in order on one keep-alive connection by each runtime's own sockets, so that the server's "
+        f"work and what it does to the client's caches meanwhile are the floor's; client CPU per request without "
+        f"the signing, medians over rounds): {parts}. Tokio awaits in the program's main future (`block_on`), "
+        f"asyncio with a reader callback and a Future per reply, Node with a `net.Socket` and a Promise per reply."]
+
+    def least(name, extra, over):
+        total = floor_cpu + extra
+        return f"{name} {extra:.0f} µs over {over}, so at least {total:.0f} µs ({total / floor_cpu:.2f}× the floor)"
+
+    bounds = []
+    if cpu["tokio multi-thread"] is not None:
+        bounds.append(least("tokio multi-thread", cpu["tokio multi-thread"] - cpu["rust blocking"],
+                            "the floor's blocking socket"))
+    if cpu["python asyncio"] is not None and cpu["python blocking"] is not None:
+        asyncio_share = cpu["python asyncio"] - cpu["python blocking"]
+        text = least("asyncio", asyncio_share, "a blocking Python socket")
+        core = median(results.get("ck-rust-ct", []), "cpu_per_append_us")
+        if core is not None:
+            with_core = asyncio_share + core
+            text += (f"; with the core's own cost over the floor's ({labels.get('ck-rust-ct', 'current-thread')} "
+                     f"row: {core - floor_cpu:.0f} µs) {with_core:.0f} µs ({with_core / floor_cpu:.2f}×)")
+        bounds.append(text)
+    if cpu["node"] is not None:
+        bounds.append(least("a client written in JavaScript", cpu["node"] - cpu["rust blocking"],
+                            "the floor's blocking socket"))
+    if bounds:
+        lines.append("- **The least a client on each runtime costs per append** (the floor's work plus what the "
+                     "runtime adds to the same requests, from the line above): " + "; ".join(bounds) + ".")
+    return lines
 
 
 def tls_floor_lines(results, labels):

@@ -1,22 +1,15 @@
-// What Node's event loop costs per network round trip, apart from any SDK: the process's CPU
-// time and context switches per request/reply with an echo peer in another process (a
-// net.Socket and a Promise per reply: the least a Promise API can do). Compare with
-// loop_cost.py's blocking row: the difference is what any Promise-based client pays per call on
-// top of the same work done blocking.
+// What Node's runtime costs per call on the bench's own appends, apart from any SDK: the floor's
+// sequential appends, signed in advance (`raw presign`), sent in order on one keep-alive
+// net.Socket to the real server, a Promise per reply (the least a Promise API can do). The
+// client's CPU time and context switches per request; the first request warms the connection
+// up. Compare with the floor's replay (`raw replay`): see loop_cost.py.
 //
-//     node bench/loopcost/loop_cost.mjs [round_trips]
+//     node bench/loopcost/loop_cost.mjs <setup.json> <requests.jsonl>
 //
 // Prints one JSON line. See bench/README.md, "Where the time goes".
 
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const REQUEST = 600;
-const REPLY = 200; // about an append's request and reply on the wire
-const here = dirname(fileURLToPath(import.meta.url));
 
 // CPU ns and context switches of this process so far (all threads).
 function usage() {
@@ -31,41 +24,56 @@ function usage() {
   return [cpu, switches];
 }
 
-const n = Number(process.argv[2] ?? 5000);
-const server = spawn('python3', [join(here, 'echo_server.py'), String(REQUEST), String(REPLY)], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const port = await new Promise((resolve) => server.stdout.once('data', (d) => resolve(Number(d))));
-const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
-await new Promise((resolve) => socket.once('connect', resolve));
+// The length of the whole HTTP reply at the start of `data`, once its head is in (Buffer
+// operations only: the least JavaScript can do).
+function replyLength(data) {
+  const end = data.indexOf('\r\n\r\n');
+  if (end < 0) return null;
+  if (data.indexOf('HTTP/1.1 200') !== 0) throw new Error(`reply: ${data.subarray(0, data.indexOf('\r\n'))}`);
+  const at = data.indexOf('\r\nContent-Length:'); // as Go's net/http writes it
+  if (at < 0 || at > end) throw new Error('reply without Content-Length');
+  return end + 4 + Number(data.subarray(at + 17, data.indexOf('\r\n', at + 17)).toString('latin1'));
+}
 
-let got = 0;
+if (process.argv.length !== 4) {
+  console.error('usage: node bench/loopcost/loop_cost.mjs <setup.json> <requests.jsonl>');
+  process.exit(2);
+}
+const setup = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const requests = readFileSync(process.argv[3], 'utf8')
+  .split('\n')
+  .filter((line) => line)
+  .map((line) => Buffer.from(JSON.parse(line), 'latin1'));
+const socket = net.connect({ port: setup.port, host: setup.host, noDelay: true });
+await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+
+let data = Buffer.alloc(0);
 let waiter = null;
-socket.on('data', (data) => {
-  got += data.length;
-  if (got >= REPLY) {
-    got = 0;
-    waiter();
+socket.on('data', (chunk) => {
+  data = data.length ? Buffer.concat([data, chunk]) : chunk;
+  const length = replyLength(data);
+  if (length !== null && data.length >= length) {
+    data = Buffer.alloc(0);
+    waiter.resolve();
   }
 });
-const request = Buffer.alloc(REQUEST, 'q');
-const call = () =>
-  new Promise((resolve) => {
-    waiter = resolve;
+socket.on('close', () => waiter?.reject(new Error('the server closed the connection')));
+const call = (request) =>
+  new Promise((resolve, reject) => {
+    waiter = { resolve, reject };
     socket.write(request);
   });
 
-for (let i = 0; i < n / 10; i++) await call(); // warm-up
+await call(requests[0]);
 const [cpu0, sw0] = usage();
-for (let i = 0; i < n; i++) await call();
+for (const request of requests.slice(1)) await call(request);
 const [cpu1, sw1] = usage();
 socket.destroy();
-server.kill();
+const n = requests.length - 1;
 console.log(
   JSON.stringify({
-    language: 'node',
-    mode: 'promise',
-    cpu_us_per_round_trip: Math.round((cpu1 - cpu0) / 1e2 / n) / 10,
-    switches_per_round_trip: Math.round(((sw1 - sw0) / n) * 100) / 100,
+    runtime: 'node',
+    cpu_per_request_us: Math.round((cpu1 - cpu0) / 1e2 / n) / 10,
+    switches_per_request: Math.round(((sw1 - sw0) / n) * 100) / 100,
   }),
 );

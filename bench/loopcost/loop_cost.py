@@ -1,11 +1,14 @@
-"""What an event loop costs per network round trip, apart from any SDK: the client process's CPU
-time and context switches per request/reply with an echo peer in another process, for a blocking
-socket and for asyncio (a Protocol and a Future per reply: the least asyncio can do). The
-difference is what any asyncio client pays per call on top of the same work done blocking.
+"""What Python's runtimes cost per call on the bench's own appends, apart from any SDK: the floor's
+sequential appends, signed in advance (``raw presign``), sent in order on one keep-alive
+connection to the real server, by a blocking socket or by asyncio (a reader callback and a Future
+per reply: the least asyncio can do). The client's CPU time and context switches per request; the
+first request warms the connection up. The server's work between request and reply, and what it
+does to the client's caches meanwhile, is the floor's own: the difference to the floor's replay
+(``raw replay``) is what the runtime alone costs per call.
 
-    python3 bench/loopcost/loop_cost.py [round_trips]
+    python3 bench/loopcost/loop_cost.py <setup.json> <requests.jsonl> blocking|asyncio
 
-Prints one JSON line per mode. See bench/README.md, "Where the time goes".
+Prints one JSON line. See bench/README.md, "Where the time goes".
 """
 
 from __future__ import annotations
@@ -14,11 +17,10 @@ import asyncio
 import json
 import os
 import socket
-import subprocess
 import sys
 
-REQUEST, REPLY = 600, 200  # about an append's request and reply on the wire
-HERE = os.path.dirname(os.path.abspath(__file__))
+
+CRLF = b"\r\n"
 
 
 def usage():
@@ -32,90 +34,105 @@ def usage():
     return cpu, switches
 
 
-def peer():
-    server = subprocess.Popen(
-        [sys.executable, os.path.join(HERE, "echo_server.py"), str(REQUEST), str(REPLY)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    return server, int(server.stdout.readline())
+def reply_length(data: bytes) -> int | None:
+    """The length of the whole HTTP reply at the start of ``data``, once its head is in (bytes
+    operations only: the least Python can do)."""
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    if not data.startswith(b"HTTP/1.1 200"):
+        sys.exit(f"reply: {data.split(CRLF, 1)[0]!r}")
+    at = data.find(b"\r\nContent-Length:", 0, end)  # as Go's net/http writes it
+    if at < 0:
+        sys.exit("reply without Content-Length")
+    return end + 4 + int(data[at + 17 : data.find(b"\r\n", at + 17)])
 
 
-def blocking(n):
-    server, port = peer()
-    sock = socket.create_connection(("127.0.0.1", port))
+def blocking(address, requests):
+    sock = socket.create_connection(address)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    request = b"q" * REQUEST
 
-    def once():
+    def once(request):
         sock.sendall(request)
-        got = 0
-        while got < REPLY:
-            got += len(sock.recv(65536))
+        data = b""
+        length = None
+        while length is None or len(data) < length:
+            chunk = sock.recv(65536)
+            if not chunk:
+                sys.exit("the server closed the connection")
+            data += chunk
+            length = reply_length(data)
 
-    for _ in range(n // 10):  # warm-up
-        once()
+    once(requests[0])
     before = usage()
-    for _ in range(n):
-        once()
+    for request in requests[1:]:
+        once(request)
     after = usage()
     sock.close()
-    server.kill()
-    server.wait()
     return before, after
 
 
-class Client(asyncio.Protocol):
-    def __init__(self):
-        self.waiter = None
-        self.got = 0
-
-    def connection_made(self, transport):
-        self.transport = transport
-
-    def data_received(self, data):
-        self.got += len(data)
-        if self.got >= REPLY and self.waiter is not None:
-            self.got = 0
-            self.waiter.set_result(None)
-
-    async def call(self, request):
-        self.waiter = asyncio.get_running_loop().create_future()
-        self.transport.write(request)
-        await self.waiter
-
-
-async def with_asyncio(n):
-    server, port = peer()
+async def with_asyncio(address, requests):
+    """A Future per reply, set by a reader callback on the loop (``add_reader``), the socket read
+    and written directly: less than asyncio's transports and protocols do, and what colonykit's
+    asyncio client does with the same loop."""
     loop = asyncio.get_running_loop()
-    transport, client = await loop.create_connection(Client, "127.0.0.1", port)
-    request = b"q" * REQUEST
-    for _ in range(n // 10):
-        await client.call(request)
+    sock = socket.create_connection(address)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.setblocking(False)
+    state = {"waiter": None, "data": b""}
+
+    def readable():
+        chunk = sock.recv(65536)
+        if not chunk:
+            state["waiter"].set_exception(ConnectionError("the server closed the connection"))
+            loop.remove_reader(sock.fileno())
+            return
+        state["data"] += chunk
+        length = reply_length(state["data"])
+        if length is not None and len(state["data"]) >= length:
+            state["data"] = b""
+            state["waiter"].set_result(None)
+
+    async def call(request):
+        state["waiter"] = loop.create_future()
+        if sock.send(request) != len(request):  # an append's request fits in the socket's buffer
+            sys.exit("the request did not fit in the socket's buffer")
+        await state["waiter"]
+
+    loop.add_reader(sock.fileno(), readable)
+    await call(requests[0])
     before = usage()
-    for _ in range(n):
-        await client.call(request)
+    for request in requests[1:]:
+        await call(request)
     after = usage()
-    transport.close()
-    server.kill()
-    server.wait()
+    loop.remove_reader(sock.fileno())
+    sock.close()
     return before, after
 
 
 def main():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
-    for mode, run in (("blocking", blocking), ("asyncio", lambda n: asyncio.run(with_asyncio(n)))):
-        (cpu0, sw0), (cpu1, sw1) = run(n)
-        print(
-            json.dumps(
-                {
-                    "language": "python",
-                    "mode": mode,
-                    "cpu_us_per_round_trip": round((cpu1 - cpu0) / 1e3 / n, 1),
-                    "switches_per_round_trip": round((sw1 - sw0) / n, 2),
-                }
-            )
+    if len(sys.argv) != 4 or sys.argv[3] not in ("blocking", "asyncio"):
+        sys.exit(__doc__)
+    with open(sys.argv[1]) as f:
+        setup = json.load(f)
+    with open(sys.argv[2]) as f:
+        requests = [json.loads(line).encode("latin-1") for line in f]
+    address, mode = (setup["host"], setup["port"]), sys.argv[3]
+    if mode == "blocking":
+        (cpu0, sw0), (cpu1, sw1) = blocking(address, requests)
+    else:
+        (cpu0, sw0), (cpu1, sw1) = asyncio.run(with_asyncio(address, requests))
+    n = len(requests) - 1
+    print(
+        json.dumps(
+            {
+                "runtime": f"python {mode}",
+                "cpu_per_request_us": round((cpu1 - cpu0) / 1e3 / n, 1),
+                "switches_per_request": round((sw1 - sw0) / n, 2),
+            }
         )
+    )
 
 
 if __name__ == "__main__":

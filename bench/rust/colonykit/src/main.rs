@@ -91,6 +91,7 @@ async fn run() {
         "idle-subs" => idle_subs(&args).await,
         "encode-cost" => encode_cost(&args),
         "sign-ab" => sign_ab(&args),
+        "replay" => replay(&args).await,
         other => die(&format!("unknown mode {other}")),
     }
 }
@@ -118,6 +119,56 @@ async fn seq_spawned(args: &Args) {
     report.set("cpu_per_append_us", cpu as f64 / 1e3 / n_seq as f64);
     report.set("switches_per_append", switches as f64 / n_seq as f64);
     report.print();
+}
+
+/// Experiment, not an SDK figure (no colonykit in it): the requests of `raw presign` sent in order
+/// on one keep-alive tokio `TcpStream`, each awaited in the program's main future as the `work`
+/// appends are: client CPU and context switches per request of tokio itself, on the runtime
+/// BENCH_TOKIO picks (`bench/loopcost`). The first request warms the connection up.
+async fn replay(args: &Args) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let setup = Setup::load(&args.setup);
+    let requests = load_requests(&args.str("requests"));
+    let mut socket = tokio::net::TcpStream::connect((setup.host.as_str(), setup.port))
+        .await
+        .unwrap_or_else(|e| die(&format!("connect: {e}")));
+    socket.set_nodelay(true).ok();
+    let mut buffer = Vec::with_capacity(16 * 1024);
+    let mut measured = None;
+    for (i, request) in requests.iter().enumerate() {
+        if i == 1 {
+            measured = Some((cpu_ns(), context_switches()));
+        }
+        socket.write_all(request.as_bytes()).await.unwrap_or_else(|e| die(&format!("write: {e}")));
+        buffer.clear();
+        while !reply_complete(&buffer) {
+            if socket.read_buf(&mut buffer).await.unwrap_or_else(|e| die(&format!("read: {e}"))) == 0 {
+                die("the server closed the connection");
+            }
+        }
+    }
+    let (cpu, switches) = measured.unwrap_or_default();
+    let n = (requests.len() - 1) as f64;
+    let mut report = Report::default();
+    report.set("cpu_per_request_us", cpu_ns().saturating_sub(cpu) as f64 / 1e3 / n);
+    report.set("switches_per_request", context_switches().saturating_sub(switches) as f64 / n);
+    report.print();
+}
+
+/// Whether `buffer` holds a whole HTTP reply with status 200 (dies on any other status).
+fn reply_complete(buffer: &[u8]) -> bool {
+    let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else { return false };
+    let head = String::from_utf8_lossy(&buffer[..end]);
+    if !head.starts_with("HTTP/1.1 200") {
+        die(&format!("reply: {}", head.lines().next().unwrap_or_default()));
+    }
+    let length = head
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.trim().parse::<usize>().ok())
+        .unwrap_or_else(|| die("reply without Content-Length"));
+    buffer.len() >= end + 4 + length
 }
 
 async fn work(args: &Args) {

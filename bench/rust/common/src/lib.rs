@@ -103,6 +103,20 @@ impl Args {
     }
 }
 
+/// The whole HTTP requests that `raw presign` wrote, one JSON string per line; at least two (the
+/// first warms the connection up).
+pub fn load_requests(path: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| die(&format!("{path}: {e}")));
+    let requests: Vec<String> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| die(&format!("{path}: {e}"))))
+        .collect();
+    if requests.len() < 2 {
+        die(&format!("{path}: fewer than two requests"));
+    }
+    requests
+}
+
 pub fn die(message: &str) -> ! {
     eprintln!("bench: {message}");
     std::process::exit(2)

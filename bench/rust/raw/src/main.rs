@@ -203,10 +203,15 @@ impl Conn {
         self.out.extend_from_slice(body.len().to_string().as_bytes());
         self.out.extend_from_slice(b"\r\n\r\n");
         self.out.extend_from_slice(body.as_bytes());
-        self.reader
-            .get_mut()
-            .write_all(&self.out)
-            .unwrap_or_else(|e| die(&format!("write: {e}")));
+        let request = std::mem::take(&mut self.out);
+        let reply = self.send(&request);
+        self.out = request;
+        reply
+    }
+
+    /// Sends a whole request as it is, and reads its reply.
+    fn send(&mut self, request: &[u8]) -> Reply {
+        self.reader.get_mut().write_all(request).unwrap_or_else(|e| die(&format!("write: {e}")));
         self.read_reply().unwrap_or_else(|e| die(&format!("read: {e}")))
     }
 
@@ -258,6 +263,15 @@ impl Conn {
     }
 }
 
+/// The fields of an append of `payload` to the bench channel.
+fn append_fields(pid: &str, sequence: i64, payload: &[u8]) -> String {
+    format!(
+        "\"processid\":\"{pid}\",\"name\":\"{CHANNEL}\",\"sequence\":{sequence},\"inreplyto\":0,\
+         \"payload\":\"{}\",\"payloadtype\":\"\"",
+        BASE64.encode(payload)
+    )
+}
+
 /// The roles of a run's colony, as raw keys.
 struct Roles {
     setup: Setup,
@@ -300,12 +314,7 @@ impl Roles {
     }
 
     fn append(&self, conn: &mut Conn, pid: &str, sequence: i64, payload: &[u8]) -> Reply {
-        let fields = format!(
-            "\"processid\":\"{pid}\",\"name\":\"{CHANNEL}\",\"sequence\":{sequence},\"inreplyto\":0,\
-             \"payload\":\"{}\",\"payloadtype\":\"\"",
-            BASE64.encode(payload)
-        );
-        conn.call("channelappendmsg", &fields, &self.exec)
+        conn.call("channelappendmsg", &append_fields(pid, sequence, payload), &self.exec)
     }
 
     /// A RUNNING process with the bench channel (submitted by the user, assigned to the executor).
@@ -331,6 +340,8 @@ fn main() {
         "pub" => publish(&args),
         "sub" => subscribe(&args),
         "encode-cost" => encode_cost(&args),
+        "presign" => presign(&args),
+        "replay" => replay(&args),
         other => die(&format!("unknown mode {other}")),
     }
 }
@@ -390,6 +401,46 @@ fn mkproc(args: &Args) {
     let pid = roles.running(&mut conn);
     roles.append(&mut conn, &pid, 0, b"seed").expect("seed entry");
     println!("{{\"processid\":\"{pid}\"}}");
+}
+
+/// `presign <setup> pid= n= out=`: the floor's sequential appends 1..=n to `pid`, as the whole
+/// HTTP requests it would send (signed now), one JSON string per line in `out`: what
+/// `bench/loopcost` sends from each language's runtime, so that the server's work, and what it
+/// does to the client's caches meanwhile, is the floor's own.
+fn presign(args: &Args) {
+    let roles = Roles::load(&args.setup);
+    let pid = args.str("pid");
+    let n: i64 = args.get("n", 450);
+    let head = format!("POST /api HTTP/1.1\r\nHost: {}:{}\r\nContent-Length: ", roles.setup.host, roles.setup.port);
+    let mut lines = String::new();
+    for sequence in 1..=n {
+        let body = envelope("channelappendmsg", &append_fields(&pid, sequence, &stamped_payload(now_ns())), &roles.exec);
+        let request = format!("{head}{}\r\n\r\n{body}", body.len());
+        lines.push_str(&serde_json::Value::from(request).to_string());
+        lines.push('\n');
+    }
+    let out = args.str("out");
+    std::fs::write(&out, lines).unwrap_or_else(|e| die(&format!("{out}: {e}")));
+    println!("{{}}");
+}
+
+/// `replay <setup> requests=`: sends the requests of `presign` in order on one keep-alive
+/// connection, blocking; the first warms the connection up, the others are measured: client CPU
+/// and context switches per request (the blocking row of `bench/loopcost`).
+fn replay(args: &Args) {
+    let setup = Setup::load(&args.setup);
+    let requests = load_requests(&args.str("requests"));
+    let (first, measured) = requests.split_at(1);
+    let mut conn = Conn::open(&setup);
+    conn.send(first[0].as_bytes()).expect("append");
+    let (cpu, switches) = (cpu_ns(), context_switches());
+    for request in measured {
+        conn.send(request.as_bytes()).expect("append");
+    }
+    let mut report = Report::default();
+    report.set("cpu_per_request_us", cpu_ns().saturating_sub(cpu) as f64 / 1e3 / measured.len() as f64);
+    report.set("switches_per_request", context_switches().saturating_sub(switches) as f64 / measured.len() as f64);
+    report.print();
 }
 
 /// `fill <setup> pid= n= start=1`: appends n entries in order, waiting out the rate limit.
