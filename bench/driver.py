@@ -571,6 +571,20 @@ def loop_cost_lines(per_run, floor_cpu, labels, results):
     if bounds:
         lines.append("- **The least a client on each runtime costs per append** (the floor's work plus what the "
                      "runtime adds to the same requests, from the line above): " + "; ".join(bounds) + ".")
+    # colonykit on the costlier runtime against its own row on the cheaper one plus the runtime's
+    # share: what the binding adds beyond what the runtime itself costs.
+    sums = []
+    for row, base, runtime, cheaper in (("ck-rust", "ck-rust-ct", "tokio multi-thread", "tokio current-thread"),
+                                        ("ck-python", "ck-python-sync", "python asyncio", "python blocking")):
+        measured, alone = (median(results.get(k, []), "cpu_per_append_us") for k in (row, base))
+        if None in (measured, alone, cpu[runtime], cpu[cheaper]):
+            continue
+        share = cpu[runtime] - cpu[cheaper]
+        sums.append(f"{labels.get(row, row)} {measured:.0f} µs against the {labels.get(base, base)} row plus "
+                    f"{runtime}'s share over {cheaper}, {alone:.0f} + {share:.0f} = {alone + share:.0f} µs")
+    if sums:
+        lines.append("- **Each row against its cheaper runtime's row plus the runtime's own share**: "
+                     + "; ".join(sums) + ".")
     return lines
 
 
