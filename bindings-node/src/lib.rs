@@ -92,6 +92,9 @@ fn guarded<T: Send + 'static>(
     future: impl Outcome<T>,
 ) -> impl Outcome<T> {
     let token = cancel.map(|c| c.token.clone());
+    // Boxed at once: a call's future holds a whole request's state (kilobytes), and the layers
+    // it goes through next (this one, the driven call) would each hold and copy it again.
+    let future = Box::pin(future);
     async move {
         let guarded = async {
             match AssertUnwindSafe(future).catch_unwind().await {
