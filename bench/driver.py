@@ -546,11 +546,22 @@ def loop_cost_lines(per_run, floor_cpu, labels, results):
         f"presign`, sent in order on one keep-alive connection by each runtime's own sockets, so that the server's "
         f"work and what it does to the client's caches meanwhile are the floor's; client CPU per request without "
         f"the signing, medians over rounds): {parts}. Tokio awaits in the program's main future (`block_on`), "
-        f"asyncio with a reader callback and a Future per reply, Node with a `net.Socket` and a Promise per reply."]
+        f"asyncio with a reader callback and a Future per reply, Node with a `net.Socket` that reads into one "
+        f"buffer (`onread`) and a Promise per reply."]
 
     def least(name, extra, over):
         total = floor_cpu + extra
         return f"{name} {extra:.0f} µs over {over}, so at least {total:.0f} µs ({total / floor_cpu:.2f}× the floor)"
+
+    core = median(results.get("ck-rust-ct", []), "cpu_per_append_us")
+
+    def with_core(share):
+        """The least plus the core's own cost over the floor's (the current-thread row)."""
+        if core is None:
+            return ""
+        total = share + core
+        return (f"; with the core's own cost over the floor's ({labels.get('ck-rust-ct', 'current-thread')} "
+                f"row: {core - floor_cpu:.0f} µs) {total:.0f} µs ({total / floor_cpu:.2f}×)")
 
     bounds = []
     if cpu["tokio multi-thread"] is not None:
@@ -558,16 +569,10 @@ def loop_cost_lines(per_run, floor_cpu, labels, results):
                             "the floor's blocking socket"))
     if cpu["python asyncio"] is not None and cpu["python blocking"] is not None:
         asyncio_share = cpu["python asyncio"] - cpu["python blocking"]
-        text = least("asyncio", asyncio_share, "a blocking Python socket")
-        core = median(results.get("ck-rust-ct", []), "cpu_per_append_us")
-        if core is not None:
-            with_core = asyncio_share + core
-            text += (f"; with the core's own cost over the floor's ({labels.get('ck-rust-ct', 'current-thread')} "
-                     f"row: {core - floor_cpu:.0f} µs) {with_core:.0f} µs ({with_core / floor_cpu:.2f}×)")
-        bounds.append(text)
+        bounds.append(least("asyncio", asyncio_share, "a blocking Python socket") + with_core(asyncio_share))
     if cpu["node"] is not None:
-        bounds.append(least("a client written in JavaScript", cpu["node"] - cpu["rust blocking"],
-                            "the floor's blocking socket"))
+        node_share = cpu["node"] - cpu["rust blocking"]
+        bounds.append(least("Node", node_share, "the floor's blocking socket") + with_core(node_share))
     if bounds:
         lines.append("- **The least a client on each runtime costs per append** (the floor's work plus what the "
                      "runtime adds to the same requests, from the line above): " + "; ".join(bounds) + ".")
@@ -575,7 +580,8 @@ def loop_cost_lines(per_run, floor_cpu, labels, results):
     # share: what the binding adds beyond what the runtime itself costs.
     sums = []
     for row, base, runtime, cheaper in (("ck-rust", "ck-rust-ct", "tokio multi-thread", "tokio current-thread"),
-                                        ("ck-python", "ck-python-sync", "python asyncio", "python blocking")):
+                                        ("ck-python", "ck-python-sync", "python asyncio", "python blocking"),
+                                        ("ck-node", "ck-rust-ct", "node", "rust blocking")):
         measured, alone = (median(results.get(k, []), "cpu_per_append_us") for k in (row, base))
         if None in (measured, alone, cpu[runtime], cpu[cheaper]):
             continue

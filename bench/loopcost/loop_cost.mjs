@@ -1,8 +1,10 @@
 // What Node's runtime costs per call on the bench's own appends, apart from any SDK: the floor's
 // sequential appends, signed in advance (`raw presign`), sent in order on one keep-alive
-// net.Socket to the real server, a Promise per reply (the least a Promise API can do). The
-// client's CPU time and context switches per request; the first request warms the connection
-// up. Compare with the floor's replay (`raw replay`): see loop_cost.py.
+// net.Socket to the real server, a Promise per reply. The socket reads into one buffer of its own
+// (`onread`): no Buffer per chunk and no stream 'data' events, the least JavaScript can ask of
+// Node's sockets (the 'data' events cost about 50 µs more per request here). The client's CPU
+// time and context switches per request; the first request warms the connection up. Compare
+// with the floor's replay (`raw replay`): see loop_cost.py.
 //
 //     node bench/loopcost/loop_cost.mjs <setup.json> <requests.jsonl>
 //
@@ -44,19 +46,26 @@ const requests = readFileSync(process.argv[3], 'utf8')
   .split('\n')
   .filter((line) => line)
   .map((line) => Buffer.from(JSON.parse(line), 'latin1'));
-const socket = net.connect({ port: setup.port, host: setup.host, noDelay: true });
-await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-
-let data = Buffer.alloc(0);
+// Node reads every chunk into the start of `buffer`: a reply's first part is copied out until
+// the rest is in.
+const buffer = Buffer.alloc(65536);
+let partial = null;
 let waiter = null;
-socket.on('data', (chunk) => {
-  data = data.length ? Buffer.concat([data, chunk]) : chunk;
-  const length = replyLength(data);
-  if (length !== null && data.length >= length) {
-    data = Buffer.alloc(0);
-    waiter.resolve();
-  }
-});
+const onread = {
+  buffer,
+  callback(count) {
+    const data = partial ? Buffer.concat([partial, buffer.subarray(0, count)]) : buffer.subarray(0, count);
+    const length = replyLength(data);
+    if (length !== null && data.length >= length) {
+      partial = null;
+      waiter.resolve();
+    } else {
+      partial = Buffer.from(data);
+    }
+  },
+};
+const socket = net.connect({ port: setup.port, host: setup.host, noDelay: true, onread });
+await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
 socket.on('close', () => waiter?.reject(new Error('the server closed the connection')));
 const call = (request) =>
   new Promise((resolve, reject) => {

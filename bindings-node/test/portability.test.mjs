@@ -53,11 +53,17 @@ test('worker_threads: a worker streams with its own client while the main thread
   const worker = new Worker(STREAMER, {
     workerData: { server: SERVER, prvkey: colony.keys.user, processid: process.processid, channel: 'c' },
   })
-  const reported = once(worker, 'message')
+  const exited = once(worker, 'exit')
+  // A worker that exits without a report fails the test with its exit code (13: its event loop
+  // ended while its stream was pending) rather than leaving it waiting.
+  const reported = new Promise((resolve, reject) => {
+    worker.once('message', resolve)
+    worker.once('error', reject)
+    exited.then(([code]) => reject(new Error(`the worker exited with code ${code} before reporting`)))
+  })
   await produce(colony, process.processid)
-  const [result] = await reported
-  assert.deepEqual(result, EXPECTED)
-  await once(worker, 'exit')
+  assert.deepEqual(await reported, EXPECTED)
+  await exited
   // The main thread's client is untouched by the worker's.
   assert.equal((await colony.user.getProcess(process.processid)).processid, process.processid)
 })

@@ -137,9 +137,14 @@ impl<O: Send + 'static> Driven<O> {
         });
         self.shared.pending.fetch_add(1, Ordering::Relaxed);
         self.stepping(|| {
-            let started = match advance(&call)? {
-                Some(output) => Started::Done(output),
-                None => Started::Waiting(Abort(call)),
+            let started = match advance(&call) {
+                Ok(Some(output)) => Started::Done(output),
+                Ok(None) => Started::Waiting(Abort(call)),
+                Err(error) => {
+                    // Never polled: it is not pending (its loop must not be kept alive for it).
+                    self.shared.pending.fetch_sub(1, Ordering::Relaxed);
+                    return Err(error);
+                }
             };
             Ok((started, self.run_woken()?))
         })
@@ -258,6 +263,20 @@ mod tests {
             "the wake from elsewhere asked for a step"
         );
         assert_eq!(driven.step().unwrap(), vec![7]);
+        assert_eq!(driven.pending(), 0);
+    }
+
+    #[test]
+    fn a_call_that_cannot_start_is_not_pending() {
+        let driven = Driven::new(|| {});
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let _inside = runtime.enter();
+        assert!(
+            driven.start(async { 1 }).is_err(),
+            "no call inside a runtime"
+        );
         assert_eq!(driven.pending(), 0);
     }
 
