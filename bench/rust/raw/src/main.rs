@@ -162,6 +162,11 @@ fn tls_config(ca_file: &str) -> Arc<rustls::ClientConfig> {
     }))
 }
 
+/// The head of an RPC request to `host:port`, up to its Content-Length value.
+fn post_head(host: &str, port: u16) -> String {
+    format!("POST /api HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Length: ")
+}
+
 /// One keep-alive HTTP/1.1 connection.
 struct Conn {
     reader: BufReader<Stream>,
@@ -191,7 +196,7 @@ impl Conn {
         };
         Conn {
             reader: BufReader::with_capacity(16 * 1024, stream),
-            head: format!("POST /api HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Length: "),
+            head: post_head(host, port),
             out: Vec::with_capacity(4096),
         }
     }
@@ -411,7 +416,7 @@ fn presign(args: &Args) {
     let roles = Roles::load(&args.setup);
     let pid = args.str("pid");
     let n: i64 = args.get("n", 450);
-    let head = format!("POST /api HTTP/1.1\r\nHost: {}:{}\r\nContent-Length: ", roles.setup.host, roles.setup.port);
+    let head = post_head(&roles.setup.host, roles.setup.port);
     let mut lines = String::new();
     for sequence in 1..=n {
         let body = envelope("channelappendmsg", &append_fields(&pid, sequence, &stamped_payload(now_ns())), &roles.exec);
