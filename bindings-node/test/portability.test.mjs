@@ -58,8 +58,11 @@ test('worker_threads: a worker streams with its own client while the main thread
   // ended while its stream was pending) rather than leaving it waiting.
   const reported = new Promise((resolve, reject) => {
     worker.once('message', resolve)
-    worker.once('error', reject)
-    exited.then(([code]) => reject(new Error(`the worker exited with code ${code} before reporting`)))
+    // `exited` rejects on the worker's 'error' event.
+    exited.then(
+      ([code]) => reject(new Error(`the worker exited with code ${code} before reporting`)),
+      reject,
+    )
   })
   await produce(colony, process.processid)
   assert.deepEqual(await reported, EXPECTED)
