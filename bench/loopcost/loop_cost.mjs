@@ -10,21 +10,10 @@
 //
 // Prints one JSON line. See bench/README.md, "Where the time goes".
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
-// CPU ns and context switches of this process so far (all threads).
-function usage() {
-  let cpu = 0;
-  let switches = 0;
-  for (const task of readdirSync('/proc/self/task')) {
-    cpu += Number(readFileSync(`/proc/self/task/${task}/schedstat`, 'utf8').split(' ')[0]);
-    for (const line of readFileSync(`/proc/self/task/${task}/status`, 'utf8').split('\n')) {
-      if (line.includes('ctxt_switches')) switches += Number(line.split(/\s+/)[1]);
-    }
-  }
-  return [cpu, switches];
-}
+import { processUsage } from '../node/usage.mjs';
 
 // The length of the whole HTTP reply at the start of `data`, once its head is in (Buffer
 // operations only: the least JavaScript can do).
@@ -74,9 +63,9 @@ const call = (request) =>
   });
 
 await call(requests[0]);
-const [cpu0, sw0] = usage();
+const [cpu0, sw0] = processUsage();
 for (const request of requests.slice(1)) await call(request);
-const [cpu1, sw1] = usage();
+const [cpu1, sw1] = processUsage();
 socket.destroy();
 const n = requests.length - 1;
 console.log(

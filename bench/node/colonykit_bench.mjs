@@ -5,6 +5,8 @@
 import fs from 'node:fs'
 import colonykit from 'colonykit'
 
+import { processUsage } from './usage.mjs'
+
 const { Client } = colonykit
 const CHANNEL = 'bench'
 const ENTRY_BYTES = 100
@@ -51,26 +53,6 @@ function percentile(values, p) {
 function statusKb(field) {
   const line = fs.readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith(field + ':'))
   return line ? Number(line.split(/\s+/)[1]) : 0
-}
-
-function cpuNs() {
-  let total = 0
-  for (const task of fs.readdirSync('/proc/self/task')) {
-    try {
-      total += Number(fs.readFileSync(`/proc/self/task/${task}/schedstat`, 'utf8').split(' ')[0])
-    } catch {}
-  }
-  return total
-}
-
-function contextSwitches() {
-  let total = 0
-  for (const task of fs.readdirSync('/proc/self/task')) {
-    try {
-      for (const m of fs.readFileSync(`/proc/self/task/${task}/status`, 'utf8').matchAll(/ctxt_switches:\s+(\d+)/g)) total += Number(m[1])
-    } catch {}
-  }
-  return total
 }
 
 function resetPeakRss() {
@@ -134,8 +116,7 @@ async function work(a) {
 
   let pid = await roles.running()
   const samples = []
-  const cpu = cpuNs()
-  const switches = contextSwitches()
+  const [cpu, switches] = processUsage()
   let began = perf()
   for (let sequence = 1; sequence <= nSeq; sequence++) {
     const t = perf()
@@ -143,8 +124,9 @@ async function work(a) {
     samples.push(perf() - t)
   }
   report.seq_appends_per_s = nSeq / ((perf() - began) / 1e3)
-  report.cpu_per_append_us = (cpuNs() - cpu) / 1e3 / nSeq
-  report.switches_per_append = (contextSwitches() - switches) / nSeq
+  const [cpuAfter, switchesAfter] = processUsage()
+  report.cpu_per_append_us = (cpuAfter - cpu) / 1e3 / nSeq
+  report.switches_per_append = (switchesAfter - switches) / nSeq
   report.append_p50_ms = percentile(samples, 50)
   report.append_p99_ms = percentile(samples, 99)
   report.hwm_after_seq_kb = statusKb('VmHWM')

@@ -7,29 +7,13 @@
 // Each process (`bench/rust/target/release/raw mkproc <setup.json>`) takes 449 appends (inside
 // the server's burst). A tool for finding causes, not part of the table; see bench/README.md.
 
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { Client } from 'colonykit'
+
+import { threadUsage } from './usage.mjs'
 
 const CHANNEL = 'bench'
 const PAYLOAD = Buffer.alloc(100, 'x')
-
-// CPU ns and context switches so far, per thread name.
-function threads() {
-  const out = {}
-  for (const task of readdirSync('/proc/self/task')) {
-    const base = `/proc/self/task/${task}`
-    const name = readFileSync(`${base}/comm`, 'utf8').trim()
-    const cpu = Number(readFileSync(`${base}/schedstat`, 'utf8').split(' ')[0])
-    const switches = readFileSync(`${base}/status`, 'utf8')
-      .split('\n')
-      .filter((line) => line.includes('ctxt_switches'))
-      .reduce((sum, line) => sum + Number(line.split(/\s+/)[1]), 0)
-    const total = (out[name] ??= [0, 0])
-    total[0] += cpu
-    total[1] += switches
-  }
-  return out
-}
 
 if (process.argv.length !== 4) {
   console.error('usage: node bench/node/thread_cost.mjs <setup.json> <pid>[,<pid>...]')
@@ -39,7 +23,7 @@ const setup = JSON.parse(readFileSync(process.argv[2], 'utf8'))
 const pids = process.argv[3].split(',')
 const client = new Client({ server: `http://${setup.host}:${setup.port}`, prvkey: setup.exec_key })
 await client.append(pids[0], CHANNEL, 1, PAYLOAD) // warm up: the connection is open
-const before = threads()
+const before = threadUsage()
 let n = 0
 for (const pid of pids) {
   for (let sequence = 2; sequence <= 450; sequence++) {
@@ -48,7 +32,7 @@ for (const pid of pids) {
   }
 }
 const result = {}
-for (const [name, [cpu, switches]] of Object.entries(threads())) {
+for (const [name, [cpu, switches]] of Object.entries(threadUsage())) {
   const [cpu0, switches0] = before[name] ?? [0, 0]
   result[name] = {
     cpu_us: Math.round((cpu - cpu0) / 1e2 / n) / 10,
