@@ -111,7 +111,7 @@ where
 {
     // Taken with the GIL held (see `runtime`), before it is released.
     let runtime = runtime();
-    let mut future = Box::pin(AssertUnwindSafe(future).catch_unwind());
+    let mut future = std::pin::pin!(AssertUnwindSafe(future).catch_unwind());
     loop {
         let slice = py.detach(|| {
             let slice = async { tokio::time::timeout(SIGNAL_SLICE, &mut future).await };

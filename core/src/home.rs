@@ -133,6 +133,20 @@ impl Client {
         if let Some(&home) = self.remembered_homes().get(processid) {
             return Ok(Some(ChannelHome(home)));
         }
+        // Boxed: the lookup's future holds a whole call's, and every channel call's future would
+        // otherwise carry room for it.
+        Box::pin(self.look_up_channel_home(processid, deadline))
+            .await
+            .map(Some)
+    }
+
+    /// [`channel_home`](Self::channel_home) the first time: reads the process, waiting for its
+    /// assignment until `deadline`.
+    async fn look_up_channel_home(
+        &self,
+        processid: &str,
+        deadline: Option<Instant>,
+    ) -> Result<ChannelHome> {
         let mut pause = Backoff::new(Duration::from_millis(50), Duration::from_millis(500));
         let process = loop {
             let process = self.get_process(processid).await?;
@@ -148,7 +162,7 @@ impl Client {
             crate::timer::sleep(wait).await;
         };
         let home = self.remember_home(processid, &process.spec.conditions.colonyname);
-        Ok(Some(ChannelHome(home)))
+        Ok(ChannelHome(home))
     }
 
     /// The home of `colony`'s channels, remembered for `processid` (it stays its home even if

@@ -118,35 +118,16 @@ impl Replies {
     /// The next reply.
     pub(crate) async fn next(&mut self) -> Result<Reply> {
         let head = read_head(&mut self.io, &self.url).await?;
-        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let response = parse_head(&head, &mut headers)?;
-        let status = response.code.unwrap_or_default();
-        let mut length = None;
-        let mut chunked = false;
-        let mut closing = false;
-        for header in response.headers.iter() {
-            let value = String::from_utf8_lossy(header.value);
-            let value = value.trim();
-            if header.name.eq_ignore_ascii_case("content-length") {
-                let parsed: usize = value
-                    .parse()
-                    .map_err(|_| Error::protocol(format!("malformed Content-Length {value:?}")))?;
-                length = Some(parsed);
-            } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
-                chunked = value.eq_ignore_ascii_case("chunked");
-            } else if header.name.eq_ignore_ascii_case("connection") {
-                closing = value.eq_ignore_ascii_case("close");
-            }
-        }
-        let body = match (chunked, length) {
+        let framing = Framing::of(&head)?;
+        let body = match (framing.chunked, framing.length) {
             (true, _) => self.chunked_body().await?,
             (false, Some(length)) => self.exact(length).await?,
             (false, None) => Vec::new(),
         };
         Ok(Reply {
-            status,
+            status: framing.status,
             body,
-            closing,
+            closing: framing.closing,
         })
     }
 
@@ -209,6 +190,45 @@ impl Replies {
                 return Ok(());
             }
         }
+    }
+}
+
+/// What a reply's head says about the reply: its status, how its body is framed, and whether
+/// the server closes the connection after it.
+struct Framing {
+    status: u16,
+    length: Option<usize>,
+    chunked: bool,
+    closing: bool,
+}
+
+impl Framing {
+    /// Parses `head` (read by [`read_head`]). Not async: the parsed headers (a kilobyte) stay
+    /// on this stack frame instead of in every call's future.
+    fn of(head: &[u8]) -> Result<Framing> {
+        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        let response = parse_head(head, &mut headers)?;
+        let mut framing = Framing {
+            status: response.code.unwrap_or_default(),
+            length: None,
+            chunked: false,
+            closing: false,
+        };
+        for header in response.headers.iter() {
+            let value = String::from_utf8_lossy(header.value);
+            let value = value.trim();
+            if header.name.eq_ignore_ascii_case("content-length") {
+                let parsed: usize = value
+                    .parse()
+                    .map_err(|_| Error::protocol(format!("malformed Content-Length {value:?}")))?;
+                framing.length = Some(parsed);
+            } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
+                framing.chunked = value.eq_ignore_ascii_case("chunked");
+            } else if header.name.eq_ignore_ascii_case("connection") {
+                framing.closing = value.eq_ignore_ascii_case("close");
+            }
+        }
+        Ok(framing)
     }
 }
 

@@ -134,6 +134,19 @@ impl Pool {
                 sent = true;
             }
         }
+        // The new connection's path is boxed: its future (connecting, TLS) is larger than the
+        // rest of the call's, and every call's future would otherwise carry room for it.
+        Box::pin(self.post_on_new_connection(settings, body, sent)).await
+    }
+
+    /// [`post`](Self::post) on a new connection; `sent`: whether the request may have reached
+    /// the server already (on the idle connection that failed).
+    async fn post_on_new_connection(
+        &self,
+        settings: &Settings,
+        body: &str,
+        sent: bool,
+    ) -> Result<Reply, Unanswered> {
         let (mut requests, replies) = http1::open(settings)
             .await
             .map_err(|error| Unanswered { error, sent })?;
