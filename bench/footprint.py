@@ -74,10 +74,12 @@ def per_call(small: dict[str, int], big: dict[str, int]) -> dict[str, float]:
 
 class Footprint(driver.Bench):
     def sdk_row(self, sdk: driver.Sdk) -> dict[str, float]:
-        setup = self.setup(f"footprint-{sdk.key}")
         runs = {}
         with ThreadPoolExecutor(2) as pool:
             for n in (SMALL, BIG):
+                # A colony for each run: two runs' executors would assign (and close) each
+                # other's processes.
+                setup = self.setup(f"footprint-{sdk.key}-{n}")
                 cmd = [*sdk.cmd, "work", setup, *driver.params({**WORK, "n_seq": n})]
                 out = os.path.join(self.tmp, f"{sdk.key}-{n}.cg")
                 runs[n] = pool.submit(cachegrind, cmd, out, self.cwd(sdk))

@@ -19,19 +19,10 @@ import os
 import socket
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "py"))
+from usage import process_usage
 
 CRLF = b"\r\n"
-
-
-def usage():
-    """CPU ns and context switches of this process so far (all threads)."""
-    cpu = switches = 0
-    for task in os.listdir("/proc/self/task"):
-        with open(f"/proc/self/task/{task}/schedstat") as f:
-            cpu += int(f.read().split()[0])
-        with open(f"/proc/self/task/{task}/status") as f:
-            switches += sum(int(line.split()[1]) for line in f if "ctxt_switches" in line)
-    return cpu, switches
 
 
 def reply_length(data: bytes) -> int | None:
@@ -64,10 +55,10 @@ def blocking(address, requests):
             length = reply_length(data)
 
     once(requests[0])
-    before = usage()
+    before = process_usage()
     for request in requests[1:]:
         once(request)
-    after = usage()
+    after = process_usage()
     sock.close()
     return before, after
 
@@ -102,10 +93,10 @@ async def with_asyncio(address, requests):
 
     loop.add_reader(sock.fileno(), readable)
     await call(requests[0])
-    before = usage()
+    before = process_usage()
     for request in requests[1:]:
         await call(request)
-    after = usage()
+    after = process_usage()
     loop.remove_reader(sock.fileno())
     sock.close()
     return before, after

@@ -19,8 +19,6 @@ from common import (  # noqa: E402
     Report,
     Setup,
     StreamMeter,
-    context_switches,
-    cpu_ns,
     die,
     now_ns,
     payload_stamp,
@@ -31,6 +29,7 @@ from common import (  # noqa: E402
     status_kb,
     time_per_call,
 )
+from usage import process_usage  # noqa: E402
 
 
 class Roles:
@@ -87,15 +86,16 @@ async def work(a: Args):
 
     pid = await roles.running()
     samples = []
-    cpu, switches = cpu_ns(), context_switches()
+    cpu, switches = process_usage()
     began = time.perf_counter()
     for sequence in range(1, n_seq + 1):
         t = time.perf_counter()
         await roles.append(pid, sequence)
         samples.append((time.perf_counter() - t) * 1e3)
     report["seq_appends_per_s"] = n_seq / (time.perf_counter() - began)
-    report["cpu_per_append_us"] = (cpu_ns() - cpu) / 1e3 / n_seq
-    report["switches_per_append"] = (context_switches() - switches) / n_seq
+    cpu_after, switches_after = process_usage()
+    report["cpu_per_append_us"] = (cpu_after - cpu) / 1e3 / n_seq
+    report["switches_per_append"] = (switches_after - switches) / n_seq
     report.latencies("append", samples)
     report["hwm_after_seq_kb"] = status_kb("VmHWM")
     firsts = []

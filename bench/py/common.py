@@ -12,6 +12,8 @@ import math
 import sys
 import time
 
+from usage import process_usage
+
 CHANNEL = "bench"
 ENTRY_BYTES = 100
 
@@ -118,34 +120,6 @@ def status_kb(field: str) -> int:
     return 0
 
 
-def cpu_ns() -> int:
-    """CPU time (ns) used so far by all threads of this process."""
-    import os
-
-    total = 0
-    for task in os.listdir("/proc/self/task"):
-        try:
-            with open(f"/proc/self/task/{task}/schedstat") as f:
-                total += int(f.read().split()[0])
-        except OSError:
-            pass
-    return total
-
-
-def context_switches() -> int:
-    """Context switches so far, all threads of this process."""
-    import os
-
-    total = 0
-    for task in os.listdir("/proc/self/task"):
-        try:
-            with open(f"/proc/self/task/{task}/status") as f:
-                total += sum(int(l.split()[1]) for l in f if "ctxt_switches:" in l)
-        except OSError:
-            pass
-    return total
-
-
 def reset_peak_rss():
     try:
         with open("/proc/self/clear_refs", "w") as f:
@@ -189,15 +163,16 @@ def blocking_work(roles, a: Args, report: Report):
     inflight, rt_seq, rt_flight = a.get("inflight", 16), a.get("rt_seq", 100), a.get("rt_flight", 320)
     pid = roles.running()
     samples = []
-    cpu, switches = cpu_ns(), context_switches()
+    cpu, switches = process_usage()
     began = time.perf_counter()
     for sequence in range(1, n_seq + 1):
         t = time.perf_counter()
         roles.append(pid, sequence)
         samples.append((time.perf_counter() - t) * 1e3)
     report["seq_appends_per_s"] = n_seq / (time.perf_counter() - began)
-    report["cpu_per_append_us"] = (cpu_ns() - cpu) / 1e3 / n_seq
-    report["switches_per_append"] = (context_switches() - switches) / n_seq
+    cpu_after, switches_after = process_usage()
+    report["cpu_per_append_us"] = (cpu_after - cpu) / 1e3 / n_seq
+    report["switches_per_append"] = (switches_after - switches) / n_seq
     report.latencies("append", samples)
     report["hwm_after_seq_kb"] = status_kb("VmHWM")
     if hasattr(roles, "fresh_append"):

@@ -11,30 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 
 from colonykit import Client, SyncClient
+from usage import thread_usage
 
 CHANNEL = "bench"
 PAYLOAD = b"x" * 100
-
-
-def threads():
-    """CPU ns and context switches so far, per thread name."""
-    out = {}
-    for task in os.listdir("/proc/self/task"):
-        base = f"/proc/self/task/{task}"
-        with open(f"{base}/comm") as f:
-            name = f.read().strip()
-        with open(f"{base}/schedstat") as f:
-            cpu = int(f.read().split()[0])
-        with open(f"{base}/status") as f:
-            switches = sum(int(line.split()[1]) for line in f if "ctxt_switches" in line)
-        total = out.setdefault(name, [0, 0])
-        total[0] += cpu
-        total[1] += switches
-    return out
 
 
 def per_append(before, after, n):
@@ -59,23 +42,23 @@ def main():
         async def run():
             client = Client(server, setup["exec_key"])
             await client.append(pids[0], CHANNEL, 1, PAYLOAD)  # warm up: runtime, connection
-            before, n = threads(), 0
+            before, n = thread_usage(), 0
             for pid in pids:
                 for sequence in range(2, 451):
                     await client.append(pid, CHANNEL, sequence, PAYLOAD)
                     n += 1
-            return per_append(before, threads(), n)
+            return per_append(before, thread_usage(), n)
 
         print(json.dumps(asyncio.run(run())))
     else:
         client = SyncClient(server, setup["exec_key"])
         client.append(pids[0], CHANNEL, 1, PAYLOAD)
-        before, n = threads(), 0
+        before, n = thread_usage(), 0
         for pid in pids:
             for sequence in range(2, 451):
                 client.append(pid, CHANNEL, sequence, PAYLOAD)
                 n += 1
-        print(json.dumps(per_append(before, threads(), n)))
+        print(json.dumps(per_append(before, thread_usage(), n)))
 
 
 if __name__ == "__main__":
