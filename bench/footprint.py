@@ -1,7 +1,8 @@
 """How much each client brings back into the caches per call: cache lines touched per sequential
-append, counted by cachegrind with caches too small to keep anything from one call to the next
-(32 kB L1s, a 64 kB last level). That is what a call reloads when the server has had the cores
-since the last one, as it has here (about 1.7 ms per append). See bench/README.md, round eight.
+append, counted by cachegrind with caches too small to keep much from one call to the next
+(32 kB L1s, a 64 kB last level; the signing alone reads 64 kB). That is what a call reloads
+when the server has had the cores since the last one, as it has here (about 1.7 ms per
+append). See bench/README.md, round eight.
 
     bench/.venv/bin/python bench/footprint.py [row ...]
 
@@ -121,7 +122,7 @@ def render(
         "# Cache lines per call",
         "",
         "Per sequential append, by cachegrind with 32 kB L1 caches and a 64 kB last level",
-        "(nothing stays from one call to the next): `bench/footprint.py`, see bench/README.md.",
+        "(little stays from one call to the next): `bench/footprint.py`, see bench/README.md.",
         "",
     ]
     head = "| row | instructions | code lines | data lines | lines | over the floor's |"
