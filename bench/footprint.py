@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -89,15 +90,13 @@ class Footprint(driver.Bench):
 
 def fit(rows: dict[str, dict[str, float]], cpu: dict[str, float]) -> tuple[float, float] | None:
     """Least squares of CPU per append (µs) on lines per append: (µs at no line, ns per line)."""
-    points = [(rows[k]["lines"], cpu[k]) for k in SINGLE_THREADED if k in rows and k in cpu]
-    if len(points) < 3:
+    keys = [k for k in SINGLE_THREADED if k in rows and k in cpu]
+    if len(keys) < 3:
         return None
-    n = len(points)
-    mx = sum(x for x, _ in points) / n
-    my = sum(y for _, y in points) / n
-    sxx = sum((x - mx) ** 2 for x, _ in points)
-    slope = sum((x - mx) * (y - my) for x, y in points) / sxx
-    return my - slope * mx, slope * 1000
+    slope, intercept = statistics.linear_regression(
+        [rows[k]["lines"] for k in keys], [cpu[k] for k in keys]
+    )
+    return intercept, slope * 1000
 
 
 def latest_cpu() -> tuple[dict[str, float], str]:
