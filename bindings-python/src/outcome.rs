@@ -83,14 +83,15 @@ pub fn outcome_to_python(py: Python<'_>, outcome: Outcome) -> PyResult<Bound<'_,
     }
 }
 
-/// Sets `future`'s result or exception, unless it is done already (cancelled).
+/// Sets `future`'s result or exception, unless it is done already (cancelled). Whether it is
+/// done is asked only when setting fails: asking first would cost a method call on every call.
 pub fn set(py: Python<'_>, future: &Bound<'_, PyAny>, outcome: Outcome) -> PyResult<()> {
-    if future.call_method0(intern!(py, "done"))?.is_truthy()? {
-        return Ok(());
-    }
-    match outcome_to_python(py, outcome) {
-        Ok(value) => future.call_method1(intern!(py, "set_result"), (value,))?,
-        Err(error) => future.call_method1(intern!(py, "set_exception"), (error.into_value(py),))?,
+    let set = match outcome_to_python(py, outcome) {
+        Ok(value) => future.call_method1(intern!(py, "set_result"), (value,)),
+        Err(error) => future.call_method1(intern!(py, "set_exception"), (error.into_value(py),)),
     };
-    Ok(())
+    match set {
+        Err(_) if future.call_method0(intern!(py, "done"))?.is_truthy()? => Ok(()),
+        set => set.map(drop),
+    }
 }

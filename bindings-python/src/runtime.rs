@@ -18,6 +18,7 @@
 //! and closes whatever it was waiting on. Python objects are only ever touched with the GIL
 //! held, and a closed loop is left alone ("Event loop is closed" never shows).
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
@@ -28,6 +29,7 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyWeakrefMethods, PyWeakrefReference};
 
 use crate::inbox::{self, Inbox, InboxShared};
 use crate::outcome::{set, Call, Convert, ToPython};
@@ -120,10 +122,34 @@ fn start_on_shared_runtime(
     Ok(None)
 }
 
+thread_local! {
+    /// The loop that made the last call on this thread, and its inbox, both held weakly (this
+    /// keeps neither alive): the calls of one loop find its inbox here, without the Python
+    /// frames and weak dictionary of `colonykit._aio._inbox`.
+    static LAST_INBOX: RefCell<Option<(Py<PyWeakrefReference>, Py<PyWeakrefReference>)>> =
+        const { RefCell::new(None) };
+}
+
 /// The inbox of `event_loop` (`colonykit._aio._inbox`).
 fn inbox_of<'py>(event_loop: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Inbox>> {
-    let inbox = helper(event_loop.py(), &INBOX, "_inbox")?.call1((event_loop,))?;
-    Ok(inbox.cast_into::<Inbox>()?)
+    let py = event_loop.py();
+    let last = LAST_INBOX.with_borrow(|last| {
+        let (loop_ref, inbox_ref) = last.as_ref()?;
+        let same_loop = loop_ref.bind(py).upgrade()?.is(event_loop);
+        same_loop.then(|| inbox_ref.bind(py).upgrade_as::<Inbox>().ok().flatten())?
+    });
+    if let Some(inbox) = last {
+        return Ok(inbox);
+    }
+    let inbox = helper(py, &INBOX, "_inbox")?
+        .call1((event_loop,))?
+        .cast_into::<Inbox>()?;
+    let refs = (
+        PyWeakrefReference::new(event_loop)?.unbind(),
+        PyWeakrefReference::new(inbox.as_any())?.unbind(),
+    );
+    LAST_INBOX.with_borrow_mut(|last| *last = Some(refs));
+    Ok(inbox)
 }
 
 static CALL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -191,7 +217,7 @@ pub fn ready<'py>(py: Python<'py>, value: Bound<'py, PyAny>) -> PyResult<Bound<'
 /// fork never happens while the lock below is held.
 pub fn runtime() -> &'static tokio::runtime::Runtime {
     static CURRENT: Mutex<Option<(u32, &'static tokio::runtime::Runtime)>> = Mutex::new(None);
-    let pid = std::process::id();
+    let pid = colonykit::fork::pid();
     let mut current = CURRENT.lock().unwrap_or_else(|p| p.into_inner());
     match *current {
         Some((owner, runtime)) if owner == pid => runtime,

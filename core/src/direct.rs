@@ -188,7 +188,7 @@ impl Poller {
 #[cfg(unix)]
 fn with_poller<T>(run: impl FnOnce(&mut Poller) -> T) -> Result<T> {
     POLLER.with_borrow_mut(|slot| {
-        let pid = std::process::id();
+        let pid = crate::fork::pid();
         if !matches!(slot, Some((owner, _)) if *owner == pid) {
             // A child made by `fork` leaves its parent's poller alone (it shares its interest
             // list): a new one, for the sockets the child opens.
@@ -234,7 +234,7 @@ fn on_this_runtime<T>(run: impl FnOnce(&tokio::runtime::Runtime) -> T) -> Result
         ));
     }
     RUNTIME.with(|cell| {
-        let pid = std::process::id();
+        let pid = crate::fork::pid();
         let runtime = match cell.borrow_mut().take() {
             Some((owner, runtime)) if owner == pid => runtime,
             parents => {

@@ -29,6 +29,7 @@ pub mod direct;
 pub mod driven;
 mod error;
 pub mod executor;
+pub mod fork;
 mod home;
 mod http1;
 pub mod inline;

@@ -34,7 +34,7 @@ impl Pacer {
     pub(crate) fn call_started(&self) {
         let state = &self.state;
         state.started.fetch_add(1, Ordering::Relaxed);
-        let pid = std::process::id();
+        let pid = crate::fork::pid();
         let running = state.running_in.load(Ordering::Acquire);
         if running == pid {
             return;

@@ -52,7 +52,7 @@ struct Idle {
 impl Default for Idle {
     fn default() -> Self {
         Idle {
-            pid: std::process::id(),
+            pid: crate::fork::pid(),
             connections: Vec::new(),
             direct: HashMap::new(),
         }
@@ -63,7 +63,7 @@ impl Idle {
     /// The connections the current call may use, after forgetting those of another process
     /// (this one is a forked child of the one that opened them).
     fn of_this_process(&mut self) -> &mut Vec<Connection> {
-        let pid = std::process::id();
+        let pid = crate::fork::pid();
         if self.pid != pid {
             std::mem::forget(std::mem::take(&mut self.connections));
             std::mem::forget(std::mem::take(&mut self.direct));
