@@ -109,15 +109,15 @@ where
     T: ToPython,
     F: Future<Output = colonykit::Result<T>> + Send + 'static,
 {
-    // Taken with the GIL held (see `runtime`), before it is released.
-    let runtime = runtime();
+    // Taken with the GIL held (see `runtime`), before it is released; only where it is used.
+    let shared = matches!(place, Where::Shared).then(runtime);
     let mut future = std::pin::pin!(AssertUnwindSafe(future).catch_unwind());
     loop {
         let slice = py.detach(|| {
             let slice = async { tokio::time::timeout(SIGNAL_SLICE, &mut future).await };
-            match place {
-                Where::Shared => Ok(runtime.block_on(slice)),
-                Where::Here => colonykit::direct::block_on(slice),
+            match shared {
+                Some(runtime) => Ok(runtime.block_on(slice)),
+                None => colonykit::direct::block_on(slice),
             }
         });
         let slice = slice.map_err(|error| to_pyerr(py, &error))?;
