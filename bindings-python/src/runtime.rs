@@ -194,7 +194,9 @@ where
     T: ToPython,
     F: Future<Output = colonykit::Result<T>> + Send + 'static,
 {
-    let call: Call = Box::pin(async move { future.await.map(|value| Box::new(value) as Convert) });
+    // A combinator, not an async block: awaiting the future in a block would move it (a call's
+    // future is kilobytes) into the block's own state when first polled.
+    let call: Call = Box::pin(future.map(|result| result.map(|value| Box::new(value) as Convert)));
     let start = Start {
         call: Mutex::new(Some(call)),
         driven,
