@@ -13,7 +13,9 @@ what `bench/run` builds and installs, and the server it leaves running (or one s
 `tests/server/up`). Each row runs twice under valgrind, with 40 and 200 appends: the
 difference, per append, leaves start-up and shut-down out. Writes results/footprint.md and,
 when the last bench run's results are there (results/latest.json, or beside BENCH_OUT), fits
-their client CPU per append to the lines (least squares over the single-threaded rows).
+their client CPU per append to the lines (least squares over the single-threaded rows). Where
+strace is installed, each row also runs twice under `strace -f -c`: the system calls per append,
+by name (the kernel's part of a call, which cachegrind does not see).
 """
 
 from __future__ import annotations
@@ -66,6 +68,27 @@ def cachegrind(cmd: list[str], out: str, cwd: str) -> dict[str, int]:
     return dict(zip(events, summary))
 
 
+def strace(cmd: list[str], out: str, cwd: str) -> dict[str, int]:
+    """Runs `cmd` under `strace -f -c`; its system calls, by name."""
+    r = subprocess.run(
+        ["strace", "-f", "-c", "-o", out, *cmd],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if r.returncode != 0:
+        raise RuntimeError(f"{driver.describe(cmd)}: {driver.error_line(r.stderr, r.returncode)}")
+    calls = {}
+    with open(out) as f:
+        for line in f:
+            # "% time  seconds  usecs/call  calls  [errors]  syscall", then a "total" line.
+            fields = line.split()
+            if len(fields) >= 5 and fields[0][0].isdigit() and fields[-1] != "total":
+                calls[fields[-1]] = int(fields[3])
+    return calls
+
+
 def per_call(small: dict[str, int], big: dict[str, int]) -> dict[str, float]:
     """Instructions and lines (code, data) per append, between the two runs."""
     d = {k: (big[k] - small[k]) / (BIG - SMALL) for k in big}
@@ -75,17 +98,25 @@ def per_call(small: dict[str, int], big: dict[str, int]) -> dict[str, float]:
 
 
 class Footprint(driver.Bench):
-    def sdk_row(self, sdk: driver.Sdk) -> dict[str, float]:
+    def sdk_row(self, sdk: driver.Sdk) -> dict:
+        row = per_call(*self.twice(sdk, cachegrind, "cg"))
+        if shutil.which("strace"):
+            small, big = self.twice(sdk, strace, "strace")
+            row["syscalls"] = {k: (big[k] - small.get(k, 0)) / (BIG - SMALL) for k in big}
+        return row
+
+    def twice(self, sdk: driver.Sdk, tool, suffix: str) -> tuple[dict, dict]:
+        """`tool`'s counts for the row's work with SMALL and with BIG appends, run at once."""
         runs = {}
         with ThreadPoolExecutor(2) as pool:
             for n in (SMALL, BIG):
                 # A colony for each run: two runs' executors would assign (and close) each
                 # other's processes.
-                setup = self.setup(f"footprint-{sdk.key}-{n}")
+                setup = self.setup(f"footprint-{sdk.key}-{suffix}-{n}")
                 cmd = [*sdk.cmd, "work", setup, *driver.params({**WORK, "n_seq": n})]
-                out = os.path.join(self.tmp, f"{sdk.key}-{n}.cg")
-                runs[n] = pool.submit(cachegrind, cmd, out, self.cwd(sdk))
-        return per_call(runs[SMALL].result(), runs[BIG].result())
+                out = os.path.join(self.tmp, f"{sdk.key}-{n}.{suffix}")
+                runs[n] = pool.submit(tool, cmd, out, self.cwd(sdk))
+        return runs[SMALL].result(), runs[BIG].result()
 
 
 def fit(rows: dict[str, dict[str, float]], cpu: dict[str, float]) -> tuple[float, float] | None:
@@ -143,6 +174,7 @@ def render(
         lines.append("| " + " | ".join(cells) + " |")
     if failed:
         lines += ["", *(f"Not measured: {labels.get(k, k)}: {why}" for k, why in failed.items())]
+    lines += syscall_lines(rows, labels)
     fitted = fit(rows, cpu)
     if fitted:
         base, ns = fitted
@@ -153,6 +185,25 @@ def render(
             f"≈ {base:.0f} µs + {ns:.1f} ns per line.",
         ]
     return "\n".join(lines) + "\n"
+
+
+def syscall_lines(rows: dict[str, dict], labels: dict[str, str]) -> list[str]:
+    """The system calls per append, by row (those made at least once in ten appends)."""
+    counted = {k: r["syscalls"] for k, r in rows.items() if "syscalls" in r}
+    if not counted:
+        return []
+    lines = [
+        "",
+        "System calls per sequential append (`strace -f -c`, the same difference of two runs):",
+        "",
+        "| row | all | by name |",
+        "|---|---|---|",
+    ]
+    for key, calls in counted.items():
+        named = sorted(((n, name) for name, n in calls.items() if n >= 0.1), reverse=True)
+        by_name = ", ".join(f"{name} {n:.1f}" for n, name in named)
+        lines.append(f"| {labels.get(key, key)} | {sum(calls.values()):.1f} | {by_name} |")
+    return lines
 
 
 def main():
