@@ -54,6 +54,20 @@ def test_default_wake_follows_the_environment():
         loop.close()
 
 
+def test_loops_that_take_turns_on_one_thread_each_keep_their_inbox(server_url):
+    # The native side remembers the last loop that called on a thread, and its inbox: a loop
+    # that calls again after another one did must still find its own (else its call waits on a
+    # descriptor that it does not watch).
+    first, second = asyncio.new_event_loop(), asyncio.new_event_loop()
+    try:
+        for loop in (first, second, first, second):
+            assert loop.run_until_complete(asyncio.wait_for(server_version(server_url), 10))
+        assert _aio._inbox(first) is not _aio._inbox(second)
+    finally:
+        first.close()
+        second.close()
+
+
 def test_a_loop_without_add_reader_gets_the_threadsafe_wake(server_url, monkeypatch):
     monkeypatch.delenv("COLONYKIT_INBOX", raising=False)
     loop = NoReaderLoop()
