@@ -4,14 +4,16 @@
 //! thread's runtime and poller, the pacer's task) is kept with the id of the process that made
 //! it, which every call compares with this one. `getpid` is a system call (glibc does not cache
 //! it), which a call made several times: the id is read once, and read again in a child made by
-//! `fork` (a `pthread_atfork` handler forgets it there).
+//! `fork` (a `pthread_atfork` handler forgets it there). That is the `fork` of the C library,
+//! which Python's `os.fork` and `multiprocessing` call; a child made by the bare system call
+//! (`clone` without the C library) runs no handler, and would take its parent's id for its own.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// The id read, or 0: not read yet, or forgotten in a child made by `fork`.
 static PID: AtomicU32 = AtomicU32::new(0);
 
-/// The id of this process (`std::process::id`).
+/// The id of this process (`std::process::id`), read again after a `fork`.
 pub fn pid() -> u32 {
     match PID.load(Ordering::Relaxed) {
         0 => read(),
