@@ -147,6 +147,29 @@ def last_json(text):
 NOTES = []  # things worth knowing that did not stop a measurement
 
 
+def busy_cores(window=0.25):
+    """How many of the machine's cores were busy, on average, over the next `window` seconds."""
+    def totals():
+        with open("/proc/stat") as f:
+            ticks = [int(x) for x in f.readline().split()[1:]]
+        return sum(ticks), ticks[3] + ticks[4]  # all, idle + iowait
+    (all0, idle0), _, (all1, idle1) = totals(), time.sleep(window), totals()
+    return (os.cpu_count() or 1) * (1 - (idle1 - idle0) / max(all1 - all0, 1))
+
+
+def settle(quiet=0.15, longest=20.0):
+    """Waits until the machine is quiet (under `quiet` cores busy over a quarter second; at most
+    `longest` seconds): the work the server and PostgreSQL left over from the last measurement
+    (autovacuum, checkpoints) would otherwise compete with the next one for the cores and caches.
+    The seconds waited, and how busy the machine still was."""
+    began = time.monotonic()
+    while True:
+        busy = busy_cores()
+        waited = time.monotonic() - began
+        if busy < quiet or waited > longest:
+            return waited, busy
+
+
 def describe(cmd):
     script = cmd[1] if len(cmd) > 1 and cmd[1].endswith((".py", ".mjs")) else cmd[0]
     mode = cmd[2] if script == cmd[1] and len(cmd) > 2 else (cmd[1] if len(cmd) > 1 else "")
@@ -272,6 +295,8 @@ class Bench:
     def one_run(self, sdk: Sdk, r: int, stream_setup, stream_pid):
         metrics = {}
         setup = self.setup(f"{sdk.key}-{r}", sdk.tls)
+        waited, busy = settle()
+        log(f"  quiet after {waited:.1f} s ({busy:.2f} cores busy)")
         metrics.update(run(sdk.cmd + ["work", setup] + params({**WORK_PARAMS, **sdk.work_extra}), 900, self.cwd(sdk)))
         if sdk.tls:
             return metrics
@@ -325,6 +350,7 @@ class Bench:
             try:
                 pid = self.mkproc(setup)
                 run(self.raw + ["presign", setup, f"pid={pid}", f"n={WORK_PARAMS['n_seq']}", f"out={requests}"], 60)
+                settle()
                 out[runtime] = run(command(setup, requests), 120)
                 run(self.raw + ["close", setup, f"pid={pid}"], 60)
             except (RuntimeError, ValueError, subprocess.TimeoutExpired) as e:

@@ -64,13 +64,17 @@ def die(message: str):
     sys.exit(2)
 
 
-def now_ns() -> int:
-    return time.time_ns()
+# Wall-clock ns, shared with the other processes on this machine (an alias: no Python frame per
+# call, as the harness's own cost is counted in the client CPU per append).
+now_ns = time.time_ns
+# What follows the stamp in every payload.
+PADDING = b"x" * (ENTRY_BYTES - 21)
 
 
 def stamped_payload(ts_ns: int) -> bytes:
-    text = f"{ts_ns:020d}:"
-    return (text + "x" * (ENTRY_BYTES - len(text))).encode()
+    """The send time, 20 digits and a colon, padded to ENTRY_BYTES (one bytes formatting: the
+    cheapest way in Python, as the floor's is in Rust)."""
+    return b"%020d:%s" % (ts_ns, PADDING)
 
 
 def payload_stamp(payload: bytes):
