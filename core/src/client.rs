@@ -406,16 +406,21 @@ impl Client {
                     Route::To(home) => home,
                 };
                 let node = nodes.get(index);
-                let Unanswered { error, sent } =
-                    match node.pool.post(&node.settings, &envelope).await {
-                        Ok(reply) => {
-                            nodes.answered(index);
-                            let payload = rpc::parse_reply(reply.status, &reply.body)
-                                .map_err(unsupported::<M>)?;
-                            return rpc::decode_payload(M::TYPE, &payload);
-                        }
-                        Err(unanswered) => unanswered,
-                    };
+                // Boxed: the exchange's future is most of a call's (about a kilobyte). Inline,
+                // every future that awaits it would hold it and move it once more, and a binding
+                // that boxes a whole call would ask for more than glibc keeps in its per-thread
+                // cache (1,032 bytes), whose slow path first merges the freed small chunks
+                // (`malloc_consolidate`), on every call.
+                let post = Box::pin(node.pool.post(&node.settings, &envelope));
+                let Unanswered { error, sent } = match post.await {
+                    Ok(reply) => {
+                        nodes.answered(index);
+                        let payload = rpc::parse_reply(reply.status, &reply.body)
+                            .map_err(unsupported::<M>)?;
+                        return rpc::decode_payload(M::TYPE, &payload);
+                    }
+                    Err(unanswered) => unanswered,
+                };
                 if !matches!(error.kind(), ErrorKind::Connection | ErrorKind::Timeout) {
                     return Err(error);
                 }
