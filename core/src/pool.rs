@@ -14,7 +14,6 @@
 //! either: their sockets stay registered with the parent's reactor, which the child must not
 //! touch. The child opens connections of its own.
 
-use std::collections::HashMap;
 use std::sync::{Mutex, Weak};
 use std::thread::ThreadId;
 use std::time::{Duration, Instant};
@@ -45,8 +44,17 @@ struct Idle {
     pid: u32,
     connections: Vec<Connection>,
     /// Those opened by calls in [`direct::block_on`], by thread (each thread's runtime reads
-    /// its own), with a handle telling whether that thread still runs.
-    direct: HashMap<ThreadId, (Weak<()>, Vec<Connection>)>,
+    /// its own). A list, not a map: a process has few such threads, and each call looks at all
+    /// of them anyway (to drop those of threads that ended).
+    direct: Vec<ThreadIdle>,
+}
+
+/// The idle connections of one thread's direct calls.
+struct ThreadIdle {
+    thread: ThreadId,
+    /// Upgrades while that thread still runs.
+    alive: Weak<()>,
+    connections: Vec<Connection>,
 }
 
 impl Default for Idle {
@@ -54,7 +62,7 @@ impl Default for Idle {
         Idle {
             pid: crate::fork::pid(),
             connections: Vec::new(),
-            direct: HashMap::new(),
+            direct: Vec::new(),
         }
     }
 }
@@ -71,13 +79,20 @@ impl Idle {
         }
         if direct::active() {
             // Threads that have ended take no more calls: their connections are closed.
-            self.direct
-                .retain(|_, (thread, _)| thread.strong_count() > 0);
-            &mut self
-                .direct
-                .entry(std::thread::current().id())
-                .or_insert_with(|| (direct::this_thread(), Vec::new()))
-                .1
+            self.direct.retain(|idle| idle.alive.strong_count() > 0);
+            let thread = std::thread::current().id();
+            let at = match self.direct.iter().position(|idle| idle.thread == thread) {
+                Some(at) => at,
+                None => {
+                    self.direct.push(ThreadIdle {
+                        thread,
+                        alive: direct::this_thread(),
+                        connections: Vec::new(),
+                    });
+                    self.direct.len() - 1
+                }
+            };
+            &mut self.direct[at].connections
         } else {
             &mut self.connections
         }
