@@ -53,7 +53,10 @@ def cachegrind(cmd: list[str], out: str, cwd: str) -> dict[str, int]:
         *CACHES,
         *cmd,
     ]
-    r = subprocess.run(full, cwd=cwd, capture_output=True, text=True, timeout=1800)
+    # One hash seed for both runs of a row: Python's start-up then does the same work in both,
+    # which the difference per append would otherwise carry (±100 lines, from dict lookups).
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    r = subprocess.run(full, cwd=cwd, env=env, capture_output=True, text=True, timeout=1800)
     if r.returncode != 0:
         raise RuntimeError(f"{driver.describe(cmd)}: {driver.error_line(r.stderr, r.returncode)}")
     events = summary = None
