@@ -153,15 +153,19 @@ def busy_cores(window=0.25):
         with open("/proc/stat") as f:
             ticks = [int(x) for x in f.readline().split()[1:]]
         return sum(ticks), ticks[3] + ticks[4]  # all, idle + iowait
-    (all0, idle0), _, (all1, idle1) = totals(), time.sleep(window), totals()
-    return (os.cpu_count() or 1) * (1 - (idle1 - idle0) / max(all1 - all0, 1))
+
+    all_before, idle_before = totals()
+    time.sleep(window)
+    all_after, idle_after = totals()
+    idle = (idle_after - idle_before) / max(all_after - all_before, 1)
+    return (os.cpu_count() or 1) * (1 - idle)
 
 
 def settle(quiet=0.15, longest=20.0):
     """Waits until the machine is quiet (under `quiet` cores busy over a quarter second; at most
-    `longest` seconds): the work the server and PostgreSQL left over from the last measurement
-    (autovacuum, checkpoints) would otherwise compete with the next one for the cores and caches.
-    The seconds waited, and how busy the machine still was."""
+    `longest` seconds): work the server and PostgreSQL still do after the last measurement would
+    otherwise compete with the next one for the cores and caches. The seconds waited, and how
+    busy the machine still was."""
     began = time.monotonic()
     while True:
         busy = busy_cores()
