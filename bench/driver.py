@@ -47,6 +47,8 @@ REPLAYS = {
                                                      "replay", setup, f"requests={requests}"],
     "python blocking": lambda setup, requests: [PY, os.path.join(LOOPCOST, "loop_cost.py"), setup, requests,
                                                 "blocking"],
+    "python lean": lambda setup, requests: [PY, os.path.join(LOOPCOST, "loop_cost.py"), setup, requests,
+                                            "lean"],
     "python asyncio": lambda setup, requests: [PY, os.path.join(LOOPCOST, "loop_cost.py"), setup, requests,
                                                "asyncio"],
     "node": lambda setup, requests: ["node", os.path.join(LOOPCOST, "loop_cost.mjs"), setup, requests],
@@ -576,8 +578,9 @@ def loop_cost_lines(per_run, floor_cpu, labels, results):
         f"presign`, sent in order on one keep-alive connection by each runtime's own sockets, so that the server's "
         f"work and what it does to the client's caches meanwhile are the floor's; client CPU per request without "
         f"the signing, medians over rounds): {parts}. Tokio awaits in the program's main future (`block_on`), "
-        f"asyncio with a reader callback and a Future per reply, Node with a `net.Socket` that reads into one "
-        f"buffer (`onread`) and a Promise per reply."]
+        f"Python's lean replay makes two calls into C per request (`sendall`, then one `recv_into` of the "
+        f"reply's known length: the least Python can do), asyncio uses a reader callback and a Future per "
+        f"reply, Node a `net.Socket` that reads into one buffer (`onread`) and a Promise per reply."]
 
     def least(name, extra, over):
         total = floor_cpu + extra
@@ -597,9 +600,18 @@ def loop_cost_lines(per_run, floor_cpu, labels, results):
     if cpu["tokio multi-thread"] is not None:
         bounds.append(least("tokio multi-thread", cpu["tokio multi-thread"] - cpu["rust blocking"],
                             "the floor's blocking socket"))
-    if cpu["python asyncio"] is not None and cpu["python blocking"] is not None:
-        asyncio_share = cpu["python asyncio"] - cpu["python blocking"]
-        bounds.append(least("asyncio", asyncio_share, "a blocking Python socket") + with_core(asyncio_share))
+    if cpu["python lean"] is not None:
+        python_share = cpu["python lean"] - cpu["rust blocking"]
+        bounds.append(least("Python", python_share, "the floor's blocking socket (the lean replay)")
+                      + with_core(python_share))
+        if cpu["python asyncio"] is not None and cpu["python blocking"] is not None:
+            # asyncio's own share (over a blocking Python socket, both parsing replies in Python)
+            # on top of the least Python per request.
+            asyncio_share = cpu["python asyncio"] - cpu["python blocking"]
+            bounds.append(least("asyncio", python_share + asyncio_share,
+                                f"the floor's blocking socket ({asyncio_share:.0f} µs over a blocking Python "
+                                f"socket, on top of the lean replay's {python_share:.0f} µs)")
+                          + with_core(python_share + asyncio_share))
     if cpu["node"] is not None:
         node_share = cpu["node"] - cpu["rust blocking"]
         bounds.append(least("Node", node_share, "the floor's blocking socket") + with_core(node_share))

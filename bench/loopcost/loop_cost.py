@@ -1,12 +1,14 @@
 """What Python's runtimes cost per call on the bench's own appends, apart from any SDK: the floor's
 sequential appends, signed in advance (``raw presign``), sent in order on one keep-alive
-connection to the real server, by a blocking socket or by asyncio (a reader callback and a Future
-per reply: the least asyncio can do). The client's CPU time and context switches per request; the
-first request warms the connection up. The server's work between request and reply, and what it
+connection to the real server, by a blocking socket (``blocking``: each reply read and parsed in
+Python, as the asyncio replay reads it; ``lean``: two calls into C per request and no parsing,
+the least Python can do) or by asyncio (a reader callback and a Future per reply: the least
+asyncio can do). The client's CPU time and context switches per request; the first request warms
+the connection up. The server's work between request and reply, and what it
 does to the client's caches meanwhile, is the floor's own: the difference to the floor's replay
 (``raw replay``) is what the runtime alone costs per call.
 
-    python3 bench/loopcost/loop_cost.py <setup.json> <requests.jsonl> blocking|asyncio
+    python3 bench/loopcost/loop_cost.py <setup.json> <requests.jsonl> blocking|lean|asyncio
 
 Prints one JSON line. See bench/README.md, "Where the time goes".
 """
@@ -63,6 +65,32 @@ def blocking(address, requests):
     return before, after
 
 
+def lean(address, requests):
+    """The least Python can do per request: ``sendall`` and one ``recv_into`` of the reply's
+    length, known from the first reply (the server's replies to these appends are all alike),
+    into one buffer; the reply's body is checked against the first one's. Two calls into C and
+    the loop around them: what a Python client of a native core cannot do without."""
+    sock = socket.create_connection(address)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.sendall(requests[0])
+    data = b""
+    length = None
+    while length is None or len(data) < length:
+        data += sock.recv(65536)
+        length = reply_length(data)
+    body = data[data.find(b"\r\n\r\n") + 4 :]
+    buffer = bytearray(length)
+    view = memoryview(buffer)
+    before = process_usage()
+    for request in requests[1:]:
+        sock.sendall(request)
+        if sock.recv_into(view, length, socket.MSG_WAITALL) != length or not buffer.endswith(body):
+            sys.exit(f"reply unlike the first: {bytes(buffer)!r}")
+    after = process_usage()
+    sock.close()
+    return before, after
+
+
 async def with_asyncio(address, requests):
     """A Future per reply, set by a reader callback on the loop (``add_reader``), the socket read
     and written directly: less than asyncio's transports and protocols do, and what colonykit's
@@ -103,7 +131,7 @@ async def with_asyncio(address, requests):
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[3] not in ("blocking", "asyncio"):
+    if len(sys.argv) != 4 or sys.argv[3] not in ("blocking", "lean", "asyncio"):
         sys.exit(__doc__)
     with open(sys.argv[1]) as f:
         setup = json.load(f)
@@ -112,6 +140,8 @@ def main():
     address, mode = (setup["host"], setup["port"]), sys.argv[3]
     if mode == "blocking":
         (cpu0, sw0), (cpu1, sw1) = blocking(address, requests)
+    elif mode == "lean":
+        (cpu0, sw0), (cpu1, sw1) = lean(address, requests)
     else:
         (cpu0, sw0), (cpu1, sw1) = asyncio.run(with_asyncio(address, requests))
     n = len(requests) - 1
