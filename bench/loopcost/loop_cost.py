@@ -41,25 +41,34 @@ def reply_length(data: bytes) -> int | None:
     return end + 4 + int(data[at + 17 : data.find(b"\r\n", at + 17)])
 
 
-def blocking(address, requests):
+def exchange(sock, request: bytes) -> bytes:
+    """Sends ``request`` on a blocking socket and returns the whole reply, read and parsed in
+    Python."""
+    sock.sendall(request)
+    data = b""
+    length = None
+    while length is None or len(data) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            sys.exit("the server closed the connection")
+        data += chunk
+        length = reply_length(data)
+    return data
+
+
+def connect(address):
+    """A connection to the server, as the floor's: each request goes out at once (no Nagle)."""
     sock = socket.create_connection(address)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
 
-    def once(request):
-        sock.sendall(request)
-        data = b""
-        length = None
-        while length is None or len(data) < length:
-            chunk = sock.recv(65536)
-            if not chunk:
-                sys.exit("the server closed the connection")
-            data += chunk
-            length = reply_length(data)
 
-    once(requests[0])
+def blocking(address, requests):
+    sock = connect(address)
+    exchange(sock, requests[0])
     before = process_usage()
     for request in requests[1:]:
-        once(request)
+        exchange(sock, request)
     after = process_usage()
     sock.close()
     return before, after
@@ -70,22 +79,17 @@ def lean(address, requests):
     length, known from the first reply (the server's replies to these appends are all alike),
     into one buffer; the reply's body is checked against the first one's. Two calls into C and
     the loop around them: what a Python client of a native core cannot do without."""
-    sock = socket.create_connection(address)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.sendall(requests[0])
-    data = b""
-    length = None
-    while length is None or len(data) < length:
-        data += sock.recv(65536)
-        length = reply_length(data)
-    body = data[data.find(b"\r\n\r\n") + 4 :]
+    sock = connect(address)
+    first = exchange(sock, requests[0])
+    body = first[first.find(b"\r\n\r\n") + 4 :]
+    length = len(first)
     buffer = bytearray(length)
-    view = memoryview(buffer)
     before = process_usage()
     for request in requests[1:]:
         sock.sendall(request)
-        if sock.recv_into(view, length, socket.MSG_WAITALL) != length or not buffer.endswith(body):
-            sys.exit(f"reply unlike the first: {bytes(buffer)!r}")
+        got = sock.recv_into(buffer, length, socket.MSG_WAITALL)
+        if got != length or not buffer.endswith(body):
+            sys.exit(f"reply unlike the first: {bytes(buffer[:got])!r}")
     after = process_usage()
     sock.close()
     return before, after
@@ -96,8 +100,7 @@ async def with_asyncio(address, requests):
     and written directly: less than asyncio's transports and protocols do, and what colonykit's
     asyncio client does with the same loop."""
     loop = asyncio.get_running_loop()
-    sock = socket.create_connection(address)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock = connect(address)
     sock.setblocking(False)
     state = {"waiter": None, "data": b""}
 
